@@ -1,0 +1,90 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboxStatus(models.TextChoices):
+    HELD = "held", _("Held for release")
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    DISCARDED = "discarded", _("Discarded")
+
+
+def new_message_id() -> str:
+    return f"<{uuid.uuid4().hex}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
+
+
+class OutboxMessage(models.Model):
+    """One e-mail to one recipient, written in the transaction of the change that caused it."""
+
+    event = models.CharField(_("event"), max_length=80, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outbox_messages",
+    )
+    to_email = models.EmailField(_("recipient e-mail"))
+    to_name = models.CharField(_("recipient name"), max_length=200, blank=True)
+    language = models.CharField(_("language"), max_length=2, default="en")
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("text body"))
+    body_html = models.TextField(_("HTML body"), blank=True)
+    message_id = models.CharField(
+        _("Message-ID"), max_length=200, unique=True, default=new_message_id, editable=False
+    )
+    related_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    related_id = models.CharField(max_length=64, blank=True)
+    # Groups the mails that replace one another (a held decision mail, say).
+    replace_key = models.CharField(max_length=120, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sending_since = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["related_type", "related_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to_email}"
+
+
+class DevMailboxMessage(models.Model):
+    """What the embedded mode 'sent', shown on the dev mailbox page; it never leaves the machine."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    message_id = models.CharField(max_length=200, blank=True, db_index=True)
+    from_email = models.CharField(max_length=300)
+    to = models.TextField()
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("dev mailbox message")
+        verbose_name_plural = _("dev mailbox messages")
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to}"

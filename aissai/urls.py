@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("accounts/", include("aissai.accounts.urls")),
+    path("mail/", include("aissai.notifications.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "aissai.views.error_403"
+handler404 = "aissai.views.error_404"
+handler500 = "aissai.views.error_500"

@@ -1,0 +1,37 @@
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import render
+
+
+@login_not_required
+def home(request):
+    return render(request, "home.html")
+
+
+@login_not_required
+def healthz(request):
+    from django.db import connection
+    from django.http import JsonResponse
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+def error_404(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+@login_not_required
+def error_403(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+@login_not_required
+def error_500(request):
+    return render(request, "500.html", status=500)
+
+
+@login_not_required
+def csrf_failure(request, reason=""):
+    return render(request, "403_csrf.html", status=403)
