@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("aissai.accounts.urls")),
+    path("calls/", include("calls.urls")),
     path("mail/", include("aissai.notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,38 @@
+from .application import (
+    Application,
+    ApplicationStatus,
+    ApplicationVersion,
+    Document,
+    ExcludedReviewer,
+    Partner,
+)
+from .call import (
+    Call,
+    CallStatus,
+    Criterion,
+    Discipline,
+    FundingSource,
+    RequiredDocument,
+    TieBreakRule,
+)
+from .reference import Institute, ParentInstitution, Unit, UnitType
+
+__all__ = [
+    "Application",
+    "ApplicationStatus",
+    "ApplicationVersion",
+    "Call",
+    "CallStatus",
+    "Criterion",
+    "Discipline",
+    "Document",
+    "ExcludedReviewer",
+    "FundingSource",
+    "Institute",
+    "ParentInstitution",
+    "Partner",
+    "RequiredDocument",
+    "TieBreakRule",
+    "Unit",
+    "UnitType",
+]

@@ -1,0 +1,244 @@
+"""A funding call: its dates, rules, documents, review criteria and funding sources."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+def _localised(obj, field: str) -> str:
+    lang = (get_language() or "en")[:2]
+    return getattr(obj, f"{field}_{lang}", "") or getattr(obj, f"{field}_en", "")
+
+
+class CallStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+    IN_REVIEW = "in_review", _("In review")
+    SELECTION = "selection", _("Selection")
+    DECIDED = "decided", _("Decided")
+    ARCHIVED = "archived", _("Archived")
+
+
+class TieBreakRule(models.TextChoices):
+    """Rules that order applications with equal scores at the funding line."""
+
+    CRITERION_PREFIX = "criterion", _("Higher score on a criterion")
+    INSTITUTES = "institutes", _("Wider institute coverage")
+    UNITS = "units", _("More partner units")
+    CALIBRATED = "calibrated", _("Higher calibrated score")
+    MEDIAN = "median", _("Higher median score")
+    SUBMITTED_AT = "submitted_at", _("Earlier submission")
+
+
+class Call(models.Model):
+    edition_year = models.PositiveSmallIntegerField(
+        _("edition year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    slug = models.SlugField(_("short name in addresses"), max_length=80, unique=True)
+    reference_prefix = models.CharField(
+        _("reference prefix"),
+        max_length=20,
+        default="AISSAI",
+        help_text=_("AISSAI gives AISSAI-2025-007."),
+    )
+    title_en = models.CharField(_("title (English)"), max_length=250)
+    title_fr = models.CharField(_("title (French)"), max_length=250)
+    summary_en = models.TextField(_("summary (English)"), blank=True)
+    summary_fr = models.TextField(_("summary (French)"), blank=True)
+    rules_en = models.TextField(_("rules (English)"), blank=True)
+    rules_fr = models.TextField(_("rules (French)"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=CallStatus.choices,
+        default=CallStatus.DRAFT,
+        db_index=True,
+    )
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("submission deadline"))
+    review_deadline = models.DateTimeField(_("review deadline"))
+    fellowships = models.PositiveSmallIntegerField(
+        _("number of fellowships"), default=6, validators=[MinValueValidator(1)]
+    )
+    complementary_size = models.PositiveSmallIntegerField(_("complementary list size"), default=3)
+    fellowship_months = models.PositiveSmallIntegerField(
+        _("fellowship length (months)"), default=18, validators=[MinValueValidator(1)]
+    )
+    min_institutes = models.PositiveSmallIntegerField(
+        _("minimum CNRS institutes"), default=2, validators=[MinValueValidator(1)]
+    )
+    min_units = models.PositiveSmallIntegerField(
+        _("minimum research units"), default=2, validators=[MinValueValidator(1)]
+    )
+    reviews_per_application = models.PositiveSmallIntegerField(
+        _("reviews per application"), default=3, validators=[MinValueValidator(1)]
+    )
+    partner_confirmation_required = models.BooleanField(
+        _("partner confirmation required before submission"), default=False
+    )
+    abstract_max_chars = models.PositiveIntegerField(
+        _("abstract length limit (characters)"), default=3000
+    )
+    tie_break_order = models.JSONField(
+        _("tie-break order"),
+        default=list,
+        blank=True,
+        help_text=_("Ordered rules, for example ['criterion:1', 'institutes']."),
+    )
+    next_reference_number = models.PositiveIntegerField(default=1, editable=False)
+    cloned_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("cloned from"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["-edition_year", "-opens_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens_at__lt=F("closes_at")) & Q(closes_at__lt=F("review_deadline")),
+                name="calls_call_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return _localised(self, "title")
+
+    @property
+    def summary(self) -> str:
+        return _localised(self, "summary")
+
+    @property
+    def rules_text(self) -> str:
+        return _localised(self, "rules")
+
+
+class RequiredDocument(models.Model):
+    """A PDF the applicants must (or may) upload."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="required_documents")
+    kind = models.SlugField(_("kind"), max_length=40)
+    name_en = models.CharField(_("name (English)"), max_length=150)
+    name_fr = models.CharField(_("name (French)"), max_length=150)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    max_bytes = models.PositiveIntegerField(_("maximum size (bytes)"), default=10 * 1024 * 1024)
+    is_required = models.BooleanField(_("required"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("required document")
+        verbose_name_plural = _("required documents")
+        ordering = ["call", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "kind"], name="calls_requireddocument_kind_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return _localised(self, "name")
+
+    @property
+    def description(self) -> str:
+        return _localised(self, "description")
+
+
+class Criterion(models.Model):
+    """A review criterion of a call, scored on an integer scale (or N/A where allowed)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria")
+    name_en = models.CharField(_("name (English)"), max_length=150)
+    name_fr = models.CharField(_("name (French)"), max_length=150)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=1)
+    scale_min = models.SmallIntegerField(_("lowest score"), default=0)
+    scale_max = models.SmallIntegerField(_("highest score"), default=5)
+    allow_na = models.BooleanField(_("\u201cnot applicable\u201d allowed"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        ordering = ["call", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight__gt=0), name="calls_criterion_weight_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(scale_max__gt=F("scale_min")), name="calls_criterion_scale_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return _localised(self, "name")
+
+    @property
+    def description(self) -> str:
+        return _localised(self, "description")
+
+
+class FundingSource(models.Model):
+    """Who pays for how many fellowships (a donation, an additional grant)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="funding_sources")
+    name = models.CharField(_("name"), max_length=200)
+    fellowships = models.PositiveSmallIntegerField(
+        _("fellowships"), validators=[MinValueValidator(1)]
+    )
+    amount = models.DecimalField(
+        _("amount (EUR)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    granted_on = models.DateField(_("date"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("funding source")
+        verbose_name_plural = _("funding sources")
+        ordering = ["call", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.fellowships})"
+
+
+class Discipline(models.Model):
+    """A scientific discipline an application may declare (a list staff can edit)."""
+
+    name_en = models.CharField(_("name (English)"), max_length=120, unique=True)
+    name_fr = models.CharField(_("name (French)"), max_length=120)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("discipline")
+        verbose_name_plural = _("disciplines")
+        ordering = ["name_en"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return _localised(self, "name")
