@@ -1,0 +1,1 @@
+"""Admin for this area (see calls/admin/__init__.py)."""

@@ -1,0 +1,241 @@
+"""Factories for calls and applications: minimal valid defaults."""
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from calls.models import (
+    Application,
+    Call,
+    CallStatus,
+    Criterion,
+    Discipline,
+    Document,
+    FundingSource,
+    Institute,
+    ParentInstitution,
+    Partner,
+    RequiredDocument,
+    Unit,
+)
+
+from .accounts import UserFactory
+
+INSTITUTES = [
+    ("INSB", "CNRS Biologie", "CNRS Biology"),
+    ("INC", "CNRS Chimie", "CNRS Chemistry"),
+    ("INEE", "CNRS Écologie & Environnement", "CNRS Ecology & Environment"),
+    ("INSIS", "CNRS Ingénierie", "CNRS Engineering"),
+    ("INSMI", "CNRS Mathématiques", "CNRS Mathematics"),
+    ("IN2P3", "CNRS Nucléaire & Particules", "CNRS Nuclear & Particle Physics"),
+    ("INP", "CNRS Physique", "CNRS Physics"),
+    ("INSHS", "CNRS Sciences humaines & sociales", "CNRS Humanities & Social Sciences"),
+    ("INS2I", "CNRS Sciences informatiques", "CNRS Computer Sciences"),
+    ("INSU", "CNRS Terre & Univers", "CNRS Earth & Universe"),
+]
+
+
+def institute(acronym: str) -> Institute:
+    """The institute with this acronym (created if a transactional test flushed it)."""
+    for code, name_fr, name_en in INSTITUTES:
+        if code == acronym:
+            return Institute.objects.get_or_create(
+                acronym=code, defaults={"name_fr": name_fr, "name_en": name_en}
+            )[0]
+    raise ValueError(acronym)
+
+
+class ParentInstitutionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ParentInstitution
+
+    name = factory.Sequence(lambda n: f"Université numéro {n}")
+    acronym = factory.Sequence(lambda n: f"U{n}")
+    email_domains = factory.LazyAttribute(lambda o: [f"{o.acronym.lower()}.example.fr"])
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+        skip_postgeneration_save = True
+
+    unit_type = "UMR"
+    number = factory.Sequence(lambda n: str(8000 + n))
+    name = factory.Sequence(lambda n: f"Laboratoire de recherche {n}")
+    acronym = factory.Sequence(lambda n: f"LAB{n}")
+    city = "Paris"
+    main_institute = factory.LazyFunction(lambda: institute("INS2I"))
+    email_domains = factory.LazyAttribute(lambda o: [f"{o.acronym.lower()}.example.fr"])
+
+
+class CallFactory(factory.django.DjangoModelFactory):
+    """An open call (deadline in 30 days) with the AISSAI rules: 2 units, 2 institutes."""
+
+    class Meta:
+        model = Call
+        skip_postgeneration_save = True
+
+    edition_year = 2025
+    slug = factory.Sequence(lambda n: f"aissai-postdoc-{n}")
+    title_en = factory.Sequence(lambda n: f"AISSAI postdoctoral call {n}")
+    title_fr = factory.Sequence(lambda n: f"Appel postdoctoral AISSAI {n}")
+    summary_en = "Eighteen-month postdoctoral fellowships joining AI and another science."
+    summary_fr = "Contrats postdoctoraux de dix-huit mois alliant IA et une autre science."
+    status = CallStatus.OPEN
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=10))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+    review_deadline = factory.LazyFunction(lambda: timezone.now() + timedelta(days=90))
+
+    @factory.post_generation
+    def with_rules(obj, create, extracted, **kwargs):
+        """Criteria and required documents, unless ``with_rules=False``."""
+        if not create or extracted is False:
+            return
+        CriterionFactory(
+            call=obj,
+            name_en="Scientific excellence",
+            name_fr="Excellence scientifique",
+            position=1,
+            weight=2,
+        )
+        CriterionFactory(
+            call=obj,
+            name_en="AI × science interdisciplinarity",
+            name_fr="Interdisciplinarité IA × science",
+            position=2,
+        )
+        CriterionFactory(
+            call=obj,
+            name_en="Feasibility and training",
+            name_fr="Faisabilité et formation",
+            position=3,
+        )
+        CriterionFactory(
+            call=obj,
+            name_en="Multi-unit collaboration",
+            name_fr="Collaboration multi-unités",
+            position=4,
+            allow_na=True,
+        )
+        RequiredDocumentFactory(
+            call=obj,
+            kind="project",
+            name_en="Project description",
+            name_fr="Description du projet",
+            position=1,
+        )
+        RequiredDocumentFactory(
+            call=obj,
+            kind="cv",
+            name_en="Coordinator's CV",
+            name_fr="CV du coordinateur",
+            position=2,
+        )
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Criterion
+
+    call = factory.SubFactory(CallFactory, with_rules=False)
+    name_en = factory.Sequence(lambda n: f"Criterion {n}")
+    name_fr = factory.Sequence(lambda n: f"Critère {n}")
+    weight = 1
+    scale_min = 0
+    scale_max = 5
+
+
+class RequiredDocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RequiredDocument
+
+    call = factory.SubFactory(CallFactory, with_rules=False)
+    kind = factory.Sequence(lambda n: f"doc{n}")
+    name_en = factory.Sequence(lambda n: f"Document {n}")
+    name_fr = factory.Sequence(lambda n: f"Document {n}")
+    max_bytes = 2 * 1024 * 1024
+
+
+class FundingSourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FundingSource
+
+    call = factory.SubFactory(CallFactory, with_rules=False)
+    name = "Industry donation"
+    fellowships = 6
+
+
+class DisciplineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Discipline
+        django_get_or_create = ["name_en"]
+
+    name_en = factory.Sequence(lambda n: f"Discipline {n}")
+    name_fr = factory.Sequence(lambda n: f"Discipline {n}")
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """A draft with its text filled in and no partners."""
+
+    class Meta:
+        model = Application
+        skip_postgeneration_save = True
+
+    call = factory.SubFactory(CallFactory)
+    coordinator = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Learning physics with neural operators {n}")
+    acronym = factory.Sequence(lambda n: f"NEURO{n}")
+    abstract = "We combine machine learning and fluid dynamics to predict turbulence."
+    keywords = factory.LazyFunction(lambda: ["machine learning", "turbulence"])
+    ai_side = "Neural operators trained on simulation data."
+    science_side = "Turbulent flows in the atmosphere."
+    postdoc_profile = "A PhD in applied mathematics or physics."
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+
+    application = factory.SubFactory(ApplicationFactory)
+    unit = factory.SubFactory(UnitFactory)
+    institute = factory.LazyAttribute(lambda o: o.unit.main_institute)
+    lead_name = factory.Faker("name")
+    lead_email = factory.Sequence(lambda n: f"lead{n}@lab{n}.example.fr")
+
+
+def eligible_partners(application: Application, institutes=("INS2I", "INP")) -> list[Partner]:
+    """Give ``application`` one partner unit per institute named (eligible by default)."""
+    partners = []
+    for position, acronym in enumerate(institutes):
+        unit = UnitFactory(main_institute=institute(acronym))
+        partners.append(
+            PartnerFactory(
+                application=application,
+                unit=unit,
+                institute=unit.main_institute,
+                is_coordinating=position == 0,
+                position=position,
+            )
+        )
+    return partners
+
+
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Document
+
+    application = factory.SubFactory(ApplicationFactory)
+    kind = "project"
+    file = factory.django.FileField(filename="project.pdf", data=MINIMAL_PDF)
+    original_name = "project.pdf"
+    size = len(MINIMAL_PDF)
+    sha256 = factory.LazyFunction(lambda: __import__("hashlib").sha256(MINIMAL_PDF).hexdigest())
