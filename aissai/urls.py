@@ -1,14 +1,13 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from . import views
+from .accounts import views as accounts_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("accounts/", include("aissai.accounts.urls")),
     path("calls/", include("calls.urls")),
     path("mail/", include("aissai.notifications.urls")),

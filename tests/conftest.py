@@ -2,6 +2,9 @@ import pytest
 
 pytest_plugins = [
     "tests.plugins.services",
+    "tests.plugins.browser",
+    "tests.plugins.mail",
+    "tests.plugins.worker",
 ]
 
 

@@ -23,6 +23,12 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+class UnverifiedUserFactory(UserFactory):
+    """Signed up, but has not followed the verification link yet."""
+
+    email_verified_at = None
+
+
 class StaffFactory(UserFactory):
     is_programme_staff = True
     full_name = factory.Sequence(lambda n: f"Programme Manager {n}")

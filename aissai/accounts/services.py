@@ -1,0 +1,214 @@
+"""Every change to a person's account: sign-up, verification, profile, password.
+
+Each function is one transaction that writes the change, an audit event and the
+mail it causes. Nothing here tells a caller whether an address has an account:
+the views show the same message whatever happens.
+"""
+
+from datetime import timedelta
+
+from axes.utils import reset as reset_login_failures
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from aissai.audit.services import record_event
+from aissai.notifications.models import OutboxMessage, OutboxStatus
+from aissai.notifications.services import queue_mail
+
+from .models import User
+from .tokens import make_verification_token, verify_max_age
+
+# The same kind of account mail is not sent to one address more often than this,
+# so nobody can flood a mailbox through the public forms.
+MAIL_COOLDOWN = timedelta(minutes=2)
+
+
+def _recently_mailed(*, to_email: str, event: str) -> bool:
+    return (
+        OutboxMessage.objects.filter(
+            to_email__iexact=to_email, event=event, created_at__gte=timezone.now() - MAIL_COOLDOWN
+        )
+        .exclude(status=OutboxStatus.DISCARDED)
+        .exists()
+    )
+
+
+def absolute_url(path: str) -> str:
+    """Links in mails use the configured site address, never the request's Host header."""
+    return f"{settings.SITE_URL}{path}"
+
+
+def verification_url(user: User) -> str:
+    return absolute_url(reverse("accounts:verify_email", args=[make_verification_token(user)]))
+
+
+def send_verification(*, user: User) -> OutboxMessage | None:
+    """Queue the verification mail, unless the address is verified or was mailed just now."""
+    if user.email_verified_at is not None:
+        return None
+    if _recently_mailed(to_email=user.email, event="account_verify"):
+        return None
+    return queue_mail(
+        event="account_verify",
+        to_email=user.email,
+        to_name=user.full_name,
+        language=user.language,
+        context={"verify_url": verification_url(user), "valid_days": verify_max_age() // 86400},
+        recipient=user,
+        related=user,
+    )
+
+
+def _warn_existing_account(*, user: User) -> OutboxMessage | None:
+    """Someone signed up with an address that has an account: tell its owner, nobody else."""
+    if _recently_mailed(to_email=user.email, event="account_exists"):
+        return None
+    record_event(actor=None, verb="accounts.signup_with_existing_address", target=user)
+    context = {
+        "login_url": absolute_url(reverse("accounts:login")),
+        "password_reset_url": absolute_url(reverse("accounts:password_reset")),
+        "verify_url": verification_url(user) if user.email_verified_at is None else "",
+        "valid_days": verify_max_age() // 86400,
+    }
+    return queue_mail(
+        event="account_exists",
+        to_email=user.email,
+        to_name=user.full_name,
+        language=user.language,
+        context=context,
+        recipient=user,
+        related=user,
+    )
+
+
+@transaction.atomic
+def sign_up(*, email: str, full_name: str, language: str, password: str) -> User | None:
+    """Create an unverified account and mail its verification link.
+
+    Returns the new user, or None when the address already had an account (its owner is
+    mailed instead). The password is hashed on both paths so that the response time
+    does not reveal which one ran.
+    """
+    email = User.objects.normalize_email(email)
+    password_hash = make_password(password)
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                user = User.objects.create(
+                    email=email,
+                    full_name=full_name.strip(),
+                    language=language,
+                    password=password_hash,
+                    email_verified_at=None,
+                )
+        except IntegrityError:  # the same address was signed up at the same moment
+            existing = User.objects.filter(email__iexact=email).first()
+        else:
+            record_event(
+                actor=None, verb="accounts.signed_up", target=user, data={"language": language}
+            )
+            send_verification(user=user)
+            return user
+    if existing is not None:
+        _warn_existing_account(user=existing)
+    return None
+
+
+@transaction.atomic
+def resend_verification(*, email: str) -> None:
+    """Send a fresh link to an account still waiting for verification; otherwise nothing."""
+    user = User.objects.filter(email__iexact=User.objects.normalize_email(email)).first()
+    if user is None or user.email_verified_at is not None:
+        return
+    if send_verification(user=user) is not None:
+        record_event(actor=None, verb="accounts.verification_resent", target=user)
+
+
+@transaction.atomic
+def verify_email(*, user: User) -> bool:
+    """Mark the address verified. False when it already was (the link was used)."""
+    now = timezone.now()
+    updated = User.objects.filter(pk=user.pk, email_verified_at__isnull=True).update(
+        email_verified_at=now
+    )
+    if not updated:
+        return False
+    user.email_verified_at = now
+    record_event(actor=user, verb="accounts.email_verified", target=user)
+    return True
+
+
+@transaction.atomic
+def update_profile(*, user: User, full_name: str, language: str, orcid: str) -> list[str]:
+    """Save what changed on the profile and return the names of the changed fields."""
+    values = {"full_name": full_name.strip(), "language": language, "orcid": orcid}
+    changed = [name for name, value in values.items() if getattr(user, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(user, name, values[name])
+    user.save(update_fields=changed)
+    record_event(actor=user, verb="accounts.profile_updated", target=user, data={"fields": changed})
+    return changed
+
+
+@transaction.atomic
+def set_preferred_language(*, user: User, language: str) -> bool:
+    """The language switcher's choice becomes the person's language for pages and mails."""
+    if language not in dict(settings.LANGUAGES) or user.language == language:
+        return False
+    previous = user.language
+    user.language = language
+    user.save(update_fields=["language"])
+    record_event(
+        actor=user,
+        verb="accounts.language_changed",
+        target=user,
+        data={"from": previous, "to": language},
+    )
+    return True
+
+
+@transaction.atomic
+def set_password(*, user: User, password: str, by_reset: bool) -> None:
+    """Change the password, by the logged-in person or through a reset link.
+
+    Following a reset link proves the person reads the mailbox, so it also verifies an
+    unverified address, and it lifts a lockout on the account.
+    """
+    user.set_password(password)
+    fields = ["password"]
+    if by_reset and user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        fields.append("email_verified_at")
+    user.save(update_fields=fields)
+    record_event(
+        actor=user,
+        verb="accounts.password_reset" if by_reset else "accounts.password_changed",
+        target=user,
+    )
+    if by_reset:
+        reset_login_failures(username=user.email)
+
+
+@transaction.atomic
+def send_password_reset(*, user: User, reset_url: str) -> OutboxMessage | None:
+    if _recently_mailed(to_email=user.email, event="password_reset"):
+        return None
+    record_event(actor=None, verb="accounts.password_reset_requested", target=user)
+    return queue_mail(
+        event="password_reset",
+        to_email=user.email,
+        to_name=user.full_name,
+        language=user.language,
+        context={
+            "reset_url": reset_url,
+            "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+        },
+        recipient=user,
+        related=user,
+    )

@@ -1,0 +1,48 @@
+"""Small helpers for the account tests: links in outbox mails, messages, HTML structure."""
+
+import re
+from html.parser import HTMLParser
+
+from django.conf import settings
+
+from aissai.notifications.models import OutboxMessage
+
+
+def link_in(message: OutboxMessage, path_prefix: str) -> str:
+    """The path of the first link in a mail's text body that starts with ``path_prefix``."""
+    pattern = re.escape(settings.SITE_URL) + r"(" + re.escape(path_prefix) + r"\S+)"
+    match = re.search(pattern, message.body_text)
+    assert match, f"no {path_prefix} link in:\n{message.body_text}"
+    assert match.group(0) in message.body_html
+    return match.group(1)
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def without_csrf(html: bytes) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html.decode())
+
+
+class ElementCollector(HTMLParser):
+    """Every start tag with its attributes, and the ids of elements by class."""
+
+    def __init__(self):
+        super().__init__()
+        self.elements: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, {name: value or "" for name, value in attrs}))
+
+
+def elements(html: bytes) -> list[tuple[str, dict[str, str]]]:
+    parser = ElementCollector()
+    parser.feed(html.decode())
+    return parser.elements
+
+
+def html_lang(response) -> str:
+    match = re.search(rb'<html lang="([a-z-]+)"', response.content)
+    assert match, "no <html lang> attribute"
+    return match.group(1).decode()
