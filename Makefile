@@ -61,8 +61,10 @@ lock: $(BIN)/python
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
+# --strict: a package the vulnerability service cannot look up fails the audit instead of
+# being skipped, so an unreachable service never passes as "no known vulnerabilities".
 audit-deps: $(VENV)/.installed
-	$(BIN)/pip-audit --requirement requirements.lock --disable-pip --no-deps --progress-spinner off
+	$(BIN)/pip-audit --requirement requirements.lock --disable-pip --no-deps --strict --progress-spinner off
 
 worker: install
 	$(BIN)/celery -A aissai worker --loglevel=INFO

@@ -1,0 +1,56 @@
+"""Gunicorn settings for the web process: `gunicorn --config deploy/gunicorn.conf.py`.
+
+Every value can be tuned from the environment; the defaults suit one container with
+a reverse proxy (TLS) in front of it.
+"""
+
+import os
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip() else default
+
+
+wsgi_app = "aissai.wsgi:application"
+
+# The container listens on every interface so the proxy can reach it; outside a
+# container set GUNICORN_HOST=127.0.0.1.
+bind = [f"{os.environ.get('GUNICORN_HOST', '0.0.0.0')}:{_int('PORT', 8000)}"]  # noqa: S104
+
+# Sync workers, one request each. WEB_CONCURRENCY is the usual knob; each worker
+# keeps its own database connection pool (DATABASE_POOL_MAX connections at most).
+workers = _int("WEB_CONCURRENCY", 3)
+threads = _int("GUNICORN_THREADS", 1)
+
+# The app is loaded in each worker after the fork, so no database pool or socket is
+# ever shared between processes. Keep preload_app off.
+preload_app = False
+
+timeout = _int("GUNICORN_TIMEOUT", 60)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = 5
+
+# Recycle workers now and then so a slow leak never grows without bound.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = max_requests // 10
+
+# Access and error logs go to stdout/stderr, where the container runtime collects them.
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+
+# Only the proxy may tell gunicorn that a request came over HTTPS.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# No runtime control socket: it would be written under $HOME, which the image's user
+# does not have; scale with WEB_CONCURRENCY and restart instead.
+control_socket_disable = True
+
+# Heartbeat files in memory: a disk-backed /tmp can stall workers under load.
+# gunicorn creates them with mkstemp, so a shared folder is safe.
+SHM = "/dev/shm"  # noqa: S108
+if Path(SHM).is_dir():
+    worker_tmp_dir = SHM

@@ -1,0 +1,345 @@
+"""The deployment files agree with the code: docker-compose.yml, Dockerfile, .env.example,
+the README's configuration reference and the gunicorn settings.
+
+No Docker engine runs here, so these tests read the files; the gunicorn test starts the
+real web process with deploy/gunicorn.conf.py and runs the container health check on it.
+"""
+
+import ast
+import json
+import os
+import re
+import runpy
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV_READERS = {"env", "env_bool", "env_int", "env_list"}
+
+
+def settings_env_vars() -> set[str]:
+    """Every NAME in env("NAME")/env_bool/env_int/env_list calls of aissai/settings.py."""
+    tree = ast.parse((ROOT / "aissai" / "settings.py").read_text())
+    return {
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ENV_READERS
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    }
+
+
+def env_example_vars() -> set[str]:
+    """Names assigned in .env.example, set (NAME=) or shown commented out (# NAME=)."""
+    text = (ROOT / ".env.example").read_text()
+    return set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", text, flags=re.MULTILINE))
+
+
+def readme_table_vars() -> set[str]:
+    """Names in the first column of the README's Markdown tables."""
+    text = (ROOT / "README.md").read_text()
+    return set(re.findall(r"^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|", text, flags=re.MULTILINE))
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def services(compose) -> dict:
+    return compose["services"]
+
+
+def volume_targets(service: dict) -> dict[str, str]:
+    """{named volume: mount path} of a service (short syntax)."""
+    mounts = {}
+    for entry in service.get("volumes", []):
+        source, target = entry.split(":")[:2]
+        mounts[source] = target
+    return mounts
+
+
+def command_text(service: dict) -> str:
+    command = service.get("command", "")
+    return " ".join(command) if isinstance(command, list) else command
+
+
+def healthcheck_text(service: dict) -> str:
+    return " ".join(service["healthcheck"]["test"])
+
+
+def test_settings_parser_finds_the_known_variables():
+    found = settings_env_vars()
+
+    assert {"SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_HOST"} <= found
+    assert len(found) >= 30
+
+
+def test_every_settings_variable_is_in_env_example():
+    missing = settings_env_vars() - env_example_vars()
+
+    assert not missing, f".env.example lacks: {sorted(missing)}"
+
+
+def test_every_settings_variable_is_in_the_readme_table():
+    missing = settings_env_vars() - readme_table_vars()
+
+    assert not missing, f"README configuration reference lacks: {sorted(missing)}"
+
+
+def test_every_compose_variable_is_documented(compose):
+    text = (ROOT / "docker-compose.yml").read_text()
+    # ${NAME} is read from .env by compose; $${NAME} is left to the container's shell.
+    used = set(re.findall(r"(?<!\$)\$\{([A-Z][A-Z0-9_]*)", text))
+
+    assert used - env_example_vars() == set()
+    assert used - readme_table_vars() == set()
+
+
+def test_env_example_holds_no_real_secret():
+    text = (ROOT / ".env.example").read_text()
+    values = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", text, flags=re.MULTILINE))
+
+    assert values["SECRET_KEY"].startswith("replace-with-")
+    assert values["POSTGRES_PASSWORD"].startswith("replace-with-")
+    assert values["EMAIL_HOST_PASSWORD"].startswith("replace-with-")
+
+
+def test_readme_opens_with_the_two_commands():
+    text = (ROOT / "README.md").read_text()
+
+    assert text.startswith(
+        "# AISSAI Calls\n\n```sh\n"
+        "make run    # installs, migrates, loads a demo call and serves http://127.0.0.1:8000\n"
+        "make test   # the whole test suite\n```\n"
+    )
+
+
+def test_compose_has_every_production_service(services):
+    assert {"postgres", "redis", "migrate", "web", "worker", "beat"} <= set(services)
+    assert services["postgres"]["image"].split(":")[1].startswith("16")
+
+
+def test_data_services_have_health_checks(services):
+    assert "pg_isready" in healthcheck_text(services["postgres"])
+    assert "redis-cli ping" in healthcheck_text(services["redis"])
+    assert "deploy/healthcheck.py" in healthcheck_text(services["web"])
+    assert "inspect ping" in healthcheck_text(services["worker"])
+
+
+def test_app_services_wait_for_healthy_services_and_migrations(services):
+    for name in ("web", "worker", "beat"):
+        depends = services[name]["depends_on"]
+        assert depends["postgres"]["condition"] == "service_healthy", name
+        assert depends["redis"]["condition"] == "service_healthy", name
+        assert depends["migrate"]["condition"] == "service_completed_successfully", name
+    assert "migrate" in command_text(services["migrate"])
+    assert services["migrate"]["restart"] == "no"
+
+
+def test_web_runs_gunicorn_with_the_deploy_config(services):
+    assert command_text(services["web"]) == "gunicorn --config deploy/gunicorn.conf.py"
+
+
+def test_app_services_run_in_production_mode_with_real_services(services):
+    for name in ("migrate", "web", "worker", "beat"):
+        environment = services[name]["environment"]
+        assert environment["AISSAI_PRODUCTION"] == "1", name
+        assert environment["DATABASE_URL"].startswith("postgres://"), name
+        assert "@postgres:5432/" in environment["DATABASE_URL"], name
+        assert environment["CELERY_BROKER_URL"] == "redis://redis:6379/0", name
+        assert services[name]["env_file"] == ".env", name
+
+
+def test_worker_does_not_embed_beat(services):
+    command = command_text(services["worker"]).split()
+
+    assert command[:4] == ["celery", "-A", "aissai", "worker"]
+    assert "-B" not in command and "--beat" not in command
+
+
+def test_exactly_one_beat_with_its_schedule_on_a_volume(services):
+    beat = services["beat"]
+    command = command_text(beat).split()
+
+    assert command[:4] == ["celery", "-A", "aissai", "beat"]
+    assert beat.get("deploy", {}).get("replicas", 1) == 1
+    assert beat.get("scale", 1) == 1
+    schedule = command[command.index("--schedule") + 1]
+    assert Path(schedule).parent.as_posix() in volume_targets(beat).values()
+
+
+def test_web_and_worker_share_the_uploads_volume(compose, services):
+    web, worker = volume_targets(services["web"]), volume_targets(services["worker"])
+    media_root = services["web"]["environment"]["AISSAI_MEDIA_ROOT"]
+
+    assert web["uploads"] == worker["uploads"] == media_root
+    assert services["worker"]["environment"]["AISSAI_MEDIA_ROOT"] == media_root
+    assert "uploads" in compose["volumes"]
+    assert volume_targets(services["postgres"])["pgdata"] == "/var/lib/postgresql/data"
+
+
+def test_web_port_is_published_on_the_loopback_only(services):
+    assert all(port.startswith("127.0.0.1:") for port in services["web"]["ports"])
+
+
+def test_dockerfile_builds_assets_from_npm_and_runs_as_a_user():
+    text = (ROOT / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM (\S+) AS (\w+)", text, flags=re.MULTILINE)
+
+    assert [image.split(":")[0] for image, _ in stages] == ["node", "python", "python"]
+    assert stages[1][0] == stages[2][0] == "python:3.11-slim"
+    assert "RUN npm ci" in text
+    assert not re.search(r"https?://", text), "the image fetches nothing by URL (no CDN)"
+    assert "pip install -r /tmp/requirements.lock" in text
+    assert "collectstatic --no-input" in text and "compilemessages" in text
+    assert re.search(r"^USER app$", text, flags=re.MULTILINE)
+    assert "AISSAI_MEDIA_ROOT=/data/uploads" in text
+    assert 'CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py"]' in text
+
+
+def test_dockerfile_copies_every_node_modules_folder_the_settings_read():
+    text = (ROOT / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY --from=assets /assets/(node_modules/\S+) ", text, re.MULTILINE))
+    needed = {
+        Path(entry[1]).relative_to(settings.BASE_DIR).as_posix()
+        for entry in settings.STATICFILES_DIRS
+        if isinstance(entry, tuple) and "node_modules" in str(entry[1])
+    }
+
+    assert needed
+    assert needed <= copied
+
+
+def test_collectstatic_of_the_image_build_step_succeeds(tmp_path):
+    """The Dockerfile's build step: production settings, throw-away values, hashed files."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "AISSAI_PRODUCTION": "1",
+        "AISSAI_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "build-only-not-a-secret-build-only-not-a-secret-build-only",
+        "ALLOWED_HOSTS": "build.invalid",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'build-only.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())["paths"]
+    for asset in (
+        "vendor/bootstrap/css/bootstrap.min.css",
+        "vendor/bootstrap/js/bootstrap.bundle.min.js",
+        "vendor/htmx/htmx.min.js",
+        "vendor/sortablejs/Sortable.min.js",
+    ):
+        assert (tmp_path / "static" / manifest[asset]).is_file(), asset
+    assert not (tmp_path / "build-only.sqlite3").exists(), "the build step opened a database"
+
+
+def test_dockerignore_keeps_secrets_and_local_state_out():
+    lines = set((ROOT / ".dockerignore").read_text().split())
+
+    assert {".env", ".git", ".venv", "node_modules", "var"} <= lines
+
+
+def test_gunicorn_config_reads_the_environment(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    monkeypatch.setenv("GUNICORN_TIMEOUT", "45")
+    monkeypatch.setenv("PORT", "9000")
+    config = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+
+    assert config["workers"] == 5
+    assert config["timeout"] == 45
+    assert config["bind"] == ["0.0.0.0:9000"]
+    assert config["accesslog"] == "-"
+    assert config["errorlog"] == "-"
+    assert config["preload_app"] is False
+    assert config["wsgi_app"] == "aissai.wsgi:application"
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_gunicorn_serves_healthz_and_the_container_health_check_passes(tmp_path):
+    port = str(free_port())
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "AISSAI_PRODUCTION": "1",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "ALLOWED_HOSTS": "calls.example.org",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'health.sqlite3'}",
+        "AISSAI_VAR_DIR": str(tmp_path),
+        "GUNICORN_HOST": "127.0.0.1",
+        "PORT": port,
+        "WEB_CONCURRENCY": "1",
+    }
+    (tmp_path / "static").mkdir()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        check = [sys.executable, "deploy/healthcheck.py"]
+        deadline = time.monotonic() + 30
+        result = subprocess.run(check, cwd=ROOT, env=env, capture_output=True, text=True)
+        while result.returncode != 0 and time.monotonic() < deadline:
+            assert server.poll() is None, "gunicorn exited before answering"
+            time.sleep(0.3)
+            result = subprocess.run(check, cwd=ROOT, env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        # A host the site does not serve gets 400, and the check reports it.
+        wrong_host = subprocess.run(
+            check,
+            cwd=ROOT,
+            env={**env, "ALLOWED_HOSTS": "other.example.org"},
+            capture_output=True,
+            text=True,
+        )
+        assert wrong_host.returncode == 1
+        assert "healthcheck: /healthz answered 400" in wrong_host.stderr
+        # Without X-Forwarded-Proto the production HTTPS redirect applies.
+        plain = urllib.request.Request(
+            f"http://127.0.0.1:{port}/healthz", headers={"Host": "calls.example.org"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as redirect:
+            urllib.request.build_opener(NoRedirect).open(plain, timeout=5)
+        assert redirect.value.code == 301
+        assert redirect.value.headers["Location"] == "https://calls.example.org/healthz"
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert '"GET /healthz HTTP/1.1" 200' in output
