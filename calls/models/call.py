@@ -1,8 +1,12 @@
 """A funding call: its dates, rules, documents, review criteria and funding sources."""
 
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +35,16 @@ class TieBreakRule(models.TextChoices):
     CALIBRATED = "calibrated", _("Higher calibrated score")
     MEDIAN = "median", _("Higher median score")
     SUBMITTED_AT = "submitted_at", _("Earlier submission")
+
+
+class CallQuerySet(models.QuerySet):
+    def published(self) -> "CallQuerySet":
+        """Every call the public may read about: all but drafts."""
+        return self.exclude(status=CallStatus.DRAFT)
+
+    def listed(self, now: datetime | None = None) -> "CallQuerySet":
+        """Open and upcoming calls: opened by staff and their deadline still ahead."""
+        return self.filter(status=CallStatus.OPEN, closes_at__gt=now or timezone.now())
 
 
 class Call(models.Model):
@@ -100,6 +114,8 @@ class Call(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CallQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("call")
         verbose_name_plural = _("calls")
@@ -113,6 +129,30 @@ class Call(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            errors["closes_at"] = _("The submission deadline must come after the opening.")
+        if self.closes_at and self.review_deadline and self.review_deadline <= self.closes_at:
+            errors["review_deadline"] = _(
+                "The review deadline must come after the submission deadline."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def is_upcoming(self, now: datetime | None = None) -> bool:
+        """Published but not yet taking applications."""
+        return self.status == CallStatus.OPEN and (now or timezone.now()) < self.opens_at
+
+    def accepts_submissions(self, now: datetime | None = None) -> bool:
+        """Open, and ``now`` between the opening and the deadline (the server's clock)."""
+        now = now or timezone.now()
+        return self.status == CallStatus.OPEN and self.opens_at <= now < self.closes_at
+
+    def deadline_passed(self, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.closes_at
 
     @property
     def title(self) -> str:

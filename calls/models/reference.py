@@ -63,6 +63,20 @@ class UnitQuerySet(models.QuerySet):
     def active(self) -> "UnitQuerySet":
         return self.filter(is_active=True)
 
+    def search(self, text: str) -> "UnitQuerySet":
+        """Units matching every word of ``text`` in label, number, acronym, name, city or RNSR."""
+        queryset = self
+        for word in text.split():
+            queryset = queryset.filter(
+                Q(label__icontains=word)
+                | Q(number__icontains=word)
+                | Q(acronym__icontains=word)
+                | Q(name__icontains=word)
+                | Q(city__icontains=word)
+                | Q(rnsr__iexact=word)
+            )
+        return queryset
+
 
 class Unit(models.Model):
     """A research unit, labelled by type and number (``UMR 8223``).
@@ -117,5 +131,10 @@ class Unit(models.Model):
         )
 
     def save(self, *args, **kwargs):
-        self.label = f"{self.unit_type} {self.number}"
+        self.label = self.make_label(self.unit_type, self.number)
         super().save(*args, **kwargs)
+
+    @staticmethod
+    def make_label(unit_type: str, number: str) -> str:
+        """``UMR 8223``: set it yourself when writing in bulk (``save()`` does it otherwise)."""
+        return f"{unit_type} {number}"

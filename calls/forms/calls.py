@@ -1,0 +1,229 @@
+"""Forms of the call management pages: the call, its criteria, documents, funding, clone."""
+
+import re
+
+from django import forms
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.forms import inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from calls.models import Call, Criterion, FundingSource, RequiredDocument, TieBreakRule
+from calls.services.calls import RESERVED_SLUGS
+
+MB = 1024 * 1024
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+PARIS_TIME = _("Paris time (Europe/Paris).")
+TIE_BREAK_RE = re.compile(r"^criterion:(\d+)$")
+
+
+def _datetime_widget() -> forms.DateTimeInput:
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT)
+
+
+def _text(rows: int = 3) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+class CallForm(forms.ModelForm):
+    tie_break_order = forms.CharField(
+        label=_("Tie-break order"),
+        required=False,
+        widget=_text(4),
+        help_text=_(
+            "One rule per line, applied in order: criterion:N (higher score on the criterion "
+            "at position N), institutes, units, calibrated, median, submitted_at."
+        ),
+    )
+
+    class Meta:
+        model = Call
+        fields = [
+            "edition_year",
+            "slug",
+            "reference_prefix",
+            "title_en",
+            "title_fr",
+            "summary_en",
+            "summary_fr",
+            "rules_en",
+            "rules_fr",
+            "opens_at",
+            "closes_at",
+            "review_deadline",
+            "fellowships",
+            "complementary_size",
+            "fellowship_months",
+            "min_institutes",
+            "min_units",
+            "reviews_per_application",
+            "partner_confirmation_required",
+            "abstract_max_chars",
+            "tie_break_order",
+        ]
+        widgets = {
+            "opens_at": _datetime_widget(),
+            "closes_at": _datetime_widget(),
+            "review_deadline": _datetime_widget(),
+            "summary_en": _text(4),
+            "summary_fr": _text(4),
+            "rules_en": _text(8),
+            "rules_fr": _text(8),
+        }
+        help_texts = {
+            "opens_at": PARIS_TIME,
+            "closes_at": PARIS_TIME,
+            "review_deadline": PARIS_TIME,
+        }
+
+    def __init__(self, *args, locked: frozenset[str] = frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["tie_break_order"] = "\n".join(self.instance.tie_break_order or [])
+        for name in ("opens_at", "closes_at", "review_deadline"):
+            self.fields[name].input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
+        for name in locked:
+            self.fields[name].disabled = True
+            self.fields[name].help_text = _("Fixed once the call is open.")
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        if slug in RESERVED_SLUGS and not self.fields["slug"].disabled:
+            raise forms.ValidationError(_("This short name is reserved: choose another one."))
+        return slug
+
+    def clean_tie_break_order(self) -> list[str]:
+        rules = [line.strip() for line in self.cleaned_data["tie_break_order"].splitlines()]
+        rules = [rule for rule in rules if rule]
+        positions = (
+            {str(p) for p in self.instance.criteria.values_list("position", flat=True)}
+            if self.instance.pk
+            else None
+        )
+        for rule in rules:
+            match = TIE_BREAK_RE.match(rule)
+            if match and positions is not None and match.group(1) not in positions:
+                raise forms.ValidationError(
+                    _("No criterion is at position %(n)s.") % {"n": match.group(1)}
+                )
+            if not match and rule not in TieBreakRule.values:
+                raise forms.ValidationError(_("“%(rule)s” is not a rule.") % {"rule": rule})
+        if len(set(rules)) != len(rules):
+            raise forms.ValidationError(_("A rule appears twice."))
+        return rules
+
+
+class CriterionForm(forms.ModelForm):
+    class Meta:
+        model = Criterion
+        fields = [
+            "position",
+            "name_en",
+            "name_fr",
+            "description_en",
+            "description_fr",
+            "weight",
+            "scale_min",
+            "scale_max",
+            "allow_na",
+        ]
+        widgets = {"description_en": _text(2), "description_fr": _text(2)}
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("scale_min"), data.get("scale_max")
+        if low is not None and high is not None and high <= low:
+            self.add_error("scale_max", _("The highest score must be above the lowest."))
+        weight = data.get("weight")
+        if weight is not None and weight <= 0:
+            self.add_error("weight", _("The weight must be above zero."))
+        return data
+
+
+class RequiredDocumentForm(forms.ModelForm):
+    max_mb = forms.IntegerField(
+        label=_("Maximum size (MB)"),
+        min_value=1,
+        initial=10,
+        help_text=_("PDF only."),
+    )
+
+    class Meta:
+        model = RequiredDocument
+        fields = [
+            "position",
+            "kind",
+            "name_en",
+            "name_fr",
+            "description_en",
+            "description_fr",
+            "is_required",
+        ]
+        widgets = {"description_en": _text(2), "description_fr": _text(2)}
+        help_texts = {"kind": _("A short code: project, cv, letter...")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = max(1, settings.DOCUMENT_MAX_BYTES // MB)
+        self.fields["max_mb"].validators.append(MaxValueValidator(limit))
+        self.fields["max_mb"].widget.attrs["max"] = limit
+        if self.instance.pk:
+            self.initial["max_mb"] = max(1, self.instance.max_bytes // MB)
+
+    def save(self, commit: bool = True):
+        self.instance.max_bytes = self.cleaned_data["max_mb"] * MB
+        return super().save(commit)
+
+
+class FundingSourceForm(forms.ModelForm):
+    class Meta:
+        model = FundingSource
+        fields = ["name", "fellowships", "amount", "granted_on"]
+        widgets = {"granted_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
+CriterionFormSet = inlineformset_factory(
+    Call, Criterion, form=CriterionForm, extra=1, can_delete=True
+)
+RequiredDocumentFormSet = inlineformset_factory(
+    Call, RequiredDocument, form=RequiredDocumentForm, extra=1, can_delete=True
+)
+FundingSourceFormSet = inlineformset_factory(
+    Call, FundingSource, form=FundingSourceForm, extra=1, can_delete=True
+)
+
+FORMSETS = {
+    "criteria": CriterionFormSet,
+    "documents": RequiredDocumentFormSet,
+    "funding": FundingSourceFormSet,
+}
+
+
+class CloneForm(forms.Form):
+    edition_year = forms.IntegerField(label=_("Edition year"), min_value=2000, max_value=2100)
+    slug = forms.SlugField(
+        label=_("Short name in addresses"),
+        max_length=80,
+        help_text=_("Letters, digits and hyphens."),
+    )
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        if slug in RESERVED_SLUGS:
+            raise forms.ValidationError(_("This short name is reserved: choose another one."))
+        if Call.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("Another call already uses this short name."))
+        return slug
+
+
+class StatusForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=_text(3),
+        help_text=_("Recorded in the call's history."),
+    )
+    force = forms.BooleanField(
+        label=_("Close before the submission deadline"),
+        required=False,
+    )

@@ -1,0 +1,67 @@
+"""Reads of calls: the public listing and pages, and the staff's call list."""
+
+from datetime import datetime
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from calls.models import ApplicationStatus, Call, Criterion, FundingSource, RequiredDocument
+
+
+def is_programme_staff(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_programme_staff)
+
+
+def listed_calls(now: datetime | None = None) -> QuerySet[Call]:
+    """Open and upcoming calls for the public list, the nearest deadline first."""
+    return Call.objects.listed(now).order_by("closes_at", "pk")
+
+
+def public_call_or_404(slug: str) -> Call:
+    """A published call (never a draft) with what its public page shows."""
+    queryset = Call.objects.published().prefetch_related(
+        Prefetch("criteria", queryset=Criterion.objects.order_by("position", "pk")),
+        Prefetch(
+            "required_documents", queryset=RequiredDocument.objects.order_by("position", "pk")
+        ),
+    )
+    try:
+        return queryset.get(slug=slug)
+    except Call.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def calls_for_staff(user) -> QuerySet[Call]:
+    """Every call with its application counts, for programme staff; nothing for others."""
+    if not is_programme_staff(user):
+        return Call.objects.none()
+    return Call.objects.annotate(
+        applications_total=Count("applications", distinct=True),
+        applications_submitted=Count(
+            "applications",
+            filter=~Q(
+                applications__status__in=[ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN]
+            ),
+            distinct=True,
+        ),
+    ).order_by("-edition_year", "-opens_at", "-pk")
+
+
+def staff_call_or_404(user, slug: str) -> Call:
+    """One call for its staff pages, with its criteria, documents and funding sources."""
+    queryset = calls_for_staff(user).prefetch_related(
+        Prefetch("criteria", queryset=Criterion.objects.order_by("position", "pk")),
+        Prefetch(
+            "required_documents", queryset=RequiredDocument.objects.order_by("position", "pk")
+        ),
+        Prefetch("funding_sources", queryset=FundingSource.objects.order_by("created_at", "pk")),
+    )
+    try:
+        return queryset.get(slug=slug)
+    except Call.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def latest_edition(user) -> Call | None:
+    """The most recent call, the usual source of a clone."""
+    return calls_for_staff(user).first()

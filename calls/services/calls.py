@@ -1,0 +1,295 @@
+"""Every write to a call: create, edit, its criteria, documents and funding, clone, status.
+
+Keyword-only functions, each in one transaction with an audit event. Call status moves
+only through :func:`change_call_status` and the :data:`CALL_TRANSITIONS` table.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.forms import BaseModelFormSet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aissai.audit.services import record_event
+from calls.models import Call, Criterion, RequiredDocument
+from calls.models import CallStatus as S
+
+
+class CallError(Exception):
+    """A change the call's state does not allow; ``problems`` are messages for people."""
+
+    def __init__(self, problems: list[str] | str):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__(" ".join(str(problem) for problem in self.problems))
+
+
+# status -> the statuses staff may move a call to from there.
+CALL_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    S.DRAFT: (S.OPEN,),
+    S.OPEN: (S.CLOSED, S.DRAFT),  # back to draft only while nobody has applied
+    S.CLOSED: (S.IN_REVIEW, S.OPEN),  # reopened only with a deadline still ahead
+    S.IN_REVIEW: (S.SELECTION,),
+    S.SELECTION: (S.DECIDED,),
+    S.DECIDED: (S.ARCHIVED,),
+    S.ARCHIVED: (),
+}
+
+# Fields fixed once the call leaves draft (addresses, references and the consortium rule).
+DRAFT_ONLY_FIELDS = frozenset(
+    {"slug", "edition_year", "reference_prefix", "min_institutes", "min_units"}
+)
+# Statuses in which each part of a call may still be edited.
+EDITABLE_IN = {
+    "call": {S.DRAFT, S.OPEN, S.CLOSED, S.IN_REVIEW, S.SELECTION},
+    "criteria": {S.DRAFT, S.OPEN, S.CLOSED},  # reviews are scored against them from review on
+    "documents": {S.DRAFT, S.OPEN},  # applicants upload against this list until the deadline
+    "funding": {S.DRAFT, S.OPEN, S.CLOSED, S.IN_REVIEW, S.SELECTION},
+}
+RESERVED_SLUGS = frozenset({"new", "manage", "staff", "call", "applications", "apply"})
+
+
+def allowed_call_targets(call: Call) -> tuple[str, ...]:
+    return CALL_TRANSITIONS.get(call.status, ())
+
+
+def can_edit(call: Call, part: str) -> bool:
+    return call.status in EDITABLE_IN[part]
+
+
+def locked_call_fields(call: Call | None) -> frozenset[str]:
+    """Fields of the call form that cannot change in the call's current status."""
+    if call is None or call.pk is None or call.status == S.DRAFT:
+        return frozenset()
+    return DRAFT_ONLY_FIELDS
+
+
+def create_call(*, by: Any, values: Mapping[str, Any]) -> Call:
+    """A new call, always a draft."""
+    with transaction.atomic():
+        call = Call(**{**values, "status": S.DRAFT})
+        _check_slug(call.slug)
+        call.full_clean()
+        call.save()
+        record_event(actor=by, verb="call.created", target=call, data={"slug": call.slug})
+    return call
+
+
+def update_call(*, call: Call, by: Any, values: Mapping[str, Any], now: datetime | None = None):
+    """Change the call's fields; what its status fixes cannot change."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        if not can_edit(locked, "call"):
+            raise CallError(_("This call can no longer be edited."))
+        changed = {name: value for name, value in values.items() if getattr(locked, name) != value}
+        frozen = sorted(set(changed) & locked_call_fields(locked))
+        if frozen:
+            raise CallError(
+                _("These fields are fixed once the call is open: %s.")
+                % ", ".join(str(Call._meta.get_field(name).verbose_name) for name in frozen)
+            )
+        if locked.status == S.OPEN and "closes_at" in changed and changed["closes_at"] <= now:
+            raise CallError(
+                _("To end submissions before the deadline, close the call and give a reason.")
+            )
+        if "slug" in changed:
+            _check_slug(changed["slug"])
+        for name, value in changed.items():
+            setattr(locked, name, value)
+        locked.full_clean()
+        locked.save()
+        if changed:
+            record_event(
+                actor=by,
+                verb="call.updated",
+                target=locked,
+                data={"changed": {name: _plain(value) for name, value in changed.items()}},
+            )
+    call.refresh_from_db()
+    return locked
+
+
+def save_call_items(*, call: Call, by: Any, part: str, formset: BaseModelFormSet) -> None:
+    """Save a valid formset of the call's criteria, documents or funding sources."""
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        if not can_edit(locked, part):
+            raise CallError(_("This part of the call can no longer be edited."))
+        saved = formset.save()
+        record_event(
+            actor=by,
+            verb=f"call.{part}.saved",
+            target=locked,
+            data={
+                "saved": [str(item) for item in saved],
+                "deleted": [str(item) for item in formset.deleted_objects],
+            },
+        )
+
+
+def clone_call(*, source: Call, by: Any, edition_year: int | None = None, slug: str = "") -> Call:
+    """A draft new edition of ``source``: dates shifted by the years between the editions,
+    criteria, required documents and rules copied; no funding sources, no applications."""
+    edition_year = edition_year or source.edition_year + 1
+    years = edition_year - source.edition_year
+    with transaction.atomic():
+        slug = slug or suggest_slug(source.slug, source.edition_year, edition_year)
+        _check_slug(slug)
+        old_year, new_year = str(source.edition_year), str(edition_year)
+        call = Call.objects.get(pk=source.pk)
+        call.pk = call.id = None
+        call._state.adding = True
+        call.status = S.DRAFT
+        call.slug = slug
+        call.edition_year = edition_year
+        call.title_en = source.title_en.replace(old_year, new_year)
+        call.title_fr = source.title_fr.replace(old_year, new_year)
+        call.opens_at = shift_years(source.opens_at, years)
+        call.closes_at = shift_years(source.closes_at, years)
+        call.review_deadline = shift_years(source.review_deadline, years)
+        call.next_reference_number = 1
+        call.cloned_from = source
+        call.full_clean()
+        call.save()
+        for criterion in Criterion.objects.filter(call=source):
+            criterion.pk = criterion.id = None
+            criterion._state.adding = True
+            criterion.call = call
+            criterion.save()
+        for document in RequiredDocument.objects.filter(call=source):
+            document.pk = document.id = None
+            document._state.adding = True
+            document.call = call
+            document.save()
+        record_event(
+            actor=by,
+            verb="call.cloned",
+            target=call,
+            data={"source": source.pk, "source_slug": source.slug, "years": years},
+        )
+    return call
+
+
+def shift_years(moment: datetime, years: int) -> datetime:
+    """The same wall-clock time in Paris ``years`` later (29 February becomes the 28th)."""
+    local = moment.astimezone(ZoneInfo(settings.TIME_ZONE))
+    try:
+        shifted = local.replace(year=local.year + years)
+    except ValueError:
+        shifted = local.replace(year=local.year + years, day=28)
+    return shifted
+
+
+def status_blockers(*, call: Call, to: str, now: datetime | None = None) -> list[str]:
+    """What prevents ``call`` from moving to ``to`` whatever staff confirm."""
+    now = now or timezone.now()
+    if to not in allowed_call_targets(call):
+        return [
+            _("A call cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": call.get_status_display(), "to": S(to).label}
+        ]
+    problems: list[str] = []
+    if to == S.OPEN:
+        if not call.criteria.exists():
+            problems.append(_("Add at least one review criterion."))
+        if not call.required_documents.filter(is_required=True).exists():
+            problems.append(_("Add at least one required document."))
+        if not (call.opens_at < call.closes_at < call.review_deadline):
+            problems.append(
+                _("The dates must be in order: opening, submission deadline, review deadline.")
+            )
+        if call.closes_at <= now:
+            problems.append(_("The submission deadline has passed: set a new one first."))
+    elif to == S.DRAFT and call.applications.exists():
+        problems.append(_("People have already started applications: the call stays open."))
+    return problems
+
+
+def status_problems(
+    *, call: Call, to: str, force: bool = False, reason: str = "", now: datetime | None = None
+) -> list[str]:
+    """Why ``call`` cannot move to ``to`` now (an empty list when it can).
+
+    Closing before the deadline is possible only when forced, with a written reason.
+    """
+    now = now or timezone.now()
+    problems = status_blockers(call=call, to=to, now=now)
+    if not problems and to == S.CLOSED and now < call.closes_at:
+        if not force:
+            problems.append(
+                _(
+                    "The submission deadline has not passed yet. To close the call early, "
+                    "confirm it and give a reason."
+                )
+            )
+        elif not reason.strip():
+            problems.append(_("Closing before the deadline needs a written reason."))
+    return problems
+
+
+def change_call_status(
+    *,
+    call: Call,
+    to: str,
+    by: Any,
+    reason: str = "",
+    force: bool = False,
+    now: datetime | None = None,
+) -> Call:
+    """Move ``call`` to ``to`` if the table and the checks allow it; audited.
+
+    Closing before the deadline needs ``force`` and a written ``reason`` (both recorded).
+    Raises :class:`CallError` with every problem found.
+    """
+    now = now or timezone.now()
+    if not getattr(by, "is_programme_staff", False):
+        raise CallError(_("Only programme staff may do this."))
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        problems = status_problems(call=locked, to=to, force=force, reason=reason, now=now)
+        if problems:
+            raise CallError(problems)
+        previous = locked.status
+        early = to == S.CLOSED and now < locked.closes_at
+        locked.status = to
+        locked.save(update_fields=["status", "updated_at"])
+        record_event(
+            actor=by,
+            verb=f"call.status.{to}",
+            target=locked,
+            data={
+                "from": previous,
+                "to": to,
+                "reason": reason.strip(),
+                "forced": early,
+                "deadline": locked.closes_at if early else None,
+            },
+        )
+    call.refresh_from_db()
+    return locked
+
+
+def _check_slug(slug: str) -> None:
+    if slug in RESERVED_SLUGS:
+        raise ValidationError({"slug": _("“%s” is reserved: choose another short name.") % slug})
+
+
+def suggest_slug(slug: str, old_year: int, new_year: int) -> str:
+    """The short name of a new edition: the year replaced (or added), unique."""
+    base = slug.replace(str(old_year), str(new_year)) if str(old_year) in slug else ""
+    base = base or f"{slug}-{new_year}"
+    base = base[:72]
+    candidate, n = base, 2
+    while Call.objects.filter(slug=candidate).exists():
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool | list | type(None)) else str(value)
