@@ -10,6 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from .call import Call, Discipline
 from .reference import Institute, Unit
 
+# Limits the forms show and the services enforce (the abstract's limit is a call setting).
+TEXT_MAX_CHARS = 5000
+KEYWORDS_MAX = 10
+KEYWORD_MAX_CHARS = 60
+EXCLUDED_REVIEWERS_MAX = 3
+WITHDRAWAL_REASON_MAX_CHARS = 2000
+
 
 class ApplicationStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")

@@ -239,3 +239,95 @@ class DocumentFactory(factory.django.DjangoModelFactory):
     original_name = "project.pdf"
     size = len(MINIMAL_PDF)
     sha256 = factory.LazyFunction(lambda: __import__("hashlib").sha256(MINIMAL_PDF).hexdigest())
+
+
+_reference_numbers = __import__("itertools").count(1)
+
+
+def submitted_application(
+    *,
+    call: Call | None = None,
+    coordinator=None,
+    institutes=("INS2I", "INP"),
+    documents: bool = True,
+    status: str = "submitted",
+    submitted_at=None,
+    **fields,
+) -> Application:
+    """An application as a submission leaves it: one confirmed partner unit per institute
+    named, a current PDF for each required document of the call, a reference and a
+    submission time (``status`` may name a later state for tests that start there)."""
+    call = call or CallFactory()
+    application = ApplicationFactory(
+        call=call,
+        coordinator=coordinator or UserFactory(),
+        status=status,
+        reference=f"TEST-{call.edition_year}-{next(_reference_numbers):04d}",
+        submitted_at=submitted_at or timezone.now() - timedelta(days=1),
+        version=1,
+        **fields,
+    )
+    for partner in eligible_partners(application, institutes):
+        partner.confirmed_at = timezone.now() - timedelta(days=2)
+        partner.save(update_fields=["confirmed_at"])
+    if documents:
+        for required in call.required_documents.filter(is_required=True):
+            DocumentFactory(application=application, kind=required.kind)
+    return application
+
+
+def make_pdf(
+    *, catalog_extra: bytes = b"", extra_objects: tuple[bytes, ...] = (), trailer_extra: bytes = b""
+) -> bytes:
+    """A well-formed one-page PDF (header, objects, cross-reference table, trailer, %%EOF)
+    that the upload check accepts; the arguments add entries to build hostile variants."""
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R" + catalog_extra + b">>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>",
+        *extra_objects,
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<</Size %d/Root 1 0 R%s>>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        trailer_extra,
+        xref,
+    )
+    return bytes(out)
+
+
+VALID_PDF = make_pdf()
+
+
+def complete_draft(*, call: Call | None = None, coordinator=None, **fields) -> Application:
+    """A draft that passes every submission check: all fields, a discipline, two confirmed
+    partner units from two institutes and a valid PDF for each required document."""
+    call = call or CallFactory()
+    application = ApplicationFactory(
+        call=call,
+        coordinator=coordinator or UserFactory(),
+        planned_start=fields.pop("planned_start", (timezone.now() + timedelta(days=200)).date()),
+        **fields,
+    )
+    application.disciplines.add(DisciplineFactory(name_en="Computer science"))
+    for partner in eligible_partners(application):
+        partner.confirmed_at = timezone.now()
+        partner.save(update_fields=["confirmed_at"])
+    for required in call.required_documents.filter(is_required=True):
+        DocumentFactory(
+            application=application,
+            kind=required.kind,
+            file=factory.django.FileField(filename=f"{required.kind}.pdf", data=VALID_PDF),
+            original_name=f"{required.kind}.pdf",
+            size=len(VALID_PDF),
+            sha256=__import__("hashlib").sha256(VALID_PDF).hexdigest(),
+        )
+    return application

@@ -1,0 +1,184 @@
+// The application form: live character counters, a copy of unsaved input kept in this
+// browser (restored after an expired session or a page change), a return to the login
+// page when an htmx request meets an expired session, and one click per submission.
+(function () {
+  "use strict";
+
+  // Count characters as the server does: code points, a line break is one character.
+  function countChars(text) {
+    return Array.from(text.replace(/\r\n/g, "\n")).length;
+  }
+
+  function fill(template, values) {
+    return Object.keys(values).reduce(
+      (text, key) => text.split("%(" + key + ")s").join(String(values[key])),
+      template,
+    );
+  }
+
+  function updateCounter(field) {
+    const counter = document.querySelector('[data-char-counter-for="' + field.id + '"]');
+    const limit = parseInt(field.dataset.charLimit, 10);
+    if (!counter || !limit) {
+      return;
+    }
+    const count = countChars(field.value);
+    const over = count > limit;
+    const template = over ? counter.dataset.overTemplate : counter.dataset.template;
+    counter.textContent = fill(template, { count: count, limit: limit, over: count - limit });
+    counter.classList.toggle("text-danger", over);
+    field.setAttribute("aria-describedby", counter.id);
+  }
+
+  function setUpCounters() {
+    document.querySelectorAll("textarea[data-char-limit]").forEach((field) => {
+      updateCounter(field);
+      if (field.dataset.counted === "1") {
+        return;
+      }
+      field.dataset.counted = "1";
+      field.addEventListener("input", () => updateCounter(field));
+    });
+  }
+
+  // --- The local copy of the draft form ---------------------------------------------
+  function draftFields(form) {
+    return Array.from(form.elements).filter(
+      (el) =>
+        el.name &&
+        el.name !== "csrfmiddlewaretoken" &&
+        !["file", "submit", "button", "hidden"].includes(el.type),
+    );
+  }
+
+  function snapshot(form) {
+    const data = {};
+    draftFields(form).forEach((el) => {
+      if (el.type === "checkbox" || el.type === "radio") {
+        data[el.name + "=" + el.value] = el.checked;
+      } else if (el.type === "select-multiple") {
+        data[el.name] = Array.from(el.selectedOptions).map((option) => option.value);
+      } else {
+        data[el.name] = el.value;
+      }
+    });
+    return data;
+  }
+
+  function restore(form, data) {
+    draftFields(form).forEach((el) => {
+      if (el.type === "checkbox" || el.type === "radio") {
+        const key = el.name + "=" + el.value;
+        if (key in data) {
+          el.checked = data[key];
+        }
+      } else if (el.type === "select-multiple") {
+        if (el.name in data) {
+          Array.from(el.options).forEach((o) => (o.selected = data[el.name].includes(o.value)));
+        }
+      } else if (el.name in data) {
+        el.value = data[el.name];
+      }
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  }
+
+  function setUpLocalCopy() {
+    const form = document.querySelector("form[data-draft-key]");
+    if (!form || !window.localStorage) {
+      return;
+    }
+    const key = "aissai-draft:" + form.dataset.draftKey;
+    const banner = document.getElementById("draft-restore");
+    let stored = null;
+    try {
+      stored = JSON.parse(window.localStorage.getItem(key) || "null");
+    } catch (error) {
+      stored = null;
+    }
+    const onPage = JSON.stringify(snapshot(form));
+    if (stored && stored.data && JSON.stringify(stored.data) !== onPage && banner) {
+      const text = banner.querySelector("[data-restore-text]");
+      text.textContent = fill(text.dataset.template, {
+        time: new Date(stored.savedAt).toLocaleString(),
+      });
+      banner.classList.remove("d-none");
+      banner.querySelector("[data-restore]").addEventListener("click", () => {
+        restore(form, stored.data);
+        banner.classList.add("d-none");
+      });
+      banner.querySelector("[data-discard]").addEventListener("click", () => {
+        window.localStorage.removeItem(key);
+        banner.classList.add("d-none");
+      });
+    } else {
+      window.localStorage.removeItem(key);
+    }
+    const keep = () => {
+      try {
+        window.localStorage.setItem(
+          key,
+          JSON.stringify({ savedAt: new Date().toISOString(), data: snapshot(form) }),
+        );
+      } catch (error) {
+        // A full or disabled storage only loses the local copy; the server copy stays.
+      }
+    };
+    form.addEventListener("input", keep);
+    form.addEventListener("change", keep);
+  }
+
+  // Logging out on purpose forgets the local copies kept in this browser.
+  function forgetCopiesOnLogout() {
+    document.querySelectorAll('form[action*="logout"]').forEach((form) => {
+      form.addEventListener("submit", () => {
+        Object.keys(window.localStorage)
+          .filter((key) => key.startsWith("aissai-draft:"))
+          .forEach((key) => window.localStorage.removeItem(key));
+      });
+    });
+  }
+
+  // An htmx request answered by the login page: the session expired. Go and log in, then
+  // come back here (the local copy keeps what was typed).
+  function handleExpiredSession() {
+    const form = document.querySelector("form[data-login-url]");
+    if (!form) {
+      return;
+    }
+    const loginUrl = form.dataset.loginUrl;
+    document.body.addEventListener("htmx:beforeSwap", (event) => {
+      const url = (event.detail.xhr && event.detail.xhr.responseURL) || "";
+      if (url && new URL(url, window.location.href).pathname === loginUrl) {
+        event.detail.shouldSwap = false;
+        const next = window.location.pathname + window.location.search;
+        window.location.assign(loginUrl + "?next=" + encodeURIComponent(next));
+      }
+    });
+  }
+
+  // A double click sends one request; the server also accepts only one submission.
+  function submitOnce() {
+    document.body.addEventListener("submit", (event) => {
+      const form = event.target;
+      if (!form.matches("form[data-submit-once]")) {
+        return;
+      }
+      if (form.dataset.sent === "1") {
+        event.preventDefault();
+        return;
+      }
+      form.dataset.sent = "1";
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    setUpCounters();
+    setUpLocalCopy();
+    forgetCopiesOnLogout();
+    handleExpiredSession();
+    submitOnce();
+  });
+  // Counters inside fragments that htmx swapped in.
+  document.addEventListener("htmx:afterSettle", setUpCounters);
+})();
