@@ -1,0 +1,201 @@
+"""Programme staff pages: the scoreboard, the funding-line robustness and the shortlist.
+
+Everyone else gets a 404 (anonymous visitors are sent to the login page first). The
+figures inform staff; nothing is decided until staff confirm the shortlist (POST).
+"""
+
+from __future__ import annotations
+
+import rules
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from calls.models import Call
+from calls.selectors.calls import staff_call_or_404
+from reviews.forms.scoreboard import (
+    ScoreboardFilterForm,
+    ShortlistConfirmForm,
+    ShortlistSuggestForm,
+)
+from reviews.selectors.scoreboard import (
+    CALIBRATED,
+    MEAN,
+    METRIC_LABELS,
+    Scoreboard,
+    build_scoreboard,
+    crossing_lines,
+    metric_cells,
+)
+from reviews.selectors.shortlist import default_target, suggest_shortlist
+from reviews.services.shortlist import (
+    SHORTLIST_MAIL,
+    ShortlistError,
+    confirm_shortlist,
+    previous_shortlist,
+)
+
+
+def _call_for(request: HttpRequest, slug: str, permission: str) -> Call:
+    call = staff_call_or_404(request.user, slug)
+    if not rules.test_rule(permission, request.user, call):
+        raise Http404
+    return call
+
+
+def _sort_headers(board: Scoreboard, current: str) -> dict[str, dict]:
+    """Column headers for ``calls/staff/_sort_header.html``: link, direction, label."""
+    labels = {
+        "reference": _("Reference"),
+        "title": _("Title"),
+        "coordinator": _("Coordinator"),
+        "institutes": _("Institutes"),
+        "status": _("Status"),
+        "reviews": _("Reviews"),
+        "weighted_mean": _("Confidence-weighted mean"),
+        "spread": _("Spread"),
+        "disagreement": _("Disagreement"),
+        "fragile": _("Robustness"),
+        **{metric: str(label) for metric, label in METRIC_LABELS.items()},
+        **{
+            f"rank_{metric}": _("Rank by %(score)s") % {"score": str(label).lower()}
+            for metric, label in METRIC_LABELS.items()
+        },
+        **{f"criterion_{c.pk}": c.name for c in board.criteria},
+    }
+    headers = {}
+    for key in board.sort_keys():
+        active = current.lstrip("-") == key
+        descending = current.startswith("-")
+        higher_first = key not in (
+            "reference",
+            "title",
+            "coordinator",
+            "status",
+        ) and not key.startswith("rank_")
+        first = f"-{key}" if higher_first else key
+        headers[key] = {
+            "key": key,
+            "label": labels.get(key, key),
+            "active": active,
+            "descending": active and descending,
+            "link": (key if descending else f"-{key}") if active else first,
+        }
+    return headers
+
+
+def _board_and_rows(request: HttpRequest, call: Call):
+    board = build_scoreboard(call)
+    form = ScoreboardFilterForm(request.GET, call=call, sort_keys=list(board.sort_keys()))
+    filters = form.filters()
+    anonymous = form.anonymised
+    if anonymous:
+        board = board.anonymised()
+    return board, form, filters, board.select(filters), anonymous
+
+
+@require_GET
+def scoreboard(request: HttpRequest, slug: str) -> HttpResponse:
+    call = _call_for(request, slug, "reviews.view_scoreboard")
+    board, form, filters, rows, anonymous = _board_and_rows(request, call)
+    headers = _sort_headers(board, filters.sort)
+    context = {
+        "call": call,
+        "board": board,
+        "form": form,
+        "rows": rows,
+        "anonymous": anonymous,
+        "headers": headers,
+        "criterion_headers": [headers[f"criterion_{c.pk}"] for c in board.criteria],
+        "filtered": len(rows) != len(board.rows),
+        "active": "scoreboard",
+    }
+    return render(request, "reviews/scoreboard/scoreboard.html", context)
+
+
+@require_GET
+def robustness(request: HttpRequest, slug: str) -> HttpResponse:
+    call = _call_for(request, slug, "reviews.view_scoreboard")
+    board, form, filters, rows, anonymous = _board_and_rows(request, call)
+    context = {
+        "call": call,
+        "board": board,
+        "form": form,
+        "rows": [(row, metric_cells(board, row), crossing_lines(board, row)) for row in rows],
+        "anonymous": anonymous,
+        "headers": _sort_headers(board, filters.sort),
+        "filtered": len(rows) != len(board.rows),
+        "active": "robustness",
+    }
+    return render(request, "reviews/scoreboard/robustness.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def shortlist(request: HttpRequest, slug: str) -> HttpResponse:
+    call = _call_for(request, slug, "reviews.confirm_shortlist")
+    board = build_scoreboard(call)
+    supported = board.calibration_supported
+    initial = {"score": CALIBRATED if supported else MEAN, "target": default_target(board)}
+    if request.method == "POST":
+        form = ShortlistConfirmForm(request.POST, calibration_supported=supported)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = confirm_shortlist(
+                    call=call,
+                    by=request.user,
+                    shortlisted_ids=data["shortlisted"],
+                    candidate_ids=data["candidates"],
+                    suggested_ids=data["suggested"],
+                    score=data["score"],
+                    target=data["target"],
+                )
+            except ShortlistError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "%(yes)d application(s) shortlisted, %(no)d not shortlisted. The "
+                        "applicants' mails are held in the outbox: read them and release them."
+                    )
+                    % {"yes": len(result.shortlisted), "no": len(result.not_shortlisted)},
+                )
+                outbox = reverse("notifications:outbox")
+                query = urlencode({"status": "held", "event": SHORTLIST_MAIL})
+                return redirect(f"{outbox}?{query}")
+            ticked = set(data.get("shortlisted") or [])
+        else:
+            messages.error(request, _("The shortlist was not confirmed: see the errors below."))
+            ticked = set(form.cleaned_data.get("shortlisted") or [])
+        suggest_form = ShortlistSuggestForm(
+            {"score": request.POST.get("score"), "target": request.POST.get("target")},
+            calibration_supported=supported,
+        )
+    else:
+        suggest_form = ShortlistSuggestForm(
+            request.GET or None, initial=initial, calibration_supported=supported
+        )
+        form, ticked = None, None
+    choice = suggest_form.cleaned_data if suggest_form.is_bound and suggest_form.is_valid() else {}
+    suggestion = suggest_shortlist(
+        board,
+        score=choice.get("score", initial["score"]),
+        target=choice.get("target", initial["target"]),
+    )
+    context = {
+        "call": call,
+        "board": board,
+        "suggest_form": suggest_form,
+        "confirm_form": form,
+        "suggestion": suggestion,
+        "ticked": suggestion.suggested_ids if ticked is None else ticked,
+        "score_label": METRIC_LABELS[suggestion.score],
+        "previous": previous_shortlist(call),
+        "active": "shortlist",
+    }
+    return render(request, "reviews/scoreboard/shortlist.html", context)
