@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("accounts/", include("aissai.accounts.urls")),
     path("calls/", include("calls.urls")),
+    path("reviews/", include("reviews.urls")),
     path("mail/", include("aissai.notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,1 @@
+"""Forms of the reviews app (``pool``: invitations, CSV import, answers, confidentiality)."""
