@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -238,6 +239,7 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/sortablejs", NODE_MODULES / "sortablejs"),
+    ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
 ]
 
 # Uploaded files live outside any served folder; only permission-checked views read them.
@@ -293,7 +295,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "aissai.notifications.tasks.relay_outbox",
         "schedule": env_int("OUTBOX_RELAY_SECONDS", 60),
     },
+    "send-review-reminders": {
+        "task": "reviews.tasks.send_review_reminders",
+        "schedule": crontab(hour=8, minute=0),  # daily, Paris time (CELERY_TIMEZONE)
+    },
 }
+# Reviewers with unfinished reviews get a reminder this many days before the deadline.
+REVIEW_REMINDER_DAYS_BEFORE = env_int("REVIEW_REMINDER_DAYS_BEFORE", 7)
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 5)
 OUTBOX_STUCK_SECONDS = env_int("OUTBOX_STUCK_SECONDS", 600)
 # Retry n waits OUTBOX_BACKOFF_SECONDS * 2**(n-1), at most OUTBOX_BACKOFF_MAX_SECONDS.

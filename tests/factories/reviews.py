@@ -242,6 +242,8 @@ def reviewer_of(call: Call, *, user=None, accept_terms: bool = False) -> Invitat
 
 # Reviewing: a reviewer with an account assigned to an application.
 
+_reviewer_numbers = __import__("itertools").count(1)
+
 
 def assigned_reviewer(
     application: Application,
@@ -252,8 +254,12 @@ def assigned_reviewer(
 ) -> Assignment:
     """Assign ``application`` to ``user`` (a new account by default), a reviewer of its
     call. ``accept_terms``: they accepted the call's current terms (published if none);
-    ``declared``: they declared no conflict. The same user may review several calls."""
-    user = user or UserFactory()
+    ``declared``: they declared no conflict. The same user may review several calls.
+    A new reviewer gets an e-mail domain of their own, so that conflict detection (which
+    runs on commit) finds nothing between them and the applicants."""
+    if user is None:
+        n = next(_reviewer_numbers)
+        user = UserFactory(email=f"reviewer{n}@institute{n}.test")
     call = application.call
     invitation = Invitation.objects.filter(call=call, expert__user=user).first()
     if invitation is None:
@@ -271,4 +277,110 @@ def assigned_reviewer(
         application=application,
         coi_declaration=DeclaredConflict.NONE if declared else "",
         coi_declared_at=timezone.now() if declared else None,
+    )
+
+
+# Reports: funding decisions and places on the lists, written directly for the pages that
+# read them (in real use the selection services write them).
+
+from reviews.models import FundingDecision, ListEntry, ListMove, MoveKind, RankedList  # noqa: E402
+
+from .calls import FundingSourceFactory  # noqa: E402
+
+
+class FundingDecisionFactory(factory.django.DjangoModelFactory):
+    """The current decision on an application: funded by a new source of its call."""
+
+    class Meta:
+        model = FundingDecision
+
+    application = factory.SubFactory(ApplicationFactory)
+    outcome = "funded"
+    funding_source = factory.SubFactory(
+        FundingSourceFactory, call=factory.SelfAttribute("..application.call")
+    )
+    is_current = True
+
+
+def place_on_list(application: Application, *, kind: str, position: int, by=None, reason=""):
+    """Put ``application`` on its call's ``kind`` list ("main" or "complementary") at
+    ``position`` and record the move; returns the list entry."""
+    ranked_list, _ = RankedList.objects.get_or_create(call=application.call, kind=kind)
+    entry = ListEntry.objects.create(
+        ranked_list=ranked_list, application=application, position=position
+    )
+    ListMove.objects.create(
+        call=application.call,
+        application=application,
+        kind=MoveKind.MOVED,
+        to_list=kind,
+        to_position=position,
+        reason=reason,
+        by=by,
+    )
+    return entry
+
+
+# Selection: a call in selection whose applications are shortlisted with known mean scores,
+# ready for the panel ranking board.
+
+
+def shortlisted_call(
+    *,
+    means: Sequence[int] | None = None,
+    scores: Sequence[Sequence[int | None]] | None = None,
+    reviewers: int = 3,
+    sources: Sequence[int] = (6,),
+    **call_fields,
+) -> ReviewScenario:
+    """A call in selection with one shortlisted application per entry of ``means`` (each
+    reviewer gives that score on 0–10, so the mean is exact) or per row of ``scores``, and
+    funding sources paying for ``sources`` fellowships, recorded in that order ("Industry
+    donation", then "Additional grant 2"…). ``call_fields`` go to the call (fellowships,
+    complementary_size, tie_break_order…)."""
+    rows = scores if scores is not None else [[mean] * reviewers for mean in means or ()]
+    scenario = call_in_review(
+        applications=len(rows), reviewers=reviewers, scores=rows, **call_fields
+    )
+    Call.objects.filter(pk=scenario.call.pk).update(status=CallStatus.SELECTION)
+    scenario.call.refresh_from_db()
+    Application.objects.filter(pk__in=[a.pk for a in scenario.applications]).update(
+        status=ApplicationStatus.SHORTLISTED
+    )
+    for application in scenario.applications:
+        application.refresh_from_db()
+    for number, fellowships in enumerate(sources, start=1):
+        FundingSourceFactory(
+            call=scenario.call,
+            fellowships=fellowships,
+            name="Industry donation" if number == 1 else f"Additional grant {number}",
+        )
+    return scenario
+
+
+# Conflicts of interest and assignment.
+
+from reviews.models import Conflict, ConflictSource, ConflictStatus  # noqa: E402
+
+
+class ConflictFactory(factory.django.DjangoModelFactory):
+    """A detected, suspected conflict between a reviewer and an application of its call."""
+
+    class Meta:
+        model = Conflict
+
+    invitation = factory.SubFactory(InvitationFactory)
+    application = factory.SubFactory(
+        ApplicationFactory, call=factory.SelfAttribute("..invitation.call")
+    )
+    source = ConflictSource.DETECTED
+    status = ConflictStatus.SUSPECTED
+    rule = "same_email_domain"
+    reason = "example.edu"
+
+
+def eligible_application(call: Call, **fields) -> Application:
+    """A submitted application that staff found eligible: ready for reviewers."""
+    return submitted_application(
+        call=call, status=ApplicationStatus.ELIGIBLE, documents=False, **fields
     )
