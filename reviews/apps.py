@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("Reviews")
+
+    def ready(self) -> None:
+        # Conflict detection runs again when an application or an expert changes.
+        from reviews.services.conflicts import connect_signals
+
+        connect_signals()
