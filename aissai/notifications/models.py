@@ -54,6 +54,9 @@ class OutboxMessage(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When a delivery task was last handed to the broker; the relay re-queues a pending row
+    # whose task never ran (lost, or never queued because the broker was down).
+    queued_at = models.DateTimeField(null=True, blank=True)
     sending_since = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
@@ -68,6 +71,28 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to_email}"
+
+    # What staff may do in each state; services re-check it in the database.
+    EDITABLE = frozenset({OutboxStatus.HELD})
+    RELEASABLE = frozenset({OutboxStatus.HELD})
+    DISCARDABLE = frozenset({OutboxStatus.HELD, OutboxStatus.PENDING, OutboxStatus.FAILED})
+    RETRYABLE = frozenset({OutboxStatus.FAILED})
+
+    @property
+    def can_edit(self) -> bool:
+        return self.status in self.EDITABLE
+
+    @property
+    def can_release(self) -> bool:
+        return self.status in self.RELEASABLE
+
+    @property
+    def can_discard(self) -> bool:
+        return self.status in self.DISCARDABLE
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status in self.RETRYABLE
 
 
 class DevMailboxMessage(models.Model):

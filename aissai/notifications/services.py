@@ -1,6 +1,45 @@
-"""Every e-mail goes through here: queue in the caller's transaction, deliver after commit."""
+"""Outgoing e-mail: every mail is an outbox row, delivered after the change commits.
+
+Lifecycle of an ``OutboxMessage``::
+
+    held ──release──▶ pending ──claim──▶ sending ──accepted──▶ sent
+      │                ▲   ▲               │
+      │                │   └── attempt failed, attempts < max: back to pending,
+      │                │       due again after the back-off
+      │                │               │ attempts = max, or the server refused for good
+      │             retry (staff)      ▼
+      └─discard─▶ discarded ◀─discard─ failed
+
+- ``queue_mail`` renders the mail once, in the recipient's language, and writes the row
+  in the caller's transaction: the mail exists if and only if the change committed. A
+  pending row gets a delivery task queued on commit (``enqueue_delivery``); ``queued_at``
+  records that the broker took it. If the broker is down the row just stays pending.
+- *held* rows (decision mails) wait for staff: preview, edit, release (one or in bulk) or
+  discard. ``queue_mail(replace_key=...)`` discards an older held mail with the same key,
+  so a mail whose decision changed before release is replaced, never sent twice.
+- ``deliver`` claims a row with one conditional UPDATE (pending and due → sending,
+  attempts + 1): one worker at a time sends a row, and a task that runs twice, or a
+  stale duplicate, finds nothing to claim. The Message-ID made at creation is kept on
+  every attempt, so a resend after a crash is recognisable by the recipient's client.
+- A failed attempt puts the row back to *pending* with ``next_attempt_at`` moved by an
+  exponential back-off and the error kept in ``last_error``. With a broker the task
+  retries itself after that countdown; in eager (embedded) mode it does not recurse and
+  the relay or the next attempt picks the row up. After ``OUTBOX_MAX_ATTEMPTS`` attempts
+  (or at once on a permanent SMTP refusal, 5xx) the row is *failed*; staff may retry it,
+  which gives it a fresh set of attempts.
+- ``relay`` (Celery beat, every ``OUTBOX_RELAY_SECONDS``) is the safety net: it frees rows
+  stuck in *sending* for ``OUTBOX_STUCK_SECONDS`` (a worker died mid-send), and queues each
+  due pending row whose task was never queued or has not run for ``OUTBOX_REQUEUE_SECONDS``.
+
+Staff actions (``edit_held_mail``, ``release_mails``, ``discard_mails``, ``retry_mails``)
+lock the rows, re-check their state, write one audit event per mail and queue delivery
+on commit.
+"""
 
 import logging
+import smtplib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -8,26 +47,25 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aissai.audit.services import record_event, record_events
 
 from .models import OutboxMessage, OutboxStatus
+from .rendering import render_mail, render_text_as_html, tidy_text
 
 logger = logging.getLogger(__name__)
 
 
-def render_mail(*, event: str, language: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """Render ``templates/notifications/<event>/{subject.txt,body.txt,body.html}`` in a language."""
-    base = f"notifications/{event}"
-    ctx = {"site_url": settings.SITE_URL, **context}
-    with translation.override(language):
-        subject = " ".join(render_to_string(f"{base}/subject.txt", ctx).split())
-        body_text = render_to_string(f"{base}/body.txt", ctx).strip() + "\n"
-        try:
-            body_html = render_to_string(f"{base}/body.html", ctx)
-        except Exception:  # noqa: BLE001 - the HTML part is optional
-            body_html = ""
-    return subject, body_text, body_html
+class OutboxStateError(Exception):
+    """The mail is not in a state that allows the action (someone acted on it meanwhile)."""
+
+
+def _language_for(language: str, recipient: Any | None) -> str:
+    language = language or getattr(recipient, "language", "") or settings.LANGUAGE_CODE
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 def queue_mail(
@@ -35,7 +73,7 @@ def queue_mail(
     event: str,
     to_email: str,
     to_name: str = "",
-    language: str = "en",
+    language: str = "",
     context: dict[str, Any] | None = None,
     recipient: Any | None = None,
     related: models.Model | None = None,
@@ -44,16 +82,16 @@ def queue_mail(
 ) -> OutboxMessage:
     """Write one outbox row in the current transaction; delivery is queued on commit.
 
-    A held mail waits for staff to release it. With ``replace_key``, a held mail with the
-    same key that was never released is discarded and replaced by this one.
+    ``language`` defaults to the recipient's preferred language. A held mail waits for
+    staff to release it. With ``replace_key``, held mails with the same key are discarded.
     """
-    language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-    subject, body_text, body_html = render_mail(
+    language = _language_for(language, recipient)
+    rendered = render_mail(
         event=event, language=language, context={"recipient_name": to_name, **(context or {})}
     )
     if replace_key:
         OutboxMessage.objects.filter(replace_key=replace_key, status=OutboxStatus.HELD).update(
-            status=OutboxStatus.DISCARDED
+            status=OutboxStatus.DISCARDED, updated_at=timezone.now()
         )
     message = OutboxMessage.objects.create(
         event=event,
@@ -62,20 +100,32 @@ def queue_mail(
         to_email=to_email,
         to_name=to_name,
         language=language,
-        subject=subject[:300],
-        body_text=body_text,
-        body_html=body_html,
+        subject=rendered.subject[:300],
+        body_text=rendered.body_text,
+        body_html=rendered.body_html,
         related_type=ContentType.objects.get_for_model(related) if related is not None else None,
         related_id=str(related.pk) if related is not None else "",
         replace_key=replace_key,
     )
     if not held:
-        enqueue_on_commit(message.pk)
+        enqueue_on_commit([message.pk])
     return message
 
 
-def enqueue_on_commit(outbox_id: int) -> None:
-    transaction.on_commit(lambda: enqueue_delivery(outbox_id))
+def enqueue_on_commit(outbox_ids: Iterable[int]) -> None:
+    ids = list(outbox_ids)
+    if ids:
+        transaction.on_commit(lambda: enqueue_many(ids))
+
+
+def enqueue_many(outbox_ids: Iterable[int]) -> int:
+    """Queue each row; stop at the first broker failure (the relay sends the rest)."""
+    queued = 0
+    for outbox_id in outbox_ids:
+        if not enqueue_delivery(outbox_id):
+            break
+        queued += 1
+    return queued
 
 
 def enqueue_delivery(outbox_id: int) -> bool:
@@ -87,11 +137,21 @@ def enqueue_delivery(outbox_id: int) -> bool:
     except Exception as exc:  # noqa: BLE001 - any broker failure leaves the row pending
         logger.warning("Outbox %s not queued (%s); the relay will send it.", outbox_id, exc)
         return False
+    if not deliver_outbox_message.app.conf.task_always_eager:
+        mark_queued(outbox_id=outbox_id)
     return True
 
 
+def mark_queued(*, outbox_id: int) -> None:
+    OutboxMessage.objects.filter(pk=outbox_id, status=OutboxStatus.PENDING).update(
+        queued_at=timezone.now()
+    )
+
+
 def backoff_seconds(attempts: int) -> int:
-    return min(60 * 2 ** max(attempts - 1, 0), 3600)
+    """Wait before attempt ``attempts + 1``: base, 2×base, 4×base… capped."""
+    base = settings.OUTBOX_BACKOFF_SECONDS
+    return int(min(base * 2 ** max(attempts - 1, 0), settings.OUTBOX_BACKOFF_MAX_SECONDS))
 
 
 def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
@@ -101,59 +161,205 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
         body=message.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
-        headers={"Message-ID": message.message_id, "Content-Language": message.language},
+        headers={
+            "Message-ID": message.message_id,
+            "Content-Language": message.language,
+            "Auto-Submitted": "auto-generated",
+            "X-AISSAI-Event": message.event,
+        },
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     return email
 
 
-def deliver(*, outbox_id: int) -> str:
-    """Send one pending row, at most once at a time. Returns the row's new status."""
-    now = timezone.now()
+def is_permanent_failure(exc: Exception) -> bool:
+    """The server refused this recipient or this message for good (5xx): trying again will
+    not help. Other errors (connection, authentication, 4xx) may pass, so they are retried."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(exc, smtplib.SMTPDataError):
+        return 500 <= exc.smtp_code < 600
+    return False
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    status: str
+    retry_in: int | None = None  # seconds before the next attempt, when one is due
+
+
+def deliver(*, outbox_id: int) -> DeliveryOutcome:
+    """Send one pending, due row; do nothing for any other row. Safe to run twice."""
+    claimed_at = timezone.now()
     claimed = OutboxMessage.objects.filter(
-        pk=outbox_id, status=OutboxStatus.PENDING, next_attempt_at__lte=now
-    ).update(status=OutboxStatus.SENDING, sending_since=now)
+        pk=outbox_id, status=OutboxStatus.PENDING, next_attempt_at__lte=claimed_at
+    ).update(
+        status=OutboxStatus.SENDING,
+        sending_since=claimed_at,
+        attempts=F("attempts") + 1,
+        updated_at=claimed_at,
+    )
     if not claimed:
-        row = OutboxMessage.objects.filter(pk=outbox_id).values_list("status", flat=True).first()
-        return row or "missing"
+        status = OutboxMessage.objects.filter(pk=outbox_id).values_list("status", flat=True)
+        return DeliveryOutcome(status.first() or "missing")
     message = OutboxMessage.objects.get(pk=outbox_id)
+    # Only the claim we made may be finished: a row freed by the relay is someone else's.
+    mine = OutboxMessage.objects.filter(
+        pk=outbox_id, status=OutboxStatus.SENDING, sending_since=claimed_at
+    )
     try:
         build_email(message).send(fail_silently=False)
     except Exception as exc:  # noqa: BLE001 - the error is kept on the row for staff
-        attempts = message.attempts + 1
-        failed = attempts >= settings.OUTBOX_MAX_ATTEMPTS
-        OutboxMessage.objects.filter(pk=outbox_id).update(
-            status=OutboxStatus.FAILED if failed else OutboxStatus.PENDING,
-            attempts=attempts,
+        final = is_permanent_failure(exc) or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        wait = backoff_seconds(message.attempts)
+        now = timezone.now()
+        mine.update(
+            status=OutboxStatus.FAILED if final else OutboxStatus.PENDING,
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            next_attempt_at=timezone.now() + timedelta(seconds=backoff_seconds(attempts)),
+            next_attempt_at=now + timedelta(seconds=wait),
             sending_since=None,
+            queued_at=None,
+            updated_at=now,
         )
-        return OutboxStatus.FAILED if failed else OutboxStatus.PENDING
-    OutboxMessage.objects.filter(pk=outbox_id).update(
-        status=OutboxStatus.SENT,
-        attempts=message.attempts + 1,
-        sent_at=timezone.now(),
-        sending_since=None,
-        last_error="",
+        logger.warning("Outbox %s attempt %s failed: %s", outbox_id, message.attempts, exc)
+        if final:
+            return DeliveryOutcome(OutboxStatus.FAILED)
+        return DeliveryOutcome(OutboxStatus.PENDING, retry_in=wait)
+    now = timezone.now()
+    mine.update(
+        status=OutboxStatus.SENT, sent_at=now, sending_since=None, last_error="", updated_at=now
     )
-    return OutboxStatus.SENT
+    return DeliveryOutcome(OutboxStatus.SENT)
 
 
 def relay(*, batch_size: int = 500) -> int:
-    """Free rows stuck in 'sending' and queue every pending row that is due."""
+    """Free rows stuck in sending; queue due pending rows whose task is missing.
+
+    Returns how many rows were queued.
+    """
     now = timezone.now()
-    OutboxMessage.objects.filter(
+    stuck = OutboxMessage.objects.filter(
         status=OutboxStatus.SENDING,
         sending_since__lt=now - timedelta(seconds=settings.OUTBOX_STUCK_SECONDS),
-    ).update(status=OutboxStatus.PENDING, sending_since=None)
+    )
+    interrupted = "Interrupted while sending (worker stopped?)"
+    stuck.filter(attempts__lt=settings.OUTBOX_MAX_ATTEMPTS).update(
+        status=OutboxStatus.PENDING,
+        sending_since=None,
+        queued_at=None,
+        next_attempt_at=now,
+        last_error=interrupted,
+        updated_at=now,
+    )
+    stuck.update(
+        status=OutboxStatus.FAILED, sending_since=None, last_error=interrupted, updated_at=now
+    )
+    requeue_before = now - timedelta(seconds=settings.OUTBOX_REQUEUE_SECONDS)
     due = list(
         OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lte=requeue_before))
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:batch_size]
     )
-    for outbox_id in due:
-        if not enqueue_delivery(outbox_id):
-            break
-    return len(due)
+    return enqueue_many(due)
+
+
+# Staff actions. Each takes the rows to act on as a queryset (already scoped by a
+# selector), locks them, keeps those in an allowed state and returns what it changed.
+
+
+def _lock(messages: models.QuerySet, statuses: Iterable[str]) -> list[OutboxMessage]:
+    return list(
+        messages.filter(status__in=list(statuses))
+        .select_for_update()
+        .order_by("pk")
+        .only("pk", "event", "status", "to_email", "subject", "attempts", "last_error")
+    )
+
+
+def _summary(message: OutboxMessage) -> dict[str, Any]:
+    return {"event": message.event, "to": message.to_email, "subject": message.subject}
+
+
+def release_mails(*, actor: Any, messages: models.QuerySet) -> list[int]:
+    """Held → pending, delivered after commit."""
+    with transaction.atomic():
+        rows = _lock(messages, OutboxMessage.RELEASABLE)
+        ids = [row.pk for row in rows]
+        now = timezone.now()
+        OutboxMessage.objects.filter(pk__in=ids).update(
+            status=OutboxStatus.PENDING, next_attempt_at=now, queued_at=None, updated_at=now
+        )
+        record_events(actor=actor, verb="mail.released", targets=rows, data=_summary)
+        enqueue_on_commit(ids)
+    return ids
+
+
+def discard_mails(*, actor: Any, messages: models.QuerySet) -> list[int]:
+    """Held, pending or failed → discarded; it will never be sent."""
+    with transaction.atomic():
+        rows = _lock(messages, OutboxMessage.DISCARDABLE)
+        ids = [row.pk for row in rows]
+        OutboxMessage.objects.filter(pk__in=ids).update(
+            status=OutboxStatus.DISCARDED, updated_at=timezone.now()
+        )
+        record_events(
+            actor=actor,
+            verb="mail.discarded",
+            targets=rows,
+            data=lambda row: {**_summary(row), "previous_status": row.status},
+        )
+    return ids
+
+
+def retry_mails(*, actor: Any, messages: models.QuerySet) -> list[int]:
+    """Failed → pending with a fresh set of attempts, delivered after commit."""
+    with transaction.atomic():
+        rows = _lock(messages, OutboxMessage.RETRYABLE)
+        ids = [row.pk for row in rows]
+        now = timezone.now()
+        OutboxMessage.objects.filter(pk__in=ids).update(
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            queued_at=None,
+            updated_at=now,
+        )
+        record_events(
+            actor=actor,
+            verb="mail.retried",
+            targets=rows,
+            data=lambda row: {**_summary(row), "attempts": row.attempts, "error": row.last_error},
+        )
+        enqueue_on_commit(ids)
+    return ids
+
+
+def edit_held_mail(
+    *, actor: Any, message: OutboxMessage, subject: str, body_text: str
+) -> OutboxMessage:
+    """Change a held mail's subject and text; its HTML part is rebuilt from the text."""
+    with transaction.atomic():
+        row = OutboxMessage.objects.select_for_update().filter(pk=message.pk).first()
+        if row is None or not row.can_edit:
+            raise OutboxStateError(_("Only a held e-mail can be edited."))
+        before = {"subject": row.subject, "body_text": row.body_text}
+        row.subject = " ".join(subject.split())[:300]
+        row.body_text = tidy_text(body_text)
+        row.body_html = render_text_as_html(
+            subject=row.subject, body_text=row.body_text, language=row.language
+        )
+        row.save(update_fields=["subject", "body_text", "body_html", "updated_at"])
+        record_event(
+            actor=actor,
+            verb="mail.edited",
+            target=row,
+            data={
+                "before": before,
+                "subject_changed": before["subject"] != row.subject,
+                "body_changed": before["body_text"] != row.body_text,
+            },
+        )
+    return row

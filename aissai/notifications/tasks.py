@@ -1,11 +1,22 @@
+"""Celery tasks: thin wrappers that load by id and call a service; safe to run twice."""
+
 from celery import shared_task
 
 from . import services
 
 
-@shared_task(ignore_result=True)
-def deliver_outbox_message(outbox_id: int) -> str:
-    return services.deliver(outbox_id=outbox_id)
+@shared_task(bind=True, ignore_result=True, max_retries=None)
+def deliver_outbox_message(self, outbox_id: int) -> str:
+    """Deliver one row. After a failed attempt, retry after the back-off (broker mode only:
+    in eager mode the row stays pending for the relay, the task does not recurse)."""
+    outcome = services.deliver(outbox_id=outbox_id)
+    if outcome.retry_in is not None and not self.request.is_eager:
+        # The retry is published first (a failed publish raises Reject: the row stays
+        # pending and the relay queues it), then recorded, then reported to the worker.
+        retry = self.retry(countdown=outcome.retry_in, throw=False)
+        services.mark_queued(outbox_id=outbox_id)
+        raise retry
+    return outcome.status
 
 
 @shared_task(ignore_result=True)

@@ -1,0 +1,68 @@
+"""The outbox in the admin: read-only, apart from the staff actions (release, discard,
+retry), which call the same services as the staff pages and are audited the same way."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import services
+from .models import DevMailboxMessage, OutboxMessage
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "status", "event", "to_email", "language", "subject", "attempts"]
+    list_filter = ["status", "event", "language"]
+    search_fields = ["to_email", "to_name", "subject", "message_id"]
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+    actions = ["release", "discard", "retry"]
+
+    def has_manage_outbox_permission(self, request) -> bool:
+        user = request.user
+        return user.is_active and (user.is_superuser or user.is_programme_staff)
+
+    def _report(self, request, count: int) -> None:
+        if count:
+            self.message_user(
+                request,
+                ngettext("%(count)d e-mail changed.", "%(count)d e-mails changed.", count)
+                % {"count": count},
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request, _("None of the selected e-mails allowed this action."), messages.WARNING
+            )
+
+    @admin.action(description=_("Release the selected held e-mails"), permissions=["manage_outbox"])
+    def release(self, request, queryset):
+        self._report(request, len(services.release_mails(actor=request.user, messages=queryset)))
+
+    @admin.action(description=_("Discard the selected e-mails"), permissions=["manage_outbox"])
+    def discard(self, request, queryset):
+        self._report(request, len(services.discard_mails(actor=request.user, messages=queryset)))
+
+    @admin.action(
+        description=_("Send the selected failed e-mails again"), permissions=["manage_outbox"]
+    )
+    def retry(self, request, queryset):
+        self._report(request, len(services.retry_mails(actor=request.user, messages=queryset)))
+
+
+@admin.register(DevMailboxMessage)
+class DevMailboxMessageAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "to", "subject"]
+    search_fields = ["to", "subject", "message_id"]
+    readonly_fields = [field.name for field in DevMailboxMessage._meta.fields]

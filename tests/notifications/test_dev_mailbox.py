@@ -1,0 +1,99 @@
+"""The dev mailbox: embedded mode only, for any logged-in user; 404 otherwise."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories.accounts import UserFactory
+from tests.factories.notifications import DevMailboxMessageFactory
+
+pytestmark = pytest.mark.django_db
+
+VIEWS = [
+    ("notifications:dev_mailbox", False),
+    ("notifications:dev_mailbox_detail", True),
+    ("notifications:dev_mailbox_html", True),
+]
+
+
+@pytest.fixture
+def embedded(settings):
+    settings.DEV_MAILBOX = True
+    settings.PRODUCTION = False
+
+
+@pytest.fixture
+def applicant(client):
+    user = UserFactory()
+    client.force_login(user)
+    return user
+
+
+def url_of(name: str, with_id: bool, pk: int) -> str:
+    return reverse(name, args=[pk] if with_id else [])
+
+
+@pytest.mark.parametrize(("name", "with_id"), VIEWS)
+def test_anonymous_is_sent_to_log_in(client, embedded, name, with_id):
+    kept = DevMailboxMessageFactory()
+
+    response = client.get(url_of(name, with_id, kept.pk))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize(("name", "with_id"), VIEWS)
+@pytest.mark.parametrize(
+    "mode", [{"DEV_MAILBOX": False, "PRODUCTION": False}, {"DEV_MAILBOX": True, "PRODUCTION": True}]
+)
+def test_404_outside_the_embedded_mode(client, settings, applicant, name, with_id, mode):
+    for setting, value in mode.items():
+        setattr(settings, setting, value)
+    kept = DevMailboxMessageFactory()
+
+    assert client.get(url_of(name, with_id, kept.pk)).status_code == 404
+
+
+def test_any_logged_in_user_reads_the_mailbox(client, embedded, applicant):
+    older = DevMailboxMessageFactory(subject="Verify your address")
+    newer = DevMailboxMessageFactory(subject="Your receipt", body_text="Ref <AISSAI-2025-001>")
+
+    listing = client.get(reverse("notifications:dev_mailbox"))
+    detail = client.get(reverse("notifications:dev_mailbox_detail", args=[newer.pk]))
+
+    assert [m.subject for m in listing.context["page"]] == ["Your receipt", "Verify your address"]
+    assert reverse("notifications:dev_mailbox_detail", args=[older.pk]) in listing.content.decode()
+    assert "Ref &lt;AISSAI-2025-001&gt;" in detail.content.decode()
+    assert (
+        f'<iframe sandbox src="{reverse("notifications:dev_mailbox_html", args=[newer.pk])}"'
+        in detail.content.decode()
+    )
+
+
+def test_html_part_is_served_sandboxed(client, embedded, applicant):
+    kept = DevMailboxMessageFactory(body_html="<p>Hello</p>")
+
+    response = client.get(reverse("notifications:dev_mailbox_html", args=[kept.pk]))
+
+    assert response.content == b"<p>Hello</p>"
+    assert response["Content-Security-Policy"].startswith("sandbox;")
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_dev_mailbox_query_count_is_the_same_for_1_and_3_messages(client, embedded, applicant):
+    url = reverse("notifications:dev_mailbox")
+
+    def measure() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        return len(queries), len(response.context["page"])
+
+    DevMailboxMessageFactory()
+    one = measure()
+    DevMailboxMessageFactory.create_batch(2)
+    three = measure()
+
+    assert (one[1], three[1]) == (1, 3)
+    assert one[0] == three[0]
