@@ -8,6 +8,7 @@ import rules
 from django.utils import timezone
 
 from calls.models import ApplicationStatus, CallStatus
+from calls.selectors.correspondents import correspondent_institute_ids
 from calls.transitions import APPLICANT, can_transition
 
 
@@ -48,3 +49,70 @@ rules.add_rule("calls.reopen_application", is_coordinator & is_submitted & call_
 rules.add_rule("calls.withdraw_application", is_coordinator & applicant_may_withdraw)
 rules.add_rule("calls.manage_partners", is_coordinator & is_draft)
 rules.add_rule("calls.manage_documents", is_coordinator & is_draft)
+
+
+# Roles never leak into one another ----------------------------------------------------------
+
+
+@rules.predicate
+def is_applicant_of(user, application) -> bool:
+    """The person applies in ``application``: its coordinator, or the lead scientist of one
+    of its partner units (matched by e-mail address, case-insensitive). Uses the
+    application's prefetched partners when there are some (``with_content``)."""
+    if not (user and user.is_authenticated) or application is None:
+        return False
+    if application.coordinator_id == user.pk:
+        return True
+    email = (user.email or "").strip().lower()
+    return bool(email) and any(
+        (partner.lead_email or "").strip().lower() == email
+        for partner in application.partners.all()
+    )
+
+
+@rules.predicate
+def is_conflicted_staff(user, application) -> bool:
+    """Programme staff who apply in ``application`` (coordinator or partner lead).
+
+    Staff rights never reach their own applications' evaluation: pages and exports that
+    show reviews, scores, reviewer identities or conflicts must answer 404 for such an
+    application (``calls.view_application_reviews``) and leave it out of lists built for
+    this person (``calls.selectors.applications.involving_person`` gives the queryset
+    filter)."""
+    return is_programme_staff(user) and is_applicant_of(user, application)
+
+
+# Institute correspondents ---------------------------------------------------------------
+
+
+@rules.predicate
+def is_institute_correspondent(user) -> bool:
+    """The person holds an active correspondent role (one query per request, cached)."""
+    return bool(correspondent_institute_ids(user))
+
+
+@rules.predicate
+def is_correspondent_for(user, application) -> bool:
+    """A correspondent of an institute under which a partner of this submitted (never
+    draft) application takes part. Mirrors ``correspondent_clause`` for one application
+    already loaded with its partners; visibility itself stays with the selector."""
+    if application is None or application.submitted_at is None:
+        return False
+    if application.status == ApplicationStatus.DRAFT:
+        return False
+    institutes = correspondent_institute_ids(user)
+    return bool(institutes) and any(
+        partner.institute_id in institutes for partner in application.partners.all()
+    )
+
+
+rules.add_rule("calls.manage_correspondents", is_programme_staff)
+rules.add_rule("calls.is_correspondent", is_institute_correspondent)
+# Reviews, scores, reviewer identities and conflicts of an application: programme staff,
+# never for an application in which they apply themselves.
+rules.add_rule("calls.view_application_reviews", is_programme_staff & ~is_applicant_of)
+# The real status (correspondents are CNRS staff), unless the person applies in it: then
+# only the status the applicants may see.
+rules.add_rule("calls.view_internal_status", is_correspondent_for & ~is_applicant_of)
+# The reviewers the applicants asked to exclude: the coordinator and programme staff.
+rules.add_rule("calls.view_excluded_reviewers", is_coordinator | is_programme_staff)

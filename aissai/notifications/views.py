@@ -9,6 +9,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import Http404, HttpResponse
@@ -231,6 +232,7 @@ def outbox_release_bulk(request):
     return redirect(_outbox_url(filters))
 
 
+@login_not_required
 @dev_mailbox_only
 def dev_mailbox(request):
     rows = dev_mailbox_rows(dev_mailbox_visible_to(request.user))
@@ -238,12 +240,14 @@ def dev_mailbox(request):
     return render(request, "notifications/dev_mailbox_list.html", {"page": page})
 
 
+@login_not_required
 @dev_mailbox_only
 def dev_mailbox_detail(request, pk: int):
     mail = get_object_or_404(dev_mailbox_visible_to(request.user), pk=pk)
     return render(request, "notifications/dev_mailbox_detail.html", {"mail": mail})
 
 
+@login_not_required
 @dev_mailbox_only
 def dev_mailbox_html(request, pk: int):
     mail = get_object_or_404(dev_mailbox_visible_to(request.user), pk=pk)

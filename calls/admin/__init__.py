@@ -1,3 +1,8 @@
 """Admin registrations, one module per area."""
 
-from . import applications, calls, reference  # noqa: F401
+from . import (  # noqa: F401
+    applications,
+    calls,
+    correspondents,
+    reference,
+)

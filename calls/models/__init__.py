@@ -15,6 +15,7 @@ from .call import (
     RequiredDocument,
     TieBreakRule,
 )
+from .correspondents import InstituteCorrespondent
 from .reference import Institute, ParentInstitution, Unit, UnitType
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "ExcludedReviewer",
     "FundingSource",
     "Institute",
+    "InstituteCorrespondent",
     "ParentInstitution",
     "Partner",
     "RequiredDocument",

@@ -1,11 +1,11 @@
 """Reads of applications, scoped to what a person may see.
 
 ``applications_visible_to`` is the one selector every list and detail page uses: an
-application a person may not see does not exist for them (404). Later roles (reviewers,
-institute correspondents) add their own clause here.
+application a person may not see does not exist for them (404). Each role adds its own
+clause here (coordinators, programme staff, institute correspondents; reviewers next).
 """
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import (
@@ -13,6 +13,7 @@ from calls.models import (
     ApplicationStatus,
     CallStatus,
     Document,
+    InstituteCorrespondent,
     Partner,
     RequiredDocument,
     Unit,
@@ -22,12 +23,43 @@ S = ApplicationStatus
 
 
 def applications_visible_to(user) -> QuerySet[Application]:
-    """Every application ``user`` may open: their own as coordinator; all for programme staff."""
+    """Every application ``user`` may open, in one query without per-row checks:
+
+    - as coordinator, their own (drafts included);
+    - as programme staff, all of them;
+    - as institute correspondent, the submitted ones (never a draft) in which a partner
+      takes part under one of their active institutes (``correspondent_clause``).
+
+    Roles add up; what each role may *do* with an application is for ``calls.rules``
+    (the coordinator's actions look the application up with ``coordinator=user`` too).
+    """
     if user is None or not user.is_authenticated:
         return Application.objects.none()
     if getattr(user, "is_programme_staff", False):
         return Application.objects.all()
-    return Application.objects.filter(Q(coordinator=user))
+    return Application.objects.filter(Q(coordinator=user) | correspondent_clause(user))
+
+
+def correspondent_clause(user) -> Q:
+    """The applications an institute correspondent may read: submitted at least once and
+    not back in draft (nor a draft withdrawn before it was ever submitted), with a partner
+    taking part under one of the person's active institutes. One EXISTS subquery; it
+    matches nothing for a person without an active correspondent role."""
+    institutes = InstituteCorrespondent.objects.active().filter(user_id=user.pk)
+    involved = Partner.objects.filter(
+        application_id=OuterRef("pk"), institute_id__in=institutes.values("institute_id")
+    )
+    return Q(submitted_at__isnull=False) & ~Q(status=S.DRAFT) & Q(Exists(involved))
+
+
+def involving_person(user) -> Q:
+    """Applications in which ``user`` is an applicant: the coordinator, or a partner lead
+    (matched by e-mail address, case-insensitive). Reviews pages exclude these for staff
+    who apply (see ``calls.rules.is_conflicted_staff``); one EXISTS subquery."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    lead = Partner.objects.filter(application_id=OuterRef("pk"), lead_email__iexact=user.email)
+    return Q(coordinator_id=user.pk) | Q(Exists(lead))
 
 
 def current_documents() -> Prefetch:

@@ -51,7 +51,9 @@ EDITABLE_IN = {
     "documents": {S.DRAFT, S.OPEN},  # applicants upload against this list until the deadline
     "funding": {S.DRAFT, S.OPEN, S.CLOSED, S.IN_REVIEW, S.SELECTION},
 }
-RESERVED_SLUGS = frozenset({"new", "manage", "staff", "call", "applications", "apply"})
+RESERVED_SLUGS = frozenset(
+    {"new", "manage", "staff", "call", "applications", "apply", "correspondents", "institute"}
+)
 
 
 def allowed_call_targets(call: Call) -> tuple[str, ...]:

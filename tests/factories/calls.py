@@ -331,3 +331,24 @@ def complete_draft(*, call: Call | None = None, coordinator=None, **fields) -> A
             sha256=__import__("hashlib").sha256(VALID_PDF).hexdigest(),
         )
     return application
+
+
+# Institute correspondents: a role given by staff for one institute.
+
+
+class InstituteCorrespondentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "calls.InstituteCorrespondent"
+
+    user = factory.SubFactory(UserFactory)
+    institute = factory.LazyFunction(lambda: institute("INP"))
+    active = True
+
+
+def correspondent_of(*acronyms: str, user=None):
+    """A person (``user`` or a new one) holding the active correspondent role for each
+    institute named (``correspondent_of("INP")``); returns the person."""
+    user = user or UserFactory()
+    for acronym in acronyms:
+        InstituteCorrespondentFactory(user=user, institute=institute(acronym))
+    return user
