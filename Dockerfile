@@ -6,7 +6,7 @@
 FROM node:22-slim AS assets
 WORKDIR /assets
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 # --- 2. Python dependencies, static files and compiled translations ---------------
 FROM python:3.11-slim AS build
@@ -29,6 +29,7 @@ COPY . .
 COPY --from=assets /assets/node_modules/bootstrap/dist node_modules/bootstrap/dist
 COPY --from=assets /assets/node_modules/htmx.org/dist node_modules/htmx.org/dist
 COPY --from=assets /assets/node_modules/sortablejs node_modules/sortablejs
+COPY --from=assets /assets/node_modules/chart.js/dist node_modules/chart.js/dist
 # Production settings refuse to load without these; the values below exist only for
 # this build step (no database is opened) and are not kept in the image.
 RUN AISSAI_PRODUCTION=1 \
@@ -36,6 +37,9 @@ RUN AISSAI_PRODUCTION=1 \
     SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-build-only \
     ALLOWED_HOSTS=build.invalid \
     DATABASE_URL=sqlite:////tmp/build-only.sqlite3 \
+    CELERY_BROKER_URL=redis://build.invalid:6379/0 \
+    EMAIL_HOST=build.invalid \
+    SITE_URL=https://build.invalid \
     sh -c 'python manage.py collectstatic --no-input -v0 \
         && python manage.py compilemessages --ignore=node_modules -v0' \
     && python -m compileall -q /app

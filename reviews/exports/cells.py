@@ -1,0 +1,63 @@
+"""One cell of an export: neutralised against formula injection and formatted.
+
+A spreadsheet reads a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and, in some
+programs, a tab or a carriage return before one of them, or the full-width forms of these
+signs) as a formula, which can run commands or leak data when the file is opened. Every
+text that comes from a person (titles, names, comments) may start that way, so:
+
+- in CSV, such a text is written with a leading apostrophe (``'=1+1``), which every
+  spreadsheet shows as text;
+- in XLSX, it is written as a string cell (never a formula) marked "quote prefix", see
+  :mod:`reviews.exports.writers`.
+
+Numbers (a negative leniency, for example) stay numbers: only texts are changed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.utils import timezone
+
+# ASCII triggers, then their full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+QUOTE = "'"
+
+
+def is_formula_like(text: str) -> bool:
+    """Whether a spreadsheet could take ``text`` for a formula."""
+    return text.startswith(FORMULA_TRIGGERS)
+
+
+def safe_cell(value: Any) -> Any:
+    """``value`` as it may be written to a CSV cell: a text a spreadsheet could read as a
+    formula gets a leading apostrophe; anything else is returned unchanged."""
+    if isinstance(value, str) and is_formula_like(value):
+        return QUOTE + value
+    return value
+
+
+def local_datetime(value: datetime) -> datetime:
+    """An aware datetime in the site's time zone (Europe/Paris), without tzinfo:
+    spreadsheets know no time zones, the column header names the zone."""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value, timezone.get_default_timezone())
+    return value.replace(tzinfo=None, microsecond=0)
+
+
+def as_text(value: Any) -> str:
+    """The text of a CSV cell (before :func:`safe_cell`)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return local_datetime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if value == value else ""
+    return str(value)
+
+
+def csv_cell(value: Any) -> str:
+    return safe_cell(as_text(value))

@@ -1,0 +1,414 @@
+"""What each export of a call contains: a header row and a generator of rows.
+
+Rows are plain values (texts, numbers, datetimes, ``None``); the writers format them and
+neutralise formula-like texts. Querysets are read with ``.iterator(chunk_size=...)`` and
+related rows are fetched per chunk, so memory stays flat whatever the size of the call.
+
+- applications: the rows of the staff applications table
+  (:func:`calls.selectors.staff.staff_applications`, same filters);
+- reviews: the reviews that count (:func:`reviews.selectors.scoreboard.counted_reviews`:
+  submitted, on an *active* assignment, no confirmed conflict). Reviewers appear as
+  "Reviewer 1..n" within each application; their names only with ``identities``;
+- scoreboard: the figures of :func:`reviews.selectors.scoreboard.build_scoreboard`;
+- decisions: status, place on the lists and current funding decision of each application.
+
+A member of staff who coordinates an application of the call gets neither its reviews
+nor its scoreboard row (a role never leaks rights into another).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Case, FilteredRelation, IntegerField, Q, Value, When
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from calls.models import Application, ApplicationStatus, Call, Partner
+from calls.selectors.staff import ApplicationFilters, staff_applications
+from reviews.models import (
+    CriterionScore,
+    FundingOutcome,
+    ListKind,
+    Recommendation,
+)
+from reviews.selectors.scoreboard import (
+    CALIBRATED,
+    MEAN,
+    MEDIAN,
+    ScoreboardFilters,
+    build_scoreboard,
+    counted_reviews,
+)
+
+CHUNK_SIZE = 500
+
+EXPORT_KINDS: dict[str, Any] = {
+    "applications": gettext_lazy("Applications"),
+    "reviews": gettext_lazy("Reviews"),
+    "scoreboard": gettext_lazy("Scoreboard"),
+    "decisions": gettext_lazy("Decisions"),
+}
+FORMATS = ("csv", "xlsx")
+
+
+@dataclass
+class Table:
+    kind: str
+    title: str
+    call_slug: str
+    headers: list[str]
+    rows: Iterable[Sequence[Any]]
+
+
+def _zone_header(label: str) -> str:
+    return _("%(column)s (%(zone)s time)") % {"column": label, "zone": settings.TIME_ZONE}
+
+
+def _yes_no(flag: bool | None) -> str:
+    if flag is None:
+        return ""
+    return _("Yes") if flag else _("No")
+
+
+_LABELS: dict[Any, dict[str, Any]] = {}
+
+
+def _label(choices: Any, value: str | None) -> str:
+    """The (translated) label of ``value`` in ``choices``; the value itself if unknown."""
+    labels = _LABELS.setdefault(choices, dict(choices.choices))
+    return str(labels.get(value, value or ""))
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# --- Applications -------------------------------------------------------------------
+
+
+def applications_table(*, call: Call, filters: ApplicationFilters | None = None) -> Table:
+    """The applications of the staff table (same filters and order), a chunk at a time:
+    the table's rows as plain values, then the partners and disciplines of the chunk."""
+    queryset = (
+        staff_applications(call=call, filters=filters or ApplicationFilters())
+        .prefetch_related(None)  # the related rows are read per chunk below, as values
+        .values_list(
+            "pk",
+            "reference",
+            "title",
+            "acronym",
+            "status",
+            "coordinator__full_name",
+            "coordinator__email",
+            "submitted_at",
+        )
+    )
+    through = Application.disciplines.through
+
+    def rows() -> Iterator[list[Any]]:
+        french = (get_language() or "").startswith("fr")
+        for batch in _batches(queryset.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
+            ids = [row[0] for row in batch]
+            units: dict[int, list[str]] = defaultdict(list)
+            institutes: dict[int, dict[str, None]] = defaultdict(dict)
+            for application_id, label, acronym in (
+                Partner.objects.filter(application_id__in=ids)
+                .order_by("application_id", "position", "pk")
+                .values_list("application_id", "unit__label", "institute__acronym")
+            ):
+                units[application_id].append(label)
+                institutes[application_id].setdefault(acronym, None)
+            disciplines: dict[int, list[str]] = defaultdict(list)
+            for application_id, name_en, name_fr in (
+                through.objects.filter(application_id__in=ids)
+                .order_by("application_id", "discipline__name_en")
+                .values_list("application_id", "discipline__name_en", "discipline__name_fr")
+            ):
+                disciplines[application_id].append((name_fr if french else "") or name_en)
+            for pk, reference, title, acronym, status, name, email, submitted_at in batch:
+                yield [
+                    reference or "",
+                    title,
+                    acronym,
+                    _label(ApplicationStatus, status),
+                    name,
+                    email,
+                    "; ".join(units[pk]),
+                    "; ".join(institutes[pk]),
+                    "; ".join(disciplines[pk]),
+                    submitted_at,
+                ]
+
+    return Table(
+        kind="applications",
+        title=str(EXPORT_KINDS["applications"]),
+        call_slug=call.slug,
+        headers=[
+            _("Reference"),
+            _("Title"),
+            _("Acronym"),
+            _("Status"),
+            _("Coordinator"),
+            _("Coordinator's e-mail"),
+            _("Units"),
+            _("Institutes"),
+            _("Disciplines"),
+            _zone_header(_("Submitted at")),
+        ],
+        rows=rows(),
+    )
+
+
+# --- Reviews ------------------------------------------------------------------------
+
+_REVIEW_COLUMNS = (
+    "pk",
+    "assignment__application_id",
+    "assignment__application__reference",
+    "assignment__application__acronym",
+    "assignment__application__title",
+    "assignment__invitation__expert__full_name",
+    "assignment__invitation__expert__email",
+    "assignment__invitation__expert__institution",
+    "total",
+    "recommendation",
+    "confidence",
+    "comments_for_applicants",
+    "submitted_at",
+)
+
+
+def reviews_table(*, call: Call, by: Any, identities: bool = False) -> Table:
+    """One row per review that counts. ``identities``: add the reviewer's name, e-mail
+    and institution (staff ask for it explicitly; the export is audited)."""
+    criteria = list(call.criteria.all())
+    queryset = (
+        counted_reviews(call)
+        .exclude(assignment__application__coordinator=by)
+        .order_by("assignment__application__reference", "assignment__application_id", "pk")
+        .values_list(*_REVIEW_COLUMNS)
+    )
+    headers = [_("Reference"), _("Acronym"), _("Title"), _("Reviewer")]
+    if identities:
+        headers += [_("Reviewer's name"), _("Reviewer's e-mail"), _("Reviewer's institution")]
+    headers += [
+        f"{criterion.name} ({criterion.scale_min}\u2013{criterion.scale_max})"
+        for criterion in criteria
+    ]
+    headers += [
+        _("Weighted total (0\u201310)"),
+        _("Recommendation"),
+        _("Confidence (1\u20135)"),
+        _("Comments for the applicants"),
+        _zone_header(_("Submitted at")),
+    ]
+
+    def rows() -> Iterator[list[Any]]:
+        current, number = None, 0
+        reviews = queryset.iterator(chunk_size=CHUNK_SIZE)
+        for batch in _batches(reviews, CHUNK_SIZE):
+            scores: dict[int, dict[int, Any]] = defaultdict(dict)
+            for review_id, criterion_id, score, not_applicable in CriterionScore.objects.filter(
+                review_id__in=[review[0] for review in batch]
+            ).values_list("review_id", "criterion_id", "score", "not_applicable"):
+                scores[review_id][criterion_id] = _("N/A") if not_applicable else score
+            for pk, app_id, ref, acronym, title, name, email, institution, *rest in batch:
+                total, recommendation, confidence, comments, submitted_at = rest
+                number = number + 1 if app_id == current else 1
+                current = app_id
+                row = [ref or "", acronym, title, _("Reviewer %(number)d") % {"number": number}]
+                if identities:
+                    row += [name, email, institution]
+                row += [scores[pk].get(criterion.pk) for criterion in criteria]
+                row += [
+                    total,
+                    _label(Recommendation, recommendation),
+                    confidence,
+                    comments,
+                    submitted_at,
+                ]
+                yield row
+
+    return Table(
+        kind="reviews-with-identities" if identities else "reviews",
+        title=str(EXPORT_KINDS["reviews"]),
+        call_slug=call.slug,
+        headers=headers,
+        rows=rows(),
+    )
+
+
+# --- Scoreboard ---------------------------------------------------------------------
+
+
+def scoreboard_table(*, call: Call, by: Any, anonymous: bool = False) -> Table:
+    """The scoreboard figures, highest mean first (computed in one pass, see
+    :mod:`reviews.selectors.scoreboard`); ``anonymous`` leaves out names and units."""
+    board = build_scoreboard(call)
+    if anonymous:
+        board = board.anonymised()
+    own = set(Application.objects.filter(call=call, coordinator=by).values_list("pk", flat=True))
+    calibrated = board.calibration_supported
+    headers = [_("Reference"), _("Acronym"), _("Title"), _("Status")]
+    if not anonymous:
+        headers += [_("Coordinator"), _("Institutes"), _("Units")]
+    headers += [
+        _("Reviews"),
+        _("Mean"),
+        _("Confidence-weighted mean"),
+        _("Median"),
+        _("Spread"),
+        _("Lowest total"),
+        _("Highest total"),
+    ]
+    headers += [_("Mean: %(criterion)s") % {"criterion": c.name} for c in board.criteria]
+    if calibrated:
+        headers += [_("Calibrated score"), _("Calibrated score: standard error")]
+    headers += [_("Rank by mean"), _("Rank by median")]
+    if calibrated:
+        headers += [_("Rank by calibrated score")]
+    headers += [_("Reviewers disagree"), _("Fragile place")]
+
+    def rows() -> Iterator[list[Any]]:
+        for row in board.select(ScoreboardFilters(sort=f"-{MEAN}")):
+            if row.application_id in own:
+                continue
+            overall = row.overall
+            values: list[Any] = [row.reference, row.acronym, row.title, row.status_label]
+            if not anonymous:
+                values += [row.coordinator, "; ".join(row.institutes), "; ".join(row.units)]
+            values += [overall.count]
+            values += [
+                _rounded(v)
+                for v in (
+                    overall.mean,
+                    overall.weighted_mean,
+                    overall.median,
+                    overall.spread,
+                    overall.minimum,
+                    overall.maximum,
+                )
+            ]
+            values += [_rounded(figures.mean) for figures in row.criteria]
+            if calibrated:
+                values += [_rounded(row.calibrated), _rounded(row.calibrated_se)]
+            values += [row.rank(MEAN), row.rank(MEDIAN)]
+            if calibrated:
+                values += [row.rank(CALIBRATED)]
+            values += [_yes_no(overall.disagreement), _yes_no(row.fragile)]
+            yield values
+
+    return Table(
+        kind="scoreboard-anonymised" if anonymous else "scoreboard",
+        title=str(EXPORT_KINDS["scoreboard"]),
+        call_slug=call.slug,
+        headers=headers,
+        rows=rows(),
+    )
+
+
+# --- Decisions ----------------------------------------------------------------------
+
+_DECISION_COLUMNS = (
+    "reference",
+    "acronym",
+    "title",
+    "coordinator__full_name",
+    "status",
+    "list_entries__ranked_list__kind",
+    "list_entries__position",
+    "decision__outcome",
+    "decision__funding_source__name",
+    "decision__promoted",
+    "decision__effective_on",
+    "decision__decided_at",
+    "decision__reason",
+)
+
+
+def decisions_table(*, call: Call) -> Table:
+    """Every submitted application: status, list and position, current funding decision.
+    Main list first, then the complementary list, in list order, then the others."""
+    queryset = (
+        Application.objects.filter(call=call)
+        .exclude(status=ApplicationStatus.DRAFT)
+        .annotate(
+            decision=FilteredRelation(
+                "funding_decisions", condition=Q(funding_decisions__is_current=True)
+            ),
+            list_order=Case(
+                When(list_entries__ranked_list__kind=ListKind.MAIN, then=Value(0)),
+                When(list_entries__ranked_list__kind=ListKind.COMPLEMENTARY, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("list_order", "list_entries__position", "reference", "pk")
+        .values_list(*_DECISION_COLUMNS)
+    )
+
+    def rows() -> Iterator[list[Any]]:
+        for (
+            reference,
+            acronym,
+            title,
+            coordinator,
+            status,
+            kind,
+            position,
+            *rest,
+        ) in queryset.iterator(chunk_size=CHUNK_SIZE):
+            outcome, source, promoted, effective_on, decided_at, reason = rest
+            yield [
+                reference or "",
+                acronym,
+                title,
+                coordinator,
+                _label(ApplicationStatus, status),
+                _label(ListKind, kind) if kind else "",
+                position,
+                _label(FundingOutcome, outcome) if outcome else "",
+                source or "",
+                _yes_no(promoted) if outcome else "",
+                effective_on,
+                decided_at,
+                reason or "",
+            ]
+
+    return Table(
+        kind="decisions",
+        title=str(EXPORT_KINDS["decisions"]),
+        call_slug=call.slug,
+        headers=[
+            _("Reference"),
+            _("Acronym"),
+            _("Title"),
+            _("Coordinator"),
+            _("Status"),
+            _("List"),
+            _("Position"),
+            _("Funding decision"),
+            _("Funding source"),
+            _("Promoted from the complementary list"),
+            _("Effective date"),
+            _zone_header(_("Decided at")),
+            _("Reason"),
+        ],
+        rows=rows(),
+    )

@@ -1,0 +1,114 @@
+"""Programme staff: the call dashboard, the exports and the decision dossier.
+
+Everyone else gets a 404 (anonymous visitors are sent to the login page first). Exports
+and dossiers take confidential data out: they need a recent login (the password page
+otherwise, ``aissai.security.reauth``, asked only once the person is known to be staff)
+and are audited (``reviews.services.exports``) before anything is sent.
+"""
+
+from __future__ import annotations
+
+import rules
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from aissai.security.reauth import ask_for_password, is_recent
+from calls.forms.staff import ApplicationFilterForm
+from calls.models import Call
+from calls.selectors.calls import staff_call_or_404
+from reviews.exports.tables import (
+    EXPORT_KINDS,
+    FORMATS,
+    Table,
+    applications_table,
+    decisions_table,
+    reviews_table,
+    scoreboard_table,
+)
+from reviews.exports.writers import csv_response, xlsx_response
+from reviews.selectors.reports import build_dossier, call_dashboard, dossier_application_or_404
+from reviews.services.exports import record_dossier_view, record_export
+
+
+def _call_for(request: HttpRequest, slug: str, permission: str) -> Call:
+    call = staff_call_or_404(request.user, slug)
+    if not rules.test_rule(permission, request.user, call):
+        raise Http404
+    return call
+
+
+@require_GET
+def call_dashboard_view(request: HttpRequest, slug: str) -> HttpResponse:
+    call = _call_for(request, slug, "reviews.view_call_reports")
+    dashboard = call_dashboard(call)
+    context = {
+        "call": call,
+        "dashboard": dashboard,
+        "chart_data": dashboard.chart_data(),
+        "active": "dashboard",
+    }
+    return render(request, "reviews/reports/dashboard.html", context)
+
+
+@require_GET
+def exports_view(request: HttpRequest, slug: str) -> HttpResponse:
+    call = _call_for(request, slug, "reviews.export_call")
+    context = {"call": call, "kinds": EXPORT_KINDS, "formats": FORMATS, "active": "exports"}
+    return render(request, "reviews/reports/exports.html", context)
+
+
+def _flag(request: HttpRequest, name: str) -> bool:
+    return request.GET.get(name) in ("1", "on", "true")
+
+
+def _table(request: HttpRequest, call: Call, kind: str) -> tuple[Table, dict]:
+    """The table of export ``kind`` and what the audit event records about the request."""
+    if kind == "applications":
+        form = ApplicationFilterForm(request.GET, call=call)
+        filters = form.filters()
+        recorded = {
+            "q": filters.q,
+            "status": filters.status,
+            "institute": filters.institute.pk if filters.institute else None,
+            "unit": filters.unit.pk if filters.unit else None,
+            "discipline": filters.discipline.pk if filters.discipline else None,
+            "sort": filters.sort,
+        }
+        return applications_table(call=call, filters=filters), {"filters": recorded}
+    if kind == "reviews":
+        identities = _flag(request, "identities")
+        table = reviews_table(call=call, by=request.user, identities=identities)
+        return table, {"identities": identities}
+    if kind == "scoreboard":
+        anonymous = _flag(request, "anonymous")
+        return scoreboard_table(call=call, by=request.user, anonymous=anonymous), {
+            "anonymous": anonymous
+        }
+    return decisions_table(call=call), {}
+
+
+@require_GET
+def export_view(
+    request: HttpRequest, slug: str, kind: str, file_format: str
+) -> StreamingHttpResponse | FileResponse | HttpResponse:
+    call = _call_for(request, slug, "reviews.export_call")
+    if kind not in EXPORT_KINDS or file_format not in FORMATS:
+        raise Http404
+    if not is_recent(request):
+        return ask_for_password(request)
+    table, recorded = _table(request, call, kind)
+    record_export(call=call, by=request.user, kind=kind, file_format=file_format, **recorded)
+    return csv_response(table) if file_format == "csv" else xlsx_response(table)
+
+
+@require_GET
+def dossier_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    call = _call_for(request, slug, "reviews.view_dossier")
+    application = dossier_application_or_404(call=call, pk=pk, user=request.user)
+    if not is_recent(request):
+        return ask_for_password(request)
+    dossier = build_dossier(application)
+    record_dossier_view(application=application, by=request.user)
+    context = {"call": call, "application": application, "dossier": dossier}
+    return render(request, "reviews/reports/dossier.html", context)
