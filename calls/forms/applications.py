@@ -3,6 +3,7 @@ or not, and only submission asks for completeness. Invalid input is reported fie
 field while the valid fields are saved."""
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -61,6 +62,8 @@ class KeywordsField(forms.CharField):
 
     def to_python(self, value):
         text = super().to_python(value) or ""
+        # The null-character validator would only see the list's repr: check the text itself.
+        ProhibitNullCharactersValidator()(text)
         seen: list[str] = []
         for word in text.replace(";", ",").replace("\n", ",").split(","):
             word = " ".join(word.split())

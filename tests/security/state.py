@@ -1,0 +1,53 @@
+"""What a forbidden POST (or export) must leave untouched, for the critical URLs.
+
+Each function reads the state a URL changes when an allowed person uses it; the matrix
+compares it before and after the request of every role the table does not let in.
+"""
+
+from __future__ import annotations
+
+from aissai.audit.models import AuditEvent
+from aissai.notifications.models import OutboxMessage
+from calls.models import Application
+from reviews.models import Conflict, Selection
+
+
+def _applications(world):
+    return sorted(
+        Application.objects.filter(call=world.call).values_list("pk", "status", "version")
+    )
+
+
+def _selection(world):
+    return list(
+        Selection.objects.filter(call=world.call).values_list(
+            "fixed_at", "published_at", "closed_at"
+        )
+    )
+
+
+def _outbox(world):
+    return sorted(OutboxMessage.objects.values_list("pk", "status"))
+
+
+def _audit(world):
+    return AuditEvent.objects.count()
+
+
+def _conflicts(world):
+    return sorted(Conflict.objects.values_list("pk", "status"))
+
+
+FORBIDDEN_POST_STATE = {
+    "calls:application_submit": _applications,
+    "calls:application_withdraw": _applications,
+    "calls:staff_screening": _applications,  # ruling on eligibility
+    "reviews:shortlist": _applications,  # confirming the shortlist
+    "reviews:decisions_publish": _selection,
+    "reviews:decisions_close": _selection,
+    "reviews:lists_fix": _selection,
+    "notifications:outbox_release": _outbox,
+    "notifications:outbox_release_bulk": _outbox,
+    "reviews:export": _audit,  # every export leaves an audit event
+    "reviews:conflict_rule": _conflicts,
+}

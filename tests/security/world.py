@@ -1,0 +1,156 @@
+"""One world for the authorization matrix: a call in review, two applications and every role.
+
+``build_world()`` writes it through the factories and returns a :class:`World` holding the
+objects the URL resolvers of ``tests/security/matrix.py`` read (slugs, primary keys,
+tokens) and one user per role (``World.users``; ``None`` is the anonymous visitor).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from calls.models import ApplicationStatus, CallStatus
+from calls.services.calls import allowed_call_targets
+from reviews.models import AssignmentProposal, ConflictSource, ConflictStatus, ProposalStatus
+from tests.factories.accounts import StaffFactory, SuperuserFactory, UserFactory
+from tests.factories.calls import (
+    CallFactory,
+    InstituteCorrespondentFactory,
+    institute,
+    submitted_application,
+)
+from tests.factories.notifications import DevMailboxMessageFactory, OutboxMessageFactory
+from tests.factories.reviews import (
+    ConflictFactory,
+    PendingInvitationFactory,
+    assigned_reviewer,
+    reviewer_of,
+)
+
+ROLES = (
+    "anonymous",
+    "applicant_a",
+    "applicant_b",
+    "partner_lead",
+    "assigned_reviewer",
+    "undeclared_reviewer",
+    "unassigned_reviewer",
+    "conflicted_reviewer",
+    "correspondent_involved",
+    "correspondent_uninvolved",
+    "staff",
+    "superuser",
+)
+
+
+@dataclass
+class World:
+    call: Any
+    app_a: Any
+    app_b: Any
+    doc_a: Any
+    doc_b: Any
+    partner_a: Any  # A's non-coordinating partner, led by the partner lead
+    assignment: Any  # the assigned reviewer's assignment to A (no conflict declared)
+    undeclared_assignment: Any  # accepted terms, no declaration yet
+    invitation: Any  # the assigned reviewer's (accepted, so its link is used)
+    pending_invitation: Any  # an expert without an account, not answered yet
+    suspected_conflict: Any
+    confirmed_conflict: Any
+    proposal: Any
+    correspondent_role: Any  # the involved correspondent's role (revocable)
+    outbox_message: Any
+    dev_message: Any
+    status_target: str
+    users: dict[str, Any] = field(default_factory=dict)
+    sessions: dict[str, str] = field(default_factory=dict)  # role -> session key
+
+
+def build_world() -> World:
+    call = CallFactory(
+        status=CallStatus.IN_REVIEW,
+        opens_at=timezone.now() - timedelta(days=60),
+        closes_at=timezone.now() - timedelta(days=10),
+    )
+    applicant_a = UserFactory(email="applicant.a@lab-a.example.fr")
+    applicant_b = UserFactory(email="applicant.b@lab-b.example.fr")
+    app_a = submitted_application(
+        call=call,
+        coordinator=applicant_a,
+        institutes=("INS2I", "INP"),
+        status=ApplicationStatus.IN_REVIEW,
+    )
+    app_b = submitted_application(
+        call=call,
+        coordinator=applicant_b,
+        institutes=("INSB", "INC"),
+        status=ApplicationStatus.IN_REVIEW,
+    )
+    partner_a = app_a.partners.get(is_coordinating=False)
+    partner_lead = UserFactory(email=partner_a.lead_email)
+
+    assignment = assigned_reviewer(app_a, declared=True)
+    undeclared = assigned_reviewer(app_a, declared=False)
+    unassigned = reviewer_of(call, accept_terms=True)
+    conflicted = reviewer_of(call, accept_terms=True)
+    confirmed_conflict = ConflictFactory(
+        invitation=conflicted,
+        application=app_a,
+        source=ConflictSource.DECLARED,
+        status=ConflictStatus.CONFIRMED,
+        rule="",
+        reason="Co-authored a paper with the coordinator last year.",
+    )
+    suspected_conflict = ConflictFactory(invitation=unassigned, application=app_b)
+    pending = PendingInvitationFactory(call=call)
+    proposal = AssignmentProposal.objects.create(
+        call=call, status=ProposalStatus.READY, progress=100, result={"pairs": []}
+    )
+
+    involved = UserFactory()
+    correspondent_role = InstituteCorrespondentFactory(user=involved, institute=institute("INP"))
+    uninvolved = UserFactory()
+    InstituteCorrespondentFactory(user=uninvolved, institute=institute("INSU"))
+
+    staff = StaffFactory()
+    superuser = SuperuserFactory()
+
+    return World(
+        call=call,
+        app_a=app_a,
+        app_b=app_b,
+        doc_a=app_a.documents.first(),
+        doc_b=app_b.documents.first(),
+        partner_a=partner_a,
+        assignment=assignment,
+        undeclared_assignment=undeclared,
+        invitation=assignment.invitation,
+        pending_invitation=pending,
+        suspected_conflict=suspected_conflict,
+        confirmed_conflict=confirmed_conflict,
+        proposal=proposal,
+        correspondent_role=correspondent_role,
+        outbox_message=OutboxMessageFactory(
+            held=True, recipient=applicant_a, to_email=applicant_a.email
+        ),
+        dev_message=DevMailboxMessageFactory(),
+        status_target=allowed_call_targets(call)[0],
+        users={
+            "anonymous": None,
+            "applicant_a": applicant_a,
+            "applicant_b": applicant_b,
+            "partner_lead": partner_lead,
+            "assigned_reviewer": assignment.invitation.expert.user,
+            "undeclared_reviewer": undeclared.invitation.expert.user,
+            "unassigned_reviewer": unassigned.expert.user,
+            "conflicted_reviewer": conflicted.expert.user,
+            "correspondent_involved": involved,
+            "correspondent_uninvolved": uninvolved,
+            "staff": staff,
+            "superuser": superuser,
+        },
+    )
