@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 
-from aissai.accounts.demo import DEMO_PASSWORD
+from aissai.accounts.demo import demo_password_hash
 from aissai.accounts.models import User
 from calls.models import (
     Application,
@@ -28,11 +28,14 @@ from calls.models import (
     Criterion,
     Discipline,
     FundingSource,
+    Institute,
+    InstituteCorrespondent,
     Partner,
     RequiredDocument,
     Unit,
 )
 from calls.services.applications import save_draft, start_application
+from calls.services.correspondents import grant_correspondent
 from calls.services.documents import upload_document
 from calls.services.eligibility import rule_eligibility
 from calls.services.partners import add_partner, confirm_partner
@@ -115,6 +118,39 @@ def _at_noon_paris(moment: datetime) -> datetime:
     return datetime.combine(timezone.localtime(moment, PARIS).date(), time(12), tzinfo=PARIS)
 
 
+def call_texts(year: int) -> dict:
+    """Titles, summary, rules and sizes of the AISSAI postdoc call of ``year``."""
+    return {
+        "edition_year": year,
+        "title_en": f"AISSAI postdoctoral fellowships, {year} edition",
+        "title_fr": f"Contrats postdoctoraux AISSAI, édition {year}",
+        "summary_en": (
+            "Eighteen-month postdoctoral fellowships for projects that join artificial "
+            "intelligence and another science, carried by at least two CNRS units from "
+            "at least two CNRS institutes."
+        ),
+        "summary_fr": (
+            "Contrats postdoctoraux de dix-huit mois pour des projets qui allient "
+            "intelligence artificielle et une autre science, portés par au moins deux "
+            "unités CNRS relevant d'au moins deux instituts du CNRS."
+        ),
+        "rules_en": (
+            "The project involves at least 2 research units from at least 2 CNRS "
+            "institutes. Each partner unit's lead scientist confirms participation "
+            "before submission. Documents are PDF files."
+        ),
+        "rules_fr": (
+            "Le projet associe au moins 2 unités de recherche relevant d'au moins 2 "
+            "instituts du CNRS. Le ou la responsable de chaque unité partenaire confirme "
+            "sa participation avant le dépôt. Les documents sont des fichiers PDF."
+        ),
+        "fellowships": 6,
+        "complementary_size": 3,
+        "partner_confirmation_required": True,
+        "tie_break_order": ["criterion:1", "institutes"],
+    }
+
+
 def ensure_open_call(now: datetime | None = None) -> Call:
     """The next edition of the AISSAI postdoc call, open, closing in about three weeks."""
     now = now or timezone.now()
@@ -123,45 +159,20 @@ def ensure_open_call(now: datetime | None = None) -> Call:
     call, created = Call.objects.get_or_create(
         slug=f"aissai-postdoc-{year}",
         defaults={
-            "edition_year": year,
-            "title_en": f"AISSAI postdoctoral fellowships, {year} edition",
-            "title_fr": f"Contrats postdoctoraux AISSAI, édition {year}",
-            "summary_en": (
-                "Eighteen-month postdoctoral fellowships for projects that join artificial "
-                "intelligence and another science, carried by at least two CNRS units from "
-                "at least two CNRS institutes."
-            ),
-            "summary_fr": (
-                "Contrats postdoctoraux de dix-huit mois pour des projets qui allient "
-                "intelligence artificielle et une autre science, portés par au moins deux "
-                "unités CNRS relevant d'au moins deux instituts du CNRS."
-            ),
-            "rules_en": (
-                "The project involves at least 2 research units from at least 2 CNRS "
-                "institutes. Each partner unit's lead scientist confirms participation "
-                "before submission. Documents are PDF files."
-            ),
-            "rules_fr": (
-                "Le projet associe au moins 2 unités de recherche relevant d'au moins 2 "
-                "instituts du CNRS. Le ou la responsable de chaque unité partenaire confirme "
-                "sa participation avant le dépôt. Les documents sont des fichiers PDF."
-            ),
+            **call_texts(year),
             "status": CallStatus.OPEN,
             "opens_at": _at_noon_paris(now - timedelta(days=30)),
             "closes_at": closes_at,
             "review_deadline": closes_at + timedelta(days=75),
-            "fellowships": 6,
-            "complementary_size": 3,
-            "partner_confirmation_required": True,
-            "tie_break_order": ["criterion:1", "institutes"],
         },
     )
     if created:
-        _add_rules(call)
+        add_rules(call)
     return call
 
 
-def _add_rules(call: Call) -> None:
+def add_rules(call: Call, *, granted_on=None) -> None:
+    """The call's criteria, required documents and its first funding source (the donation)."""
     criteria = [
         ("Scientific excellence", "Excellence scientifique", 2, False),
         ("AI × science interdisciplinarity", "Interdisciplinarité IA × science", 1, False),
@@ -193,7 +204,10 @@ def _add_rules(call: Call) -> None:
             position=position,
         )
     FundingSource.objects.create(
-        call=call, name="Industry donation", fellowships=6, granted_on=timezone.localdate()
+        call=call,
+        name="Industry donation",
+        fellowships=6,
+        granted_on=granted_on or timezone.localdate(),
     )
 
 
@@ -209,7 +223,7 @@ def ensure_extra_applicants() -> dict[str, User]:
             },
         )
         if created:
-            user.set_password(DEMO_PASSWORD)
+            user.password = demo_password_hash()
             user.save(update_fields=["password"])
         users[email] = user
     return users
@@ -313,8 +327,14 @@ def _unit(institute: str, index: int) -> Unit:
 def _lead(unit: Unit, coordinator: User, position: int) -> tuple[str, str]:
     if position == 0:
         return coordinator.full_name, coordinator.email
-    slug = (unit.acronym or unit.number).lower()
-    return f"Lead scientist of {unit.acronym or unit.label}", f"lead.{slug}@demo.aissai.localhost"
+    return f"Lead scientist of {unit.acronym or unit.label}", lead_email("lead", unit)
+
+
+def lead_email(local_part: str, unit: Unit) -> str:
+    """A partner lead's address on their unit's own (fictitious) domain: never the demo
+    logins' domain, so the demo reviewer has no conflict with the demo applications."""
+    slug = "".join(c for c in (unit.acronym or unit.number).lower() if c.isalnum())
+    return f"{local_part}@{slug}.labs.example"
 
 
 def _build(spec: DemoApplication, *, call: Call, owner: User, staff: User, disciplines) -> None:
@@ -380,3 +400,11 @@ def ensure_demo_calls(users: dict[str, User]) -> Call:
             continue
         _build(spec, call=call, owner=owner, staff=users["staff"], disciplines=disciplines)
     return call
+
+
+def ensure_correspondent(user: User, *, staff: User, institute: str = "INS2I") -> None:
+    """``user`` is the correspondent of ``institute`` (CNRS Sciences informatiques takes
+    part in most demo applications)."""
+    target = Institute.objects.get(acronym=institute)
+    if not InstituteCorrespondent.objects.filter(user=user, institute=target).exists():
+        grant_correspondent(user=user, institute=target, by=staff)

@@ -129,7 +129,7 @@ def transition(
         _check_actor(locked, by, as_role)
         if not can_transition(locked, to, as_role):
             raise TransitionError(
-                _("This application cannot go from \u201c%(from)s\u201d to \u201c%(to)s\u201d.")
+                _("This application cannot go from “%(from)s” to “%(to)s”.")
                 % {"from": locked.get_status_display(), "to": S(to).label}
             )
         previous = locked.status

@@ -2,16 +2,23 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import authenticate, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
+
+from aissai.audit.services import record_event
+from aissai.security.forms import ReauthForm
+from aissai.security.reauth import require_recent_login, safe_next
 
 from . import services
 from .demo import DEMO_PASSWORD, DEMO_USERS
@@ -24,12 +31,14 @@ from .forms import (
     SetPasswordForm,
     SignupForm,
 )
+from .personal_data import export_personal_data
 from .tokens import user_for_verification_token, verify_max_age
 
 DEMO_ROLE_LABELS = {
     "staff": _("Programme staff"),
     "applicant": _("Applicant"),
     "reviewer": _("Expert reviewer"),
+    "correspondent": _("Institute correspondent"),
     "admin": _("Administrator"),
 }
 
@@ -181,4 +190,71 @@ def set_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     if request.method == "POST" and request.user.is_authenticated:
         services.set_preferred_language(user=request.user, language=language)
+    return response
+
+
+# Re-authentication before sensitive actions (aissai.security.reauth).
+
+
+def reauth_page(
+    request: HttpRequest,
+    *,
+    next_url: str,
+    resubmit: bool = False,
+    form: ReauthForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    form = form or ReauthForm(initial={"next": next_url})
+    context = {
+        "form": form,
+        "next": next_url,
+        "resubmit": resubmit,
+        "cancel_url": next_url if resubmit else resolve_url(settings.LOGIN_REDIRECT_URL),
+    }
+    return render(request, "accounts/reauth.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def reauthenticate(request: HttpRequest) -> HttpResponse:
+    """The password again; failures count towards the login lockout (django-axes)."""
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    if request.method != "POST":
+        return reauth_page(request, next_url=next_url)
+    form = ReauthForm(request.POST)
+    if form.is_valid():
+        user = authenticate(
+            request, username=request.user.email, password=form.cleaned_data["password"]
+        )
+        if user is not None and user.pk == request.user.pk:
+            with transaction.atomic():
+                login(request, user)  # the login receiver stamps the time
+                # A cookie copied before this moment does not get the confirmed session.
+                request.session.cycle_key()
+                record_event(actor=user, verb="accounts.reauthenticated", target=user)
+            return redirect(next_url)
+        form.add_error("password", gettext("This password is not right."))
+    return reauth_page(request, next_url=next_url, form=form)
+
+
+# Personal data: the page, and the download of everything held about the person.
+
+
+@require_GET
+@require_recent_login
+def my_data(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/my_data.html",
+        {"retention_years": max(settings.AISSAI_RETENTION_DAYS // 365, 1)},
+    )
+
+
+@require_POST
+@require_recent_login
+def my_data_download(request: HttpRequest) -> HttpResponse:
+    filename, content = export_personal_data(user=request.user)
+    response = HttpResponse(content, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response

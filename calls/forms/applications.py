@@ -80,7 +80,7 @@ class KeywordsField(forms.CharField):
         too_long = [word for word in value if len(word) > KEYWORD_MAX_CHARS]
         if too_long:
             raise forms.ValidationError(
-                _("Each keyword may have at most %(limit)d characters: \u201c%(word)s\u201d.")
+                _("Each keyword may have at most %(limit)d characters: “%(word)s”.")
                 % {"limit": KEYWORD_MAX_CHARS, "word": too_long[0][:80]}
             )
 
@@ -91,7 +91,6 @@ class ApplicationDraftForm(forms.Form):
     abstract = LimitedTextField(label=_("Abstract"), limit=3000, rows=8)
     keywords = KeywordsField(
         label=_("Keywords"),
-        help_text=_("Separate keywords with commas (at most %(n)d).") % {"n": KEYWORDS_MAX},
     )
     disciplines = forms.ModelMultipleChoiceField(
         label=_("Scientific disciplines"),
@@ -124,6 +123,10 @@ class ApplicationDraftForm(forms.Form):
         abstract.limit = call.abstract_max_chars
         abstract.widget.attrs["data-char-limit"] = call.abstract_max_chars
         abstract.help_text = _("At most %(limit)d characters.") % {"limit": call.abstract_max_chars}
+        # Interpolated here, per request, so that the help text follows the active language.
+        self.fields["keywords"].help_text = _("Separate keywords with commas (at most %(n)d).") % {
+            "n": KEYWORDS_MAX
+        }
         chosen = [d.pk for d in chosen_disciplines]
         self.fields["disciplines"].queryset = Discipline.objects.filter(
             is_active=True

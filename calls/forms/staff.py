@@ -126,7 +126,7 @@ class EligibilityRulingForm(forms.Form):
             (value, label) for value, label in labels.items() if value in targets
         ]
         self.fields["decision"].error_messages["invalid_choice"] = _(
-            "This ruling is no longer possible: the application is now \u201c%(status)s\u201d."
+            "This ruling is no longer possible: the application is now “%(status)s”."
         ) % {"status": application.get_status_display()}
 
     @property

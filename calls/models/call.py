@@ -213,7 +213,7 @@ class Criterion(models.Model):
     weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=1)
     scale_min = models.SmallIntegerField(_("lowest score"), default=0)
     scale_max = models.SmallIntegerField(_("highest score"), default=5)
-    allow_na = models.BooleanField(_("\u201cnot applicable\u201d allowed"), default=False)
+    allow_na = models.BooleanField(_("“not applicable” allowed"), default=False)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:

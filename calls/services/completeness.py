@@ -50,7 +50,7 @@ def missing_items(application: Application) -> list[str]:
     for name in REQUIRED_TEXT_FIELDS:
         if not (getattr(application, name) or "").strip():
             label = capfirst(Application._meta.get_field(name).verbose_name)
-            missing.append(_("Fill in \u201c%(field)s\u201d.") % {"field": label})
+            missing.append(_("Fill in “%(field)s”.") % {"field": label})
     if len(application.abstract or "") > call.abstract_max_chars:
         missing.append(
             _("Shorten the abstract to %(limit)d characters.") % {"limit": call.abstract_max_chars}
@@ -59,7 +59,7 @@ def missing_items(application: Application) -> list[str]:
         if len(getattr(application, name) or "") > TEXT_MAX_CHARS:
             label = capfirst(Application._meta.get_field(name).verbose_name)
             missing.append(
-                _("Shorten \u201c%(field)s\u201d to %(limit)d characters.")
+                _("Shorten “%(field)s” to %(limit)d characters.")
                 % {"field": label, "limit": TEXT_MAX_CHARS}
             )
     if not application.keywords:
@@ -93,7 +93,7 @@ def missing_items(application: Application) -> list[str]:
     for required in call.required_documents.all():
         if required.is_required and required.kind not in uploaded:
             missing.append(
-                _("Upload \u201c%(document)s\u201d (PDF).") % {"document": required.name}
+                _("Upload “%(document)s” (PDF).") % {"document": required.name}
             )
     return missing
 

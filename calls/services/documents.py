@@ -39,7 +39,7 @@ def _read_checked(upload: UploadedFile, required: RequiredDocument) -> bytes:
     limit = size_limit(required)
     if upload.size is None or upload.size > limit:
         raise ValidationError(
-            _("This file is %(size)s; \u201c%(document)s\u201d may be at most %(limit)s.")
+            _("This file is %(size)s; “%(document)s” may be at most %(limit)s.")
             % {
                 "size": filesizeformat(upload.size or 0),
                 "document": required.name,

@@ -65,7 +65,7 @@ def _validated_lead(lead_name: str, lead_email: str) -> tuple[str, str]:
         validate_email(lead_email)
     except ValidationError:
         errors["lead_email"] = _(
-            "\u201c%(value)s\u201d is not an e-mail address (for example: name@lab.cnrs.fr)."
+            "“%(value)s” is not an e-mail address (for example: name@lab.cnrs.fr)."
         ) % {"value": lead_email[:100]}
     if errors:
         raise ValidationError(errors)

@@ -103,7 +103,7 @@ def check_pdf(data: bytes) -> None:
             _(
                 "This PDF contains active content (scripts, launch actions or embedded files), "
                 "which is not accepted. Save it as a plain PDF (for example with "
-                "\u201cPrint to PDF\u201d) and upload it again."
+                "“Print to PDF”) and upload it again."
             ),
             code="active_content",
         )

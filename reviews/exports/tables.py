@@ -208,13 +208,13 @@ def reviews_table(*, call: Call, by: Any, identities: bool = False) -> Table:
     if identities:
         headers += [_("Reviewer's name"), _("Reviewer's e-mail"), _("Reviewer's institution")]
     headers += [
-        f"{criterion.name} ({criterion.scale_min}\u2013{criterion.scale_max})"
+        f"{criterion.name} ({criterion.scale_min}–{criterion.scale_max})"
         for criterion in criteria
     ]
     headers += [
-        _("Weighted total (0\u201310)"),
+        _("Weighted total (0–10)"),
         _("Recommendation"),
-        _("Confidence (1\u20135)"),
+        _("Confidence (1–5)"),
         _("Comments for the applicants"),
         _zone_header(_("Submitted at")),
     ]

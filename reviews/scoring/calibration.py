@@ -133,7 +133,7 @@ class Diagnostics:
     @property
     def headline(self) -> Promise:
         if self.supported:
-            return _("Calibrated scores correct each reviewer\u2019s leniency or severity.")
+            return _("Calibrated scores correct each reviewer’s leniency or severity.")
         return _("The data are too thin to calibrate: raw figures only.")
 
 

@@ -22,7 +22,7 @@ def test_every_chart_is_drawn(page):
     page.get_by_label("E-mail address").fill("manager@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.keyboard.press("Enter")
-    expect(page.get_by_role("link", name="Manage calls")).to_be_visible()
+    expect(page.get_by_role("link", name="Calls", exact=True)).to_be_visible()
 
     page.goto(reverse("reviews:call_dashboard", args=[call.slug]))
 

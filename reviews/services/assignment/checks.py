@@ -53,7 +53,7 @@ def check_pair(
         return Refusal(
             "application_status",
             _(
-                "%(application)s is \u201c%(status)s\u201d: reviewers can only be added to "
+                "%(application)s is “%(status)s”: reviewers can only be added to "
                 "eligible applications and applications in review."
             )
             % {**names, "status": application.get_status_display()},
