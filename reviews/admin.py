@@ -97,3 +97,6 @@ class ConfidentialityAcceptanceAdmin(ReadOnlyAdmin):
     @admin.display(description=_("version"), ordering="terms__version")
     def terms_version(self, obj) -> int:
         return obj.terms.version
+
+
+from reviews import admin_selection  # noqa: E402, F401  (selection: lists, decisions)

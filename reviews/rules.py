@@ -18,6 +18,7 @@ import rules
 from calls.models import ApplicationStatus
 from calls.rules import is_coordinator, is_programme_staff
 from reviews.models import Selection
+from reviews.selectors.conflicts import has_confirmed_conflict as _has_confirmed_conflict
 from reviews.selectors.pool import (
     accepted_invitations,
     has_accepted_current_terms,
@@ -93,3 +94,10 @@ rules.add_rule("reviews.decline_place", is_coordinator & holds_published_funded_
 rules.add_rule("reviews.view_call_reports", is_programme_staff)
 rules.add_rule("reviews.export_call", is_programme_staff)
 rules.add_rule("reviews.view_dossier", is_programme_staff)
+
+# Conflicts of interest and assignment of a call: programme staff. A confirmed conflict
+# blocks a reviewer for an application everywhere; ask with this predicate (or, for a
+# whole call at once, ``reviews.selectors.conflicts.blocked_pairs``).
+has_confirmed_conflict = rules.predicate(_has_confirmed_conflict, name="has_confirmed_conflict")
+rules.add_rule("reviews.manage_conflicts", is_programme_staff)
+rules.add_rule("reviews.manage_assignment", is_programme_staff)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("reviews.routes.reviewing")),
     path("", include("reviews.routes.selection")),
     path("", include("reviews.routes.reports")),
+    path("", include("reviews.routes.assignment")),
     # The reviewer's side.
     path("", pool.dashboard, name="dashboard"),
     path("invitation/<uuid:token>/", invitation_public.invitation, name="invitation"),

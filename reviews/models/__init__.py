@@ -1,3 +1,4 @@
+from .assignment_jobs import AssignmentProposal, ProposalStatus
 from .evaluation import (
     Assignment,
     Conflict,
@@ -18,9 +19,21 @@ from .experts import (
     Invitation,
     InvitationStatus,
 )
+from .selection import (
+    FundingDecision,
+    FundingOutcome,
+    ListEntry,
+    ListKind,
+    ListMove,
+    MoveKind,
+    RankedList,
+    Selection,
+)
 
 __all__ = [
     "Assignment",
+    "AssignmentProposal",
+    "ProposalStatus",
     "ConfidentialityAcceptance",
     "ConfidentialityTerms",
     "Conflict",
@@ -36,4 +49,13 @@ __all__ = [
     "ReminderSent",
     "Review",
     "ReviewStatus",
+    # Selection: lists, their history, funding decisions.
+    "FundingDecision",
+    "FundingOutcome",
+    "ListEntry",
+    "ListKind",
+    "ListMove",
+    "MoveKind",
+    "RankedList",
+    "Selection",
 ]

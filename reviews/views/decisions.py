@@ -1,0 +1,250 @@
+"""Funding decisions of a call (programme staff; everyone else gets a 404): funding sources
+and promotions, declines, closing the complementary list, publishing the results, and the
+whole history on one page. And the coordinator's own decline of a funded place."""
+
+from __future__ import annotations
+
+import rules
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from aissai.security.reauth import ask_for_password, is_recent
+from calls.models import ApplicationStatus, Call
+from calls.selectors.applications import applications_visible_to
+from calls.transitions import APPLICANT
+from reviews.forms.lists import (
+    ApplicantDeclineForm,
+    CloseForm,
+    DeclineForm,
+    FundingSourceForm,
+    PublishForm,
+    ReasonForm,
+)
+from reviews.selectors.decisions import decisions_overview, selection_history
+from reviews.services.decisions import (
+    DecisionResult,
+    add_funding_source,
+    close_complementary_list,
+    fill_free_places,
+    record_decline,
+)
+from reviews.services.lists import ListError
+from reviews.services.results import RESULTS_MAIL, publish_results
+
+from .lists import staff_call
+
+PERMISSION = "reviews.decide_funding"
+
+
+def _decline_prefix(application_id: int) -> str:
+    return f"decline-{application_id}"
+
+
+def _render(request: HttpRequest, call: Call, status: int = 200, **forms) -> HttpResponse:
+    overview = decisions_overview(call)
+    declining = forms.get("declining")
+    for line in overview.funded:
+        pk = line.application.pk
+        line.decline_form = (
+            forms["decline_form"] if pk == declining else DeclineForm(prefix=_decline_prefix(pk))
+        )
+    context = {
+        "call": call,
+        "overview": overview,
+        "source_form": forms.get("source_form") or FundingSourceForm(),
+        "declining": declining,
+        "fill_form": ReasonForm(),
+        "close_form": forms.get("close_form") or CloseForm(),
+        "publish_form": forms.get("publish_form") or PublishForm(),
+        "active": "decisions",
+    }
+    return render(request, "reviews/decisions/decisions.html", context, status=status)
+
+
+def _promoted_message(request: HttpRequest, result: DecisionResult) -> None:
+    if result.promoted:
+        messages.info(
+            request,
+            ngettext(
+                "Promoted from the complementary list: %(refs)s.",
+                "Promoted from the complementary list, in order: %(refs)s.",
+                len(result.promoted),
+            )
+            % {"refs": ", ".join(p.application.reference for p in result.promoted)},
+        )
+
+
+@require_GET
+def decisions(request: HttpRequest, slug: str) -> HttpResponse:
+    return _render(request, staff_call(request, slug, PERMISSION))
+
+
+@require_POST
+def add_source(request: HttpRequest, slug: str) -> HttpResponse:
+    call = staff_call(request, slug, PERMISSION)
+    if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
+        return ask_for_password(request)
+    form = FundingSourceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The funding source was not added: see the errors below."))
+        return _render(request, call, status=400, source_form=form)
+    try:
+        result = add_funding_source(call=call, by=request.user, **form.cleaned_data)
+    except ListError as error:
+        messages.error(request, str(error))
+        return _render(request, call, status=400, source_form=form)
+    messages.success(request, _("Funding source added: %(name)s.") % {"name": result.source})
+    _promoted_message(request, result)
+    return redirect("reviews:decisions", slug=call.slug)
+
+
+@require_POST
+def decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    call = staff_call(request, slug, PERMISSION)
+    application = get_object_or_404(call.applications.all(), pk=pk)
+    if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
+        return ask_for_password(request)
+    form = DeclineForm(request.POST, prefix=_decline_prefix(application.pk))
+    if form.is_valid():
+        try:
+            result = record_decline(
+                application=application,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                declined_on=form.cleaned_data["declined_on"],
+            )
+        except ListError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("Decline recorded for %(ref)s.") % {"ref": application.reference},
+            )
+            _promoted_message(request, result)
+            return redirect("reviews:decisions", slug=call.slug)
+    else:
+        messages.error(request, _("The decline was not recorded: see the errors below."))
+    return _render(request, call, status=400, decline_form=form, declining=application.pk)
+
+
+@require_POST
+def fill(request: HttpRequest, slug: str) -> HttpResponse:
+    call = staff_call(request, slug, PERMISSION)
+    if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
+        return ask_for_password(request)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    try:
+        result = fill_free_places(
+            call=call, by=request.user, reason=form.cleaned_data.get("reason", "")
+        )
+    except ListError as error:
+        messages.error(request, str(error))
+        return _render(request, call, status=400)
+    _promoted_message(request, result)
+    return redirect("reviews:decisions", slug=call.slug)
+
+
+@require_POST
+def close(request: HttpRequest, slug: str) -> HttpResponse:
+    call = staff_call(request, slug, PERMISSION)
+    if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
+        return ask_for_password(request)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Tick the confirmation to close the complementary list."))
+        return _render(request, call, status=400, close_form=form)
+    try:
+        result = close_complementary_list(
+            call=call, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ListError as error:
+        messages.error(request, str(error))
+        return _render(request, call, status=400, close_form=form)
+    messages.success(
+        request,
+        ngettext(
+            "The complementary list is closed: %(count)d application not funded.",
+            "The complementary list is closed: %(count)d applications not funded.",
+            len(result.complementary),
+        )
+        % {"count": len(result.complementary)},
+    )
+    return redirect("reviews:decisions", slug=call.slug)
+
+
+@require_POST
+def publish(request: HttpRequest, slug: str) -> HttpResponse:
+    call = staff_call(request, slug, PERMISSION)
+    if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
+        return ask_for_password(request)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Tick the confirmation to publish the results."))
+        return _render(request, call, status=400, publish_form=form)
+    try:
+        mails = publish_results(
+            call=call, by=request.user, attach_comments=form.cleaned_data["attach_comments"]
+        )
+    except ListError as error:
+        messages.error(request, str(error))
+        return _render(request, call, status=400, publish_form=form)
+    messages.success(
+        request,
+        ngettext(
+            "Results published: %(count)d mail is held in the outbox. Read it and release it.",
+            "Results published: %(count)d mails are held in the outbox. Read them and "
+            "release them.",
+            len(mails),
+        )
+        % {"count": len(mails)},
+    )
+    query = urlencode({"status": "held", "event": RESULTS_MAIL})
+    return redirect(f"{reverse('notifications:outbox')}?{query}")
+
+
+@require_GET
+def history(request: HttpRequest, slug: str) -> HttpResponse:
+    call = staff_call(request, slug, PERMISSION)
+    context = {"call": call, "history": selection_history(call), "active": "history"}
+    return render(request, "reviews/decisions/history.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def decline_place(request: HttpRequest, pk: int) -> HttpResponse:
+    """The coordinator of a funded application declines the place (after the results)."""
+    application = get_object_or_404(
+        applications_visible_to(request.user).select_related("call"), pk=pk
+    )
+    if not rules.test_rule("reviews.decline_place", request.user, application):
+        if application.status == ApplicationStatus.DECLINED and (
+            application.coordinator_id == request.user.pk
+        ):
+            return render(
+                request, "reviews/decisions/decline_place.html", {"application": application}
+            )
+        raise Http404
+    if not is_recent(request):
+        return ask_for_password(request)
+    form = ApplicantDeclineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_decline(
+                application=application,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                as_role=APPLICANT,
+            )
+        except ListError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Your decline is recorded. Thank you for telling us."))
+            return redirect("calls:application_detail", pk=application.pk)
+    context = {"application": application, "form": form}
+    return render(request, "reviews/decisions/decline_place.html", context)
