@@ -59,6 +59,9 @@ def production_env(**overrides: str) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(60),
         "ALLOWED_HOSTS": "calls.example.org",
         "DATABASE_URL": "postgres://aissai:pw@127.0.0.1:5432/aissai",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "EMAIL_HOST": "smtp.example.org",
+        "SITE_URL": "https://calls.example.org",
     }
     values.update(overrides)
     return clean_env(**{key: value for key, value in values.items() if value is not None})
@@ -117,6 +120,12 @@ def test_check_deploy_is_clean_in_production_mode(database_url):
         ("SECRET_KEY", "SECRET_KEY must be set when AISSAI_PRODUCTION is on."),
         ("ALLOWED_HOSTS", "ALLOWED_HOSTS must be set when AISSAI_PRODUCTION is on."),
         ("DATABASE_URL", "DATABASE_URL must be set when AISSAI_PRODUCTION is on."),
+        ("CELERY_BROKER_URL", "CELERY_BROKER_URL must be set when AISSAI_PRODUCTION is on."),
+        ("EMAIL_HOST", "EMAIL_HOST must be set when AISSAI_PRODUCTION is on."),
+        (
+            "SITE_URL",
+            "SITE_URL must be set to the public https:// address when AISSAI_PRODUCTION is on.",
+        ),
     ],
 )
 def test_production_refuses_to_start_without_required_variable(missing, message):
