@@ -57,11 +57,11 @@ def _render(request: HttpRequest, call: Call, status: int = 200, **forms) -> Htt
     context = {
         "call": call,
         "overview": overview,
-        "source_form": forms.get("source_form") or FundingSourceForm(),
+        "source_form": forms.get("source_form") or FundingSourceForm(auto_id="source_%s"),
         "declining": declining,
-        "fill_form": ReasonForm(),
-        "close_form": forms.get("close_form") or CloseForm(),
-        "publish_form": forms.get("publish_form") or PublishForm(),
+        "fill_form": ReasonForm(auto_id="fill_%s"),
+        "close_form": forms.get("close_form") or CloseForm(auto_id="close_%s"),
+        "publish_form": forms.get("publish_form") or PublishForm(auto_id="publish_%s"),
         "active": "decisions",
     }
     return render(request, "reviews/decisions/decisions.html", context, status=status)
@@ -90,7 +90,7 @@ def add_source(request: HttpRequest, slug: str) -> HttpResponse:
     call = staff_call(request, slug, PERMISSION)
     if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
         return ask_for_password(request)
-    form = FundingSourceForm(request.POST)
+    form = FundingSourceForm(request.POST, auto_id="source_%s")
     if not form.is_valid():
         messages.error(request, _("The funding source was not added: see the errors below."))
         return _render(request, call, status=400, source_form=form)
@@ -138,7 +138,7 @@ def fill(request: HttpRequest, slug: str) -> HttpResponse:
     call = staff_call(request, slug, PERMISSION)
     if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
         return ask_for_password(request)
-    form = ReasonForm(request.POST)
+    form = ReasonForm(request.POST, auto_id="fill_%s")
     form.is_valid()
     try:
         result = fill_free_places(
@@ -156,7 +156,7 @@ def close(request: HttpRequest, slug: str) -> HttpResponse:
     call = staff_call(request, slug, PERMISSION)
     if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
         return ask_for_password(request)
-    form = CloseForm(request.POST)
+    form = CloseForm(request.POST, auto_id="close_%s")
     if not form.is_valid():
         messages.error(request, _("Tick the confirmation to close the complementary list."))
         return _render(request, call, status=400, close_form=form)
@@ -184,7 +184,7 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
     call = staff_call(request, slug, PERMISSION)
     if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
         return ask_for_password(request)
-    form = PublishForm(request.POST)
+    form = PublishForm(request.POST, auto_id="publish_%s")
     if not form.is_valid():
         messages.error(request, _("Tick the confirmation to publish the results."))
         return _render(request, call, status=400, publish_form=form)

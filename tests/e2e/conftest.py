@@ -34,9 +34,6 @@ KNOWN_HTML_MESSAGES: dict[str, str] = {
     r"^\S+ Attribute “hx-[a-z-]+” not allowed": "htmx attributes (hx-get, hx-post, hx-target…) "
     "are not in the HTML standard; htmx reads them as they are. The data-hx-* spelling "
     "would validate but is not used in the templates.",
-    r"^/reviews/staff/[^/]+/decisions/ Duplicate ID “(div_)?id_(reason|confirm)”": "Known bug, "
-    "reported: the decisions page renders several forms with the same field names (reason, "
-    "confirm) and no form prefix, so their ids repeat. The fix belongs in the view (prefix=).",
 }
 
 
