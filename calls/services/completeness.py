@@ -92,9 +92,7 @@ def missing_items(application: Application) -> list[str]:
     uploaded = {document.kind for document in _current_documents(application)}
     for required in call.required_documents.all():
         if required.is_required and required.kind not in uploaded:
-            missing.append(
-                _("Upload “%(document)s” (PDF).") % {"document": required.name}
-            )
+            missing.append(_("Upload “%(document)s” (PDF).") % {"document": required.name})
     return missing
 
 

@@ -208,8 +208,7 @@ def reviews_table(*, call: Call, by: Any, identities: bool = False) -> Table:
     if identities:
         headers += [_("Reviewer's name"), _("Reviewer's e-mail"), _("Reviewer's institution")]
     headers += [
-        f"{criterion.name} ({criterion.scale_min}–{criterion.scale_max})"
-        for criterion in criteria
+        f"{criterion.name} ({criterion.scale_min}–{criterion.scale_max})" for criterion in criteria
     ]
     headers += [
         _("Weighted total (0–10)"),

@@ -44,8 +44,7 @@ def _lock_ready(proposal: AssignmentProposal) -> AssignmentProposal:
     if locked is None or locked.status != ProposalStatus.READY:
         status = locked.get_status_display() if locked else _("deleted")
         raise AssignmentError(
-            _("This proposal is “%(status)s”: it can no longer be changed.")
-            % {"status": status},
+            _("This proposal is “%(status)s”: it can no longer be changed.") % {"status": status},
             code="not_ready",
         )
     return locked
