@@ -44,7 +44,7 @@ RUN AISSAI_PRODUCTION=1 \
         && python manage.py compilemessages --ignore=node_modules -v0' \
     && python -m compileall -q /app
 
-# --- 3. Runtime: no compilers, no gettext, no node; a non-root user ---------------
+# --- 3. Runtime: no compilers, no gettext, no node (PostgreSQL client tools only); a non-root user ---------------
 FROM python:3.11-slim AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -55,6 +55,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     AISSAI_VAR_DIR=/app/var \
     AISSAI_MEDIA_ROOT=/data/uploads \
     PORT=8000
+# pg_dump / pg_restore for `manage.py backup_data` and `restore_data` (make backup/restore).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /nonexistent --no-create-home \
         --shell /usr/sbin/nologin app \

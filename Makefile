@@ -6,13 +6,17 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install assets messages migrate demo run test test-fast lint format lock worker beat makemessages audit-deps clean
+.PHONY: help install assets messages migrate demo run test test-fast lint format lock worker beat makemessages audit-deps clean backup restore
 
 help:
 	@echo "make run      install, migrate, load the demo and serve on http://$(HOST):$(PORT)"
 	@echo "make test     the whole test suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)"
 	@echo "make lint     ruff check and format check"
 	@echo "make worker   a Celery worker (production mode);  make beat: the single beat process"
+	@echo "make backup   database + uploaded files into BACKUP_DIR (default var/backups)"
+	@echo "make restore BACKUP=<folder> [FORCE=1]   restore a backup into an empty database"
+	@echo "make bench   page and algorithm benchmarks on PostgreSQL (BENCH_ARGS=--sizes 100,1000)"
+	@echo "make bench-rush   deadline rush (gunicorn, worker, SMTP sink) and outbox throughput"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +75,27 @@ worker: install
 
 beat: install
 	$(BIN)/celery -A aissai beat --loglevel=INFO --schedule var/celerybeat-schedule
+
+# Backups (docs/reliability.md): a timestamped folder with the database (pg_dump, or the
+# SQLite online backup), the uploaded files and a manifest; restore refuses a database
+# that has tables unless FORCE=1, then checks every count and file against the manifest.
+backup: $(VENV)/.installed
+	$(MANAGE) backup_data
+
+restore: $(VENV)/.installed
+	@if [ -z "$(BACKUP)" ]; then echo "usage: make restore BACKUP=<backup folder> [FORCE=1]" >&2; exit 2; fi
+	$(MANAGE) restore_data "$(BACKUP)" $(if $(filter 1,$(FORCE)),--force,)
+
+# Benchmarks (docs/performance.md): not part of `make test`. PostgreSQL is required
+# (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/aissai_bench, created
+# and migrated on first use); the rush and the outbox also need Redis (DB 9).
+.PHONY: bench bench-rush
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-rush: $(VENV)/.installed
+	$(BIN)/python -m bench.rush $(RUSH_ARGS)
+	$(BIN)/python -m bench.outbox $(OUTBOX_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules var

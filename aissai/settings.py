@@ -53,7 +53,11 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,local
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when AISSAI_PRODUCTION is on.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env("SITE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+if PRODUCTION and not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        "SITE_URL must be set to the public https:// address when AISSAI_PRODUCTION is on."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -85,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "aissai.accounts.middleware.UserLanguageMiddleware",
+    "aissai.security.middleware.RequestSizeLimitMiddleware",
+    "aissai.security.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -170,6 +176,11 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+# Exports, decisions and the personal-data download ask for the password again when the
+# last login is older than this (aissai.security.reauth.require_recent_login).
+AISSAI_REAUTH_SECONDS = env_int("AISSAI_REAUTH_SECONDS", 15 * 60)
+# Personal data may be anonymised this many days after the person's last call ended.
+AISSAI_RETENTION_DAYS = env_int("AISSAI_RETENTION_DAYS", 5 * 365)
 
 # Login throttling: lock out after repeated failures per account or per address.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
@@ -257,9 +268,18 @@ STORAGES = {
 FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A request body larger than this is refused (413) from its Content-Length alone, before
+# a byte is read (aissai.security.middleware); keep it above DOCUMENT_MAX_BYTES.
+AISSAI_MAX_REQUEST_BYTES = env_int("AISSAI_MAX_REQUEST_BYTES", 30 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# `make backup` writes here (a timestamped folder per backup); see docs/reliability.md.
+BACKUP_DIR = Path(env("BACKUP_DIR", str(VAR_DIR / "backups")))
 
 # Mail: SMTP when EMAIL_HOST is set, else the dev mailbox (and the console).
 EMAIL_HOST = env("EMAIL_HOST")
+if PRODUCTION and not EMAIL_HOST:
+    raise ImproperlyConfigured("EMAIL_HOST must be set when AISSAI_PRODUCTION is on.")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -277,6 +297,8 @@ DEV_MAILBOX = not EMAIL_HOST
 
 # Celery: a broker when CELERY_BROKER_URL is set, else tasks run in process.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+if PRODUCTION and not CELERY_BROKER_URL:
+    raise ImproperlyConfigured("CELERY_BROKER_URL must be set when AISSAI_PRODUCTION is on.")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_IGNORE_RESULT = True

@@ -1,10 +1,12 @@
 import pytest
+from django.utils import translation
 
 pytest_plugins = [
     "tests.plugins.services",
     "tests.plugins.browser",
     "tests.plugins.mail",
     "tests.plugins.worker",
+    "tests.plugins.reauth",
 ]
 
 
@@ -17,3 +19,11 @@ def _fast_and_isolated(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """Each test starts in the default language, whatever the previous one activated."""
+    translation.activate("en")
+    yield
+    translation.deactivate()

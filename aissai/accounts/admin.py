@@ -1,8 +1,14 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from aissai.security.reauth import is_recent, reauth_url
+
 from .models import User
+from .personal_data import AnonymisationRefused, anonymise_person, retention_status
 
 
 @admin.register(User)
@@ -24,3 +30,44 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["anonymise_people"]
+
+    def has_anonymise_permission(self, request) -> bool:
+        return request.user.is_superuser or request.user.is_programme_staff
+
+    @admin.action(
+        permissions=["anonymise"], description=_("Anonymise the selected people (retention over)")
+    )
+    def anonymise_people(self, request, queryset):
+        """A confirmation page first; then only people whose retention period is over are
+        anonymised (earlier needs the anonymise_person command with --force and a reason)."""
+        if not is_recent(request):
+            return redirect(reauth_url(request.get_full_path()))
+        people = [(user, retention_status(email=user.email, user=user)) for user in queryset]
+        if request.POST.get("confirm") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": gettext("Anonymise people"),
+                "people": people,
+                "opts": self.model._meta,
+                "action": "anonymise_people",
+                "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            }
+            return render(request, "accounts/my_data_anonymise.html", context)
+        done = 0
+        for user, status in people:
+            if not status.over:
+                self.message_user(request, f"{user}: {status.refusal()}", messages.WARNING)
+                continue
+            try:
+                anonymise_person(
+                    email=user.email, by=request.user, reason=gettext("Retention period over")
+                )
+            except AnonymisationRefused as exc:
+                self.message_user(request, f"{user}: {exc}", messages.WARNING)
+            else:
+                done += 1
+        self.message_user(
+            request, gettext("%(count)d people anonymised.") % {"count": done}, messages.SUCCESS
+        )
+        return None

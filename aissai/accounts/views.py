@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
@@ -16,9 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from aissai.audit.services import record_event
 from aissai.security.forms import ReauthForm
-from aissai.security.reauth import require_recent_login, safe_next
+from aissai.security.reauth import record_reauthentication, require_recent_login, safe_next
 
 from . import services
 from .demo import DEMO_PASSWORD, DEMO_USERS
@@ -226,11 +224,10 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
             request, username=request.user.email, password=form.cleaned_data["password"]
         )
         if user is not None and user.pk == request.user.pk:
-            with transaction.atomic():
-                login(request, user)  # the login receiver stamps the time
-                # A cookie copied before this moment does not get the confirmed session.
-                request.session.cycle_key()
-                record_event(actor=user, verb="accounts.reauthenticated", target=user)
+            login(request, user)  # the login receiver stamps the time
+            # A cookie copied before this moment does not get the confirmed session.
+            request.session.cycle_key()
+            record_reauthentication(user=user)
             return redirect(next_url)
         form.add_error("password", gettext("This password is not right."))
     return reauth_page(request, next_url=next_url, form=form)

@@ -1,0 +1,130 @@
+"""python manage.py restore_data BACKUP_FOLDER [--force]   (make restore BACKUP=… [FORCE=1])
+
+Restores a backup made by backup_data into the configured database and MEDIA_ROOT, then
+checks every table count and every file against the manifest. It refuses a database
+that has tables, or a media folder that has files, unless --force is given.
+"""
+
+import json
+import sqlite3
+import tarfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from aissai.accounts.management import backup as backups
+
+
+class Command(BaseCommand):
+    help = "Restore a backup folder into an empty database and media folder, then verify it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("backup", help="The folder written by backup_data.")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Replace what the database and the media folder already hold.",
+        )
+
+    def handle(self, *args, backup: str, force: bool, **options):
+        folder = Path(backup)
+        manifest = self.read_manifest(folder)
+        media_root = Path(settings.MEDIA_ROOT)
+        existing = connection.introspection.table_names()
+        has_files = media_root.exists() and any(p.is_file() for p in media_root.rglob("*"))
+        if (existing or has_files) and not force:
+            what = []
+            if existing:
+                what.append(f"the database {connection.settings_dict['NAME']} has tables")
+            if has_files:
+                what.append(f"{media_root} holds files")
+            raise CommandError(
+                f"Refusing to restore: {' and '.join(what)}. Restore into an empty database "
+                "and media folder, or give --force (make restore … FORCE=1) to replace them."
+            )
+        try:
+            self.restore_database(folder, manifest, replace=bool(existing))
+        except backups.BackupError as exc:
+            raise CommandError(str(exc)) from exc
+        media_root.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(folder / backups.MEDIA_ARCHIVE) as tar:
+            tar.extractall(media_root, filter="data")
+        problems = self.verify(manifest, media_root)
+        if problems:
+            lines = "\n".join(problems[:50])
+            raise CommandError(f"Restored, but it does not match the manifest:\n{lines}")
+        summary = ", ".join(f"{key} {value}" for key, value in manifest["summary"].items())
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Restored the snapshot of {manifest['snapshot_at']} and verified it: {summary}."
+            )
+        )
+
+    def read_manifest(self, folder: Path) -> dict:
+        try:
+            manifest = json.loads((folder / backups.MANIFEST).read_text())
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"No readable {backups.MANIFEST} in {folder}: {exc}") from exc
+        if manifest.get("format") != backups.FORMAT:
+            raise CommandError(f"{folder} is not a backup of this application.")
+        if manifest["engine"] != backups.engine():
+            raise CommandError(
+                f"This is a {manifest['engine']} backup; the configured database is "
+                f"{backups.engine()}."
+            )
+        for name, part in manifest["parts"].items():
+            path = folder / part["file"]
+            if not path.is_file() or backups.sha256_of(path) != part["sha256"]:
+                raise CommandError(f"The {name} part ({path}) is missing or damaged.")
+        return manifest
+
+    def restore_database(self, folder: Path, manifest: dict, *, replace: bool) -> None:
+        part = folder / manifest["parts"]["database"]["file"]
+        if manifest["engine"] == "sqlite":
+            connection.ensure_connection()
+            source = sqlite3.connect(part)
+            try:
+                source.backup(connection.connection)
+            finally:
+                source.close()
+            return
+        options = ["--clean", "--if-exists"] if replace else []
+        connection.close()
+        backups.run_tool(
+            [
+                "pg_restore",
+                "--no-owner",
+                "--no-acl",
+                "--exit-on-error",
+                "--single-transaction",
+                "--no-password",
+                *options,
+                f"--dbname={connection.settings_dict['NAME']}",
+                str(part),
+            ],
+            backups.pg_environment(connection.settings_dict),
+        )
+
+    def verify(self, manifest: dict, media_root: Path) -> list[str]:
+        problems = []
+        if connection.vendor == "postgresql":
+            connection.close()  # a fresh session sees the restored schema
+        with connection.cursor() as cursor:
+            try:
+                counts = backups.read_counts(cursor, manifest["tables"])
+            except Exception as exc:  # noqa: BLE001 - reported as a verification failure
+                return [f"cannot count the restored tables: {exc}"]
+            references = backups.read_references(cursor)
+        for table, expected in manifest["tables"].items():
+            if counts.get(table) != expected:
+                problems.append(f"{table}: {counts.get(table)} rows, expected {expected}")
+        for name, digest in manifest["files"].items():
+            path = media_root / name
+            if not path.is_file() or backups.sha256_of(path) != digest:
+                problems.append(f"file {name} is missing or differs")
+        for name in references:
+            if not (media_root / name).is_file():
+                problems.append(f"file {name} is referenced but missing")
+        return problems
