@@ -72,16 +72,19 @@ def document_download(request: HttpRequest, pk: int, document_pk: int) -> FileRe
         pk=document_pk,
         application__in=applications_visible_to(request.user).filter(pk=pk),
     )
+    response = document_response(document)
+    record_download(document=document, by=request.user)
+    return response
+
+
+def document_response(document: Document) -> FileResponse:
+    """A stored PDF as a download, never rendered in the browser (shared by every download view)."""
     try:
         handle = document.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    record_download(document=document, by=request.user)
     response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=document.original_name,
-        content_type="application/pdf",
+        handle, as_attachment=True, filename=document.original_name, content_type="application/pdf"
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -14,9 +14,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from calls.models import Application, Document
+from calls.models import Application
 from calls.selectors.applications import with_content
 from calls.services.documents import record_download
+from calls.views.documents import document_response
 from reviews.forms.reviewing import DeclarationForm, ReviewForm
 from reviews.models import Assignment
 from reviews.selectors.reviewing import (
@@ -189,21 +190,6 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Your draft is saved."))
     return redirect("reviews:review_edit", pk=pk)
-
-
-def document_response(document: Document) -> FileResponse:
-    """The file as a download, never rendered in the browser."""
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle, as_attachment=True, filename=document.original_name, content_type="application/pdf"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 @require_GET
