@@ -1,0 +1,245 @@
+"""Key pages at each size: query count, median and 95th percentile server time through
+Django's test client (``force_login``), response size, and the ratio to a trivial
+logged-in page measured in the same run.
+
+Targets (issue 6): the query count does not grow with N; at N = 10,000 every page is
+within 10× the trivial page and grows less than 2× from N = 1,000 to N = 10,000.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Any
+
+from .common import percentile, table
+
+TRIVIAL = "trivial page (home, logged in)"
+RATIO_TARGET = 10.0
+GROWTH_TARGET = 2.0
+WARMUP = 2
+SLOW = 2.0  # seconds: one warm-up request only
+MIN_SAMPLES = 3  # timed requests, at least, even over the time budget
+
+
+@dataclass
+class PageResult:
+    page: str
+    size: int
+    queries: int | None = None
+    times: list[float] = field(default_factory=list)  # seconds
+    kib: float = 0.0
+    error: str = ""
+
+    @property
+    def median_ms(self) -> float:
+        return median(self.times) * 1000 if self.times else float("nan")
+
+    @property
+    def p95_ms(self) -> float:
+        return percentile(self.times, 95) * 1000 if self.times else float("nan")
+
+
+@dataclass
+class Actors:
+    call: Any
+    staff: Any
+    reviewer: Any
+    reviewer_assignments: int
+    applicant: Any
+
+
+def actors_for(call) -> Actors:
+    """The staff member of the generated call, the reviewer whose number of live
+    assignments is closest to 20, and the coordinator of a shortlisted application."""
+    from django.db.models import Count, Q
+
+    from aissai.accounts.models import User
+    from calls.models import ApplicationStatus
+    from reviews.models import Invitation
+
+    staff = User.objects.get(email=f"staff@{call.slug}.example.org")
+    loads = (
+        Invitation.objects.filter(call=call)
+        .annotate(n=Count("assignments", filter=Q(assignments__is_active=True)))
+        .values_list("expert__user_id", "n")
+    )
+    reviewer_id, count = min(loads, key=lambda row: (abs(row[1] - 20), row[0]))
+    application = (
+        call.applications.filter(status=ApplicationStatus.SHORTLISTED).order_by("pk").first()
+        or call.applications.order_by("pk").first()
+    )
+    return Actors(
+        call=call,
+        staff=staff,
+        reviewer=User.objects.get(pk=reviewer_id),
+        reviewer_assignments=count,
+        applicant=application.coordinator,
+    )
+
+
+def page_list(actors: Actors) -> list[tuple[str, Any, Callable[[], str]]]:
+    """(name, user, url) of every page measured; the url is built lazily (a page whose
+    route does not exist yet is reported as absent)."""
+    from django.urls import reverse
+
+    slug = actors.call.slug
+    return [
+        (TRIVIAL, actors.staff, lambda: reverse("home")),
+        (
+            "staff applications table",
+            actors.staff,
+            lambda: reverse("calls:staff_applications", args=[slug]),
+        ),
+        (
+            "scoreboard (sorted by calibrated score)",
+            actors.staff,
+            lambda: reverse("reviews:scoreboard", args=[slug]) + "?sort=-calibrated",
+        ),
+        ("list board", actors.staff, lambda: reverse("reviews:lists_board", args=[slug])),
+        ("review progress", actors.staff, lambda: reverse("reviews:progress", args=[slug])),
+        (
+            f"reviewer dashboard ({actors.reviewer_assignments} assignments)",
+            actors.reviewer,
+            lambda: reverse("reviews:my_assignments"),
+        ),
+        ("applicant dashboard", actors.applicant, lambda: reverse("calls:my_applications")),
+        (
+            "admin changelist of applications",
+            actors.staff,
+            lambda: (
+                reverse("admin:calls_application_changelist") + f"?call__id__exact={actors.call.pk}"
+            ),
+        ),
+    ]
+
+
+def measure_page(
+    name: str, size: int, user, url_of, requests: int, budget: float = 60.0
+) -> PageResult:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import NoReverseMatch
+
+    result = PageResult(page=name, size=size)
+    try:
+        url = url_of()
+    except NoReverseMatch:
+        result.error = "absent"
+        return result
+    client = Client()
+    client.force_login(user)
+    try:
+        for _ in range(WARMUP):
+            started = time.perf_counter()
+            response = client.get(url)
+            if response.status_code != 200:
+                result.error = f"HTTP {response.status_code}"
+                return result
+            if time.perf_counter() - started > SLOW:
+                break  # one warm-up is enough for a page this slow
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        result.queries = len(captured.captured_queries)
+        result.kib = len(response.content) / 1024
+        begun = time.perf_counter()
+        for _ in range(requests):
+            started = time.perf_counter()
+            client.get(url)
+            result.times.append(time.perf_counter() - started)
+            if time.perf_counter() - begun > budget and len(result.times) >= MIN_SAMPLES:
+                break  # a very slow page: fewer samples, said in the report
+    except Exception as exc:  # noqa: BLE001 - a broken page is reported, not fatal
+        result.error = f"{type(exc).__name__}: {exc}"[:120]
+    return result
+
+
+def run_pages(
+    calls: dict[int, Any], requests: int, *, budget: float = 60.0, log=print
+) -> dict[int, list[PageResult]]:
+    results: dict[int, list[PageResult]] = {}
+    for size, call in sorted(calls.items()):
+        actors = actors_for(call)
+        results[size] = []
+        for name, user, url_of in page_list(actors):
+            # Names carry the reviewer's count; compare pages across sizes by position.
+            result = measure_page(name, size, user, url_of, requests, budget)
+            results[size].append(result)
+            log(
+                f"  N={size:>6,} {name:<45} q={result.queries} "
+                f"median={result.median_ms:8.1f} ms p95={result.p95_ms:8.1f} ms "
+                f"{result.kib:8.1f} KiB {result.error}"
+            )
+    return results
+
+
+def _fmt(value: float, digits: int = 1) -> str:
+    return "–" if value != value else f"{value:,.{digits}f}"  # NaN check
+
+
+def report(results: dict[int, list[PageResult]]) -> tuple[str, list[str]]:
+    """The detailed table (one row per page and size) and the list of missed targets."""
+    sizes = sorted(results)
+    rows, misses = [], []
+    for index, first in enumerate(results[sizes[0]]):
+        per_size = {size: results[size][index] for size in sizes}
+        for size in sizes:
+            result = per_size[size]
+            trivial = results[size][0]
+            ratio = result.median_ms / trivial.median_ms if trivial.times else float("nan")
+            rows.append(
+                [
+                    result.page,
+                    f"{size:,}",
+                    result.queries if result.queries is not None else "–",
+                    _fmt(result.median_ms),
+                    _fmt(result.p95_ms),
+                    _fmt(ratio),
+                    _fmt(result.kib),
+                    len(result.times),
+                    result.error,
+                ]
+            )
+        if index == 0:
+            continue
+        name = first.page.split(" (")[0] if "dashboard (" in first.page else first.page
+        misses += _misses(name, per_size, results, sizes)
+    text = table(
+        ["page", "N", "queries", "median ms", "p95 ms", "× trivial", "KiB", "timed", "note"],
+        rows,
+    )
+    return text, misses
+
+
+def _misses(name, per_size, results, sizes) -> list[str]:
+    found = []
+    if any(per_size[s].error for s in sizes):
+        errors = {s: per_size[s].error for s in sizes if per_size[s].error}
+        return [f"{name}: not measured ({errors})"]
+    counts = {per_size[s].queries for s in sizes}
+    if len(counts) > 1:
+        found.append(
+            f"{name}: query count grows with N: "
+            + ", ".join(f"{per_size[s].queries} at {s:,}" for s in sizes)
+        )
+    largest = sizes[-1]
+    trivial = results[largest][0].median_ms
+    ratio = per_size[largest].median_ms / trivial
+    if ratio > RATIO_TARGET:
+        found.append(
+            f"{name}: {ratio:.1f}× the trivial page at N={largest:,} "
+            f"({per_size[largest].median_ms:.0f} ms vs {trivial:.1f} ms; "
+            f"target ≤ {RATIO_TARGET:g}×)"
+        )
+    if len(sizes) >= 2 and sizes[-2] * 10 == largest:
+        growth = per_size[largest].median_ms / per_size[sizes[-2]].median_ms
+        if growth >= GROWTH_TARGET:
+            found.append(
+                f"{name}: grows {growth:.1f}× from N={sizes[-2]:,} to N={largest:,} "
+                f"({per_size[sizes[-2]].median_ms:.0f} → {per_size[largest].median_ms:.0f} ms; "
+                f"target < {GROWTH_TARGET:g}×)"
+            )
+    return found

@@ -1,0 +1,226 @@
+"""Processes the load benchmarks start and always stop: an SMTP sink, a Celery worker and
+gunicorn, all on 127.0.0.1, each with its log under ``var/bench/``.
+
+Every process is started by us, remembered, and stopped (SIGTERM, then SIGKILL after a
+grace period) when the ``Services`` context ends, whatever happened inside it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .common import ROOT
+
+BIN = Path(sys.executable).parent
+LOG_DIR = ROOT / "var" / "bench"
+DEFAULT_BROKER = "redis://127.0.0.1:6379/9"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen
+    log: Path
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    @property
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def stop(self, grace: float = 20.0) -> None:
+        if not self.alive:
+            return
+        with suppress(ProcessLookupError):
+            self.popen.send_signal(signal.SIGTERM)
+        try:
+            self.popen.wait(grace)
+        except subprocess.TimeoutExpired:
+            with suppress(ProcessLookupError):
+                self.popen.kill()
+            self.popen.wait(5)
+
+
+@dataclass
+class Services:
+    """Start what a benchmark needs; everything started is stopped on exit."""
+
+    database_url: str
+    broker_url: str = DEFAULT_BROKER
+    run_id: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S"))
+    processes: list[Process] = field(default_factory=list)
+    smtp_port: int = 0
+    sink_file: Path | None = None
+    web_port: int = 0
+
+    def __enter__(self) -> Services:
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        for process in reversed(self.processes):
+            process.stop()
+        return False
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The environment of the app's processes: PostgreSQL, Redis, the sink."""
+        return {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "CELERY_BROKER_URL": self.broker_url,
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(self.smtp_port),
+            "EMAIL_USE_TLS": "0",
+            "EMAIL_USE_SSL": "0",
+            "EMAIL_HOST_USER": "",
+            "EMAIL_HOST_PASSWORD": "",
+            "EMAIL_TIMEOUT": "10",
+            "DJANGO_DEBUG": "0",
+            "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "AISSAI_MEDIA_ROOT": os.environ.get("AISSAI_MEDIA_ROOT", str(LOG_DIR / "uploads")),
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+            **extra,
+        }
+
+    def _start(self, name: str, command: list[str], env: dict[str, str]) -> Process:
+        log = LOG_DIR / f"{self.run_id}-{name}.log"
+        with open(log, "wb") as handle:
+            popen = subprocess.Popen(  # noqa: S603 - our own commands, no shell
+                command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
+            )
+        process = Process(name=name, popen=popen, log=log)
+        self.processes.append(process)
+        return process
+
+    def start_sink(self, *, max_seconds: int = 1800) -> Process:
+        self.smtp_port = free_port()
+        self.sink_file = LOG_DIR / f"{self.run_id}-sink.jsonl"
+        process = self._start(
+            "smtp-sink",
+            [
+                sys.executable,
+                "-m",
+                "bench.smtp_sink",
+                f"--port={self.smtp_port}",
+                f"--out={self.sink_file}",
+                f"--max-seconds={max_seconds}",
+            ],
+            {**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        _wait(lambda: "listening" in process.text(), process, 15, "SMTP sink")
+        return process
+
+    def sink_messages(self) -> list[dict]:
+        if self.sink_file is None or not self.sink_file.exists():
+            return []
+        with open(self.sink_file, encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+
+    def purge_queue(self) -> int:
+        """Drop what an earlier, interrupted run left in the benchmark's queue."""
+        from kombu import Connection
+
+        from aissai.celery import app
+
+        with Connection(self.broker_url, connect_timeout=5) as connection:
+            return app.control.purge(connection=connection) or 0
+
+    def start_worker(self, *, concurrency: int = 2) -> Process:
+        process = self._start(
+            "celery-worker",
+            [
+                str(BIN / "celery"),
+                "-A",
+                "aissai",
+                "worker",
+                "-Q",
+                "default",
+                f"--concurrency={concurrency}",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--hostname",
+                f"bench-{self.run_id}@%h",
+            ],
+            self.env(DATABASE_POOL="0", LOG_LEVEL="WARNING"),
+        )
+        # "ready" is logged at INFO level only; ask the worker itself instead.
+        _wait(lambda: self._worker_answers(), process, 60, "Celery worker")
+        return process
+
+    def _worker_answers(self) -> bool:
+        """The worker answers a ping over the broker (this process must use the same
+        broker: the benchmarks set ``CELERY_BROKER_URL`` before Django starts)."""
+        from aissai.celery import app
+
+        replies = app.control.ping(timeout=1.0) or []
+        return any(name.startswith(f"bench-{self.run_id}@") for r in replies for name in r)
+
+    def start_web(self, *, workers: int = 4) -> Process:
+        self.web_port = free_port()
+        process = self._start(
+            "gunicorn",
+            [str(BIN / "gunicorn"), "--config", "deploy/gunicorn.conf.py"],
+            self.env(
+                GUNICORN_HOST="127.0.0.1",
+                PORT=str(self.web_port),
+                WEB_CONCURRENCY=str(workers),
+                GUNICORN_LOG_LEVEL="warning",
+                GUNICORN_MAX_REQUESTS="0",
+                DATABASE_POOL="1",
+                DATABASE_POOL_MAX="4",
+                SITE_URL=f"http://127.0.0.1:{self.web_port}",
+            ),
+        )
+        started = time.monotonic()
+        _wait(lambda: _http_ok(f"{self.base_url}/healthz"), process, 90, "gunicorn")
+        # Workers boot in parallel after the fork; the first answer says one is up. Give
+        # the others as long again, then warm every worker's templates with a few pages.
+        time.sleep(time.monotonic() - started)
+        for _ in range(3 * workers):
+            for path in ("/healthz", "/accounts/login/", "/"):
+                _http_ok(f"{self.base_url}{path}")
+        return process
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - 127.0.0.1
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _wait(check, process: Process, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        if not process.alive:
+            break
+        time.sleep(0.3)
+    process.stop()
+    raise RuntimeError(f"{what} did not start:\n{process.text()[-3000:]}")
