@@ -135,6 +135,8 @@ class ApplicationAdmin(ProgrammeStaffAccess, admin.ModelAdmin):
         "submitted_at",
     ]
     list_display_links = ["reference", "acronym"]
+    # Plain columns: ordering by "call" would pull in the call's own ordering (a join and a sort).
+    ordering = ["call_id", "reference", "id"]
     list_filter = ["call", "status", "disciplines"]
     search_fields = ["reference", "title", "acronym", "coordinator__email"]
     list_select_related = ["call", "coordinator"]

@@ -258,7 +258,9 @@ def _load(call: Call) -> dict[str, list[tuple]]:
             .values_list("application_id", "institute_id", "institute__acronym", "unit__label")
         ),
         "disciplines": list(
-            through.objects.filter(**in_scope).values_list("application_id", "discipline_id")
+            through.objects.filter(**in_scope)
+            .order_by()
+            .values_list("application_id", "discipline_id")
         ),
         "reviews": list(
             reviews.order_by("pk").values_list(
@@ -271,9 +273,10 @@ def _load(call: Call) -> dict[str, list[tuple]]:
             )
         ),
         "scores": list(
-            CriterionScore.objects.filter(review__in=reviews.values("pk")).values_list(
-                "review_id", "criterion_id", "score", "not_applicable"
-            )
+            # No ordering: the model's default one joins five tables and sorts every score.
+            CriterionScore.objects.filter(review__in=reviews.values("pk"))
+            .order_by()
+            .values_list("review_id", "criterion_id", "score", "not_applicable")
         ),
     }
 
