@@ -167,7 +167,22 @@ class Call(models.Model):
         return _localised(self, "rules")
 
 
-class RequiredDocument(models.Model):
+class NameAndDescriptionInBothLanguages:
+    """``name`` and ``description`` in the active language, from the ``_en``/``_fr`` fields."""
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return _localised(self, "name")
+
+    @property
+    def description(self) -> str:
+        return _localised(self, "description")
+
+
+class RequiredDocument(NameAndDescriptionInBothLanguages, models.Model):
     """A PDF the applicants must (or may) upload."""
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="required_documents")
@@ -190,19 +205,8 @@ class RequiredDocument(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return self.name
 
-    @property
-    def name(self) -> str:
-        return _localised(self, "name")
-
-    @property
-    def description(self) -> str:
-        return _localised(self, "description")
-
-
-class Criterion(models.Model):
+class Criterion(NameAndDescriptionInBothLanguages, models.Model):
     """A review criterion of a call, scored on an integer scale (or N/A where allowed)."""
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria")
@@ -228,17 +232,6 @@ class Criterion(models.Model):
                 condition=Q(scale_max__gt=F("scale_min")), name="calls_criterion_scale_ordered"
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        return _localised(self, "name")
-
-    @property
-    def description(self) -> str:
-        return _localised(self, "description")
 
 
 class FundingSource(models.Model):
