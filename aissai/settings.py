@@ -160,7 +160,8 @@ AUTHENTICATION_BACKENDS = [
     "aissai.accounts.backends.EmailBackend",
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Argon2id at OWASP's recommended cost; see aissai/accounts/hashers.py.
+    "aissai.accounts.hashers.OwaspArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
