@@ -23,7 +23,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from reviews.conflicts.detection import fold
+from reviews.conflicts.matching import fold
 
 # Common French function words, written without regard to accents: they are
 # normalised below exactly like the text they are removed from.

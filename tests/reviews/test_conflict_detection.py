@@ -6,20 +6,22 @@ import pytest
 from reviews.conflicts.detection import (
     ApplicationInfo,
     Conflict,
-    DetectionPolicy,
     ExclusionInfo,
     ExpertInfo,
     Institution,
     PartnerInfo,
     Reason,
     Status,
-    comparable_domain,
     detect_conflicts,
+    strongest_by_pair,
+)
+from reviews.conflicts.matching import (
+    comparable_domain,
     institution_key,
     name_similarity,
     registrable_domain,
-    strongest_by_pair,
 )
+from reviews.conflicts.policy import DetectionPolicy
 
 CNRS = Institution(id=1, name="CNRS", acronym="CNRS", email_domains=("cnrs.fr",))
 TOULOUSE = Institution(
