@@ -141,6 +141,8 @@ class ApplicationAdmin(ProgrammeStaffAccess, admin.ModelAdmin):
     search_fields = ["reference", "title", "acronym", "coordinator__email"]
     list_select_related = ["call", "coordinator"]
     list_per_page = 50
+    # "12 results (10,000 total)" would count every application of every call on each page.
+    show_full_result_count = False
     date_hierarchy = None
     filter_horizontal = ["disciplines"]
     inlines = [PartnerInline, DocumentInline, ExcludedReviewerInline, ApplicationVersionInline]
