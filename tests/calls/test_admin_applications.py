@@ -84,6 +84,17 @@ def test_changelist_lists_with_counts_and_the_same_query_count_for_1_and_3(admin
     assert len(three) == len(one)
 
 
+def test_changelist_of_one_call_does_not_count_every_application(admin_client):
+    call = CallFactory()
+    submitted_application(call=call)
+    submitted_application(call=CallFactory())
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(reverse(CHANGELIST), {"call__id__exact": call.pk})
+    assert len(listed(response)) == 1
+    counts = [q["sql"] for q in queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert counts and all("WHERE" in sql for sql in counts), counts
+
+
 @pytest.mark.parametrize("field", ["reference", "title", "acronym", "email"])
 def test_changelist_search(admin_client, field):
     match = submitted_application(
