@@ -163,8 +163,9 @@ def _queue_confirmation(partner: Partner, application: Application) -> None:
         recipient=lead_user,
         related=application,
         context={
+            # The template reads application.call.title while the mail is rendered in the
+            # lead's language; a title read here would follow the coordinator's request.
             "application": application,
-            "call_title": application.call.title,
             "coordinator_name": coordinator.full_name,
             "unit": str(partner.unit),
             "confirm_path": reverse("calls:partner_confirm", args=[partner.confirmation_token]),

@@ -11,6 +11,16 @@
     }
   }
 
+  // The server sends a translated label such as "In your time zone ({zone}):", with the
+  // colon spaced as the page's language wants it (French puts a non-breaking space before).
+  function prefix(label, zone, language) {
+    if (label && label.indexOf("{zone}") !== -1) {
+      return label.replace("{zone}", zone);
+    }
+    const colon = /^fr\b/i.test(language || "") ? "\u00a0:" : ":";
+    return (label ? label + " (" + zone + ")" : zone) + colon;
+  }
+
   function render() {
     const zone = localZone();
     if (!zone || zone === "Europe/Paris") {
@@ -32,8 +42,7 @@
       }
       const line = document.createElement("span");
       line.className = "d-block small text-body-secondary local-time";
-      const label = element.dataset.localLabel || "";
-      line.textContent = (label ? label + " (" + zone + "): " : zone + ": ") + format.format(moment);
+      line.textContent = prefix(element.dataset.localLabel, zone, language) + " " + format.format(moment);
       const after = element.nextElementSibling;
       (after || element).after(line);
       element.dataset.localTimeDone = "1";

@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from aissai.notifications.models import OutboxMessage
 from calls.models import ApplicationStatus, Partner
+from calls.services.partners import add_partner
 from tests.factories.accounts import UserFactory
 from tests.factories.calls import (
     ApplicationFactory,
@@ -345,6 +346,40 @@ def test_confirmation_mail_uses_the_leads_own_language_when_known(coordinator_cl
     message = OutboxMessage.objects.get(event="partner_confirmation")
     assert message.language == "fr"
     assert message.recipient == lead
+
+
+def test_confirmation_mail_names_the_call_in_the_leads_language(coordinator_client, application):
+    lead = UserFactory(email="lead@lab.example.fr", language="fr")
+    call = application.call
+    coordinator_client.post(  # the coordinator works in English
+        add_url(application), partner_data(UnitFactory(), lead_email=lead.email)
+    )
+    message = OutboxMessage.objects.get(event="partner_confirmation")
+    assert f"à l’appel «\u00a0{call.title_fr}\u00a0»" in message.body_text
+    assert call.title_en not in message.body_text + message.body_html
+    assert f"«\u00a0{call.title_fr}\u00a0»" in message.body_html
+
+
+def test_confirmation_mail_to_a_lead_without_account_follows_the_coordinator_language(
+    application,
+):
+    coordinator = application.coordinator
+    coordinator.language = "fr"
+    coordinator.save(update_fields=["language"])
+    unit = UnitFactory()
+    with translation.override("en"):  # whatever language the request happened to be in
+        add_partner(
+            application=application,
+            by=coordinator,
+            unit_id=unit.pk,
+            institute_id=unit.main_institute_id,
+            lead_name="Marie Curie",
+            lead_email="nobody-yet@lab.example.fr",
+        )
+    message = OutboxMessage.objects.get(event="partner_confirmation")
+    assert (message.language, message.recipient) == ("fr", None)
+    assert f"«\u00a0{application.call.title_fr}\u00a0»" in message.body_text
+    assert application.call.title_en not in message.body_text
 
 
 def test_unit_institutes_of_an_unknown_or_inactive_unit_is_only_the_placeholder(client):

@@ -506,3 +506,22 @@ def test_every_page_renders_for_staff(staff_client, status):
         assert response.status_code in (200, 302), url
     content = staff_client.get(reverse("calls:manage_call", args=[SLUG])).content.decode()
     assert call.title_en in content
+
+
+def test_call_management_pages_show_the_call_tabs_with_settings_active(staff_client):
+    CallFactory(slug=SLUG, status=S.DRAFT)
+    settings_tab = f'aria-current="page" href="{reverse("calls:manage_call", args=[SLUG])}"'
+    status_url = reverse("calls:manage_call_status", args=[SLUG, "open"])
+    for url in [*manage_urls()[2:-1], status_url]:
+        html = staff_client.get(url).content.decode()
+        nav = html[html.index('data-testid="staff-call-nav"') :]
+        nav = nav[: nav.index("</ul>")]
+        assert settings_tab in nav, url
+        assert nav.count('aria-current="page"') == 1, url
+        assert f'href="{reverse("calls:staff_applications", args=[SLUG])}"' in nav, url
+
+
+def test_call_list_and_new_call_pages_have_no_call_tabs(staff_client):
+    CallFactory(slug=SLUG)
+    for url in manage_urls()[:2]:
+        assert 'data-testid="staff-call-nav"' not in staff_client.get(url).content.decode()
