@@ -65,10 +65,12 @@ lock: $(BIN)/python
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
-# --strict: a package the vulnerability service cannot look up fails the audit instead of
-# being skipped, so an unreachable service never passes as "no known vulnerabilities".
+# pip-audit over requirements.lock and npm audit over package-lock.json. Exit 1: a known
+# vulnerability; exit 2: some packages could not be looked up (advisory service
+# unreachable), said as "NOT AUDITED", never passed as clean. AUDIT_ARGS=--allow-unaudited
+# turns exit 2 into 0 (still printing NOT AUDITED).
 audit-deps: $(VENV)/.installed
-	$(BIN)/pip-audit --requirement requirements.lock --disable-pip --no-deps --strict --progress-spinner off
+	$(BIN)/python -m tests.security.audit_deps $(AUDIT_ARGS)
 
 worker: install
 	$(BIN)/celery -A aissai worker --loglevel=INFO

@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "aissai.views.error_400"
 handler403 = "aissai.views.error_403"
 handler404 = "aissai.views.error_404"
 handler500 = "aissai.views.error_500"

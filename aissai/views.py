@@ -18,6 +18,10 @@ def healthz(request):
 
 
 @login_not_required
+def error_400(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
 def error_404(request, exception=None):
     return render(request, "404.html", status=404)
 

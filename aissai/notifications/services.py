@@ -41,6 +41,7 @@ import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from email.utils import formataddr
 from typing import Any
 
 from django.conf import settings
@@ -155,7 +156,8 @@ def backoff_seconds(attempts: int) -> int:
 
 
 def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
-    to = f"{message.to_name} <{message.to_email}>" if message.to_name else message.to_email
+    # formataddr quotes a name with a comma, "<" or quotes; line breaks are collapsed first.
+    to = formataddr((" ".join(message.to_name.split()), message.to_email))
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,

@@ -1,6 +1,7 @@
 """Uploaded PDFs: checked by content, stored under generated names, replaced safely."""
 
 import hashlib
+import logging
 import os
 from typing import Any
 
@@ -8,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -18,6 +19,8 @@ from calls.models import Application, Document, RequiredDocument
 from calls.models.application import document_upload_to
 from calls.services.applications import ApplicationError, lock_draft
 from calls.services.pdf_check import check_pdf
+
+logger = logging.getLogger(__name__)
 
 
 def size_limit(required: RequiredDocument) -> int:
@@ -60,14 +63,16 @@ def upload_document(
     *, application: Application, by: Any, kind: str, upload: UploadedFile
 ) -> Document:
     """Store a checked PDF as the current document of ``kind``. The previous one stays
-    current until the new row is saved; both changes happen in one transaction, and the
-    new file is removed again if that transaction fails."""
+    current until the new row is saved; both changes happen in one transaction. If that
+    transaction fails, the file written for it is removed unless a row points to it
+    (see :func:`discard_unless_saved`)."""
     required = application.call.required_documents.filter(kind=kind).first()
     if required is None:
         raise ApplicationError(_("This call does not ask for this document."))
     data = _read_checked(upload, required)
     digest = hashlib.sha256(data).hexdigest()
     storage = Document._meta.get_field("file").storage
+    outermost = not connection.in_atomic_block
     stored_name = None
     try:
         with transaction.atomic():
@@ -102,9 +107,34 @@ def upload_document(
             )
     except BaseException:
         if stored_name:
-            storage.delete(stored_name)
+            discard_unless_saved(stored_name, may_be_committed=outermost)
         raise
     return document
+
+
+def discard_unless_saved(name: str, *, may_be_committed: bool) -> bool:
+    """Delete the stored file ``name`` after a failed upload transaction, unless a document
+    row points to it; returns whether the file was deleted.
+
+    A failure inside a savepoint (``may_be_committed=False``) rolled the row back for
+    sure. A failure of the outermost transaction may have happened while committing: the
+    database may have committed the row and only the answer was lost. So the database is
+    asked again (on a new connection when the old one broke); when it cannot answer, the
+    file is kept (a file without a row is harmless, a row without its file loses the
+    applicant's document) and the case is logged.
+    """
+    storage = Document._meta.get_field("file").storage
+    if may_be_committed:
+        try:
+            if not connection.in_atomic_block:
+                connection.close_if_unusable_or_obsolete()
+            if Document.objects.filter(file=name).exists():
+                return False
+        except DatabaseError:
+            logger.warning("Upload failed and the database cannot say if %s is used: kept.", name)
+            return False
+    storage.delete(name)
+    return True
 
 
 def remove_document(*, application: Application, by: Any, document: Document) -> None:

@@ -9,6 +9,9 @@ starts with ``prefix`` runs, the connection is lost:
   server's own error, inside the open transaction;
 - on SQLite, which has no server to lose, the statement raises ``OperationalError``
   ("disk I/O error"), as a failing disk would.
+
+``commit_fails(after_commit=...)`` does the same at the transaction's COMMIT, either
+before the database commits or after (the answer lost on its way back).
 """
 
 import time
@@ -16,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import psycopg
-from django.db import OperationalError, connection
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
 
 from tests.plugins.worker import worker_database_url
 
@@ -56,3 +59,35 @@ def connection_lost_before(prefix: str, *, times: int = 1):
 
     with connection.execute_wrapper(wrapper):
         yield injector
+
+
+@contextmanager
+def commit_fails(*, after_commit: bool):
+    """The next COMMIT of this thread's connection fails with a lost connection.
+
+    ``after_commit=False``: the connection is lost just before COMMIT (terminated on
+    PostgreSQL, a disk error on SQLite), so nothing is committed. ``after_commit=True``:
+    the database commits, then the answer is lost (the client sees OperationalError
+    although the rows are there): the ambiguous case a client can never rule out.
+    """
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    original = wrapper._commit
+    injector = Injector(prefix="COMMIT")
+
+    def failing_commit():
+        if injector.injected:
+            return original()
+        injector.injected += 1
+        if after_commit:
+            original()
+            raise OperationalError("server closed the connection unexpectedly (injected)")
+        if wrapper.vendor == "postgresql":
+            _terminate(wrapper.connection.info.backend_pid)
+            return original()
+        raise OperationalError("disk I/O error (injected)")
+
+    wrapper._commit = failing_commit
+    try:
+        yield injector
+    finally:
+        del wrapper._commit

@@ -10,14 +10,16 @@ the upload folder, and the draft is intact; sending again then succeeds exactly 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError, transaction
 from django.urls import reverse
 
 from aissai.audit.models import AuditEvent
 from aissai.notifications.models import OutboxMessage
 from calls.models import Application, ApplicationStatus, ApplicationVersion, Call, Document
+from calls.services.documents import upload_document
 from tests.factories.calls import VALID_PDF, CallFactory, complete_draft, make_pdf
 
-from .faults import connection_lost_before
+from .faults import commit_fails, connection_lost_before
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
@@ -136,3 +138,66 @@ def test_connection_lost_during_upload_leaves_no_orphan_file(client):
         f"\nDRILL db-lost-upload [{settings.DATABASES['default']['ENGINE']}]: "
         f"requests={requests} faults={faults} orphan_files=0 lost=0"
     )
+
+
+def post_replacement(client, draft, number: int):
+    return client.post(
+        reverse("calls:document_upload", args=[draft.pk, "project"]),
+        {
+            "file": SimpleUploadedFile(
+                "new.pdf", make_pdf(catalog_extra=b"/Lang(fr-%d)" % number), "application/pdf"
+            )
+        },
+    )
+
+
+def test_connection_lost_at_commit_leaves_no_orphan_file(client):
+    draft = complete_draft(title="Commit drill")
+    client.force_login(draft.coordinator)
+    current = Document.objects.get(application=draft, kind="project", is_current=True)
+    files_before = files_of(draft)
+
+    with commit_fails(after_commit=False) as injector:
+        response = post_replacement(client, draft, 1)
+
+    assert injector.injected == 1
+    the_unavailable_page(response)
+    assert files_of(draft) == files_before
+    assert Document.objects.get(application=draft, kind="project", is_current=True) == current
+    assert not AuditEvent.objects.filter(verb="application.document_replaced").exists()
+
+
+def test_answer_lost_after_commit_keeps_the_file_of_the_saved_row(client):
+    """The database committed the new document, then the connection broke before the answer
+    came back: the row exists, so its file must stay (deleting it would lose the upload)."""
+    draft = complete_draft(title="Lost answer drill")
+    client.force_login(draft.coordinator)
+    files_before = files_of(draft)
+
+    with commit_fails(after_commit=True) as injector:
+        response = post_replacement(client, draft, 2)
+
+    assert injector.injected == 1
+    assert response.status_code == 503
+    new = Document.objects.get(application=draft, kind="project", is_current=True)
+    assert new.original_name == "new.pdf"
+    assert files_of(draft) == files_before | {new.file.name.rsplit("/", 1)[-1]}
+    assert new.file.open("rb").read().startswith(b"%PDF-")
+    assert AuditEvent.objects.filter(verb="application.document_replaced").count() == 1
+
+
+def test_upload_rolled_back_by_an_outer_transaction_leaves_no_orphan_file():
+    """Inside a caller's transaction the upload is a savepoint: when it fails there, the
+    row is gone for sure and the file goes too, without asking the database."""
+    draft = complete_draft(title="Savepoint drill")
+    files_before = files_of(draft)
+    upload = SimpleUploadedFile("new.pdf", make_pdf(catalog_extra=b"/Lang(de)"))
+
+    with (
+        pytest.raises(DatabaseError),
+        transaction.atomic(),
+        connection_lost_before('INSERT INTO "audit_auditevent"'),
+    ):
+        upload_document(application=draft, by=draft.coordinator, kind="project", upload=upload)
+
+    assert files_of(draft) == files_before

@@ -5,23 +5,34 @@ that read it are rendered: the raw markup must never come back unescaped and tem
 syntax must never be evaluated. Overlong text and NUL bytes are refused with a message
 and nothing of the refused field is saved.
 
-Formula injection in the exports (``=HYPERLINK(...)``) is covered by
-``tests/reviews/test_exports.py``; it is not repeated here.
+Formula injection in the exports (``=HYPERLINK(...)``) in titles, names and comments is
+covered by ``tests/reviews/test_exports.py``; here, reviewer identities typed by staff.
+Partner lead names and expert names and statements (invite form and CSV import) are
+checked in the pages, the mails and the admin.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+import zipfile
+from email.utils import getaddresses
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail.message import sanitize_address
 from django.urls import reverse
 
 from aissai.notifications.models import OutboxMessage
+from aissai.notifications.services import build_email
 from calls.models import Application, ApplicationStatus, CallStatus
-from reviews.models import Invitation, InvitationStatus, Review
-from tests.factories.accounts import StaffFactory
-from tests.factories.calls import CallFactory, complete_draft, submitted_application
+from reviews.exports.cells import is_formula_like
+from reviews.models import Expert, Invitation, InvitationStatus, Review
+from tests.factories.accounts import StaffFactory, SuperuserFactory
+from tests.factories.calls import CallFactory, UnitFactory, complete_draft, submitted_application
 from tests.factories.reviews import PendingInvitationFactory, assigned_reviewer
+from tests.reviews.test_exports import csv_rows, export_url, scenario, xlsx_rows  # noqa: F401
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -240,3 +251,189 @@ def test_nul_in_decline_reason_is_refused(client):
     assert response.status_code == 400
     assert "Null characters are not allowed" in response.content.decode()
     assert Invitation.objects.get(pk=invitation.pk).status == InvitationStatus.PENDING
+
+
+# --- Partner lead names and expert statements -------------------------------------------
+
+SHORT = f"{SCRIPT} {IMG[:40]} {TEMPLATE}"  # fits the 200-character name fields
+
+
+def assert_mail_inert(message, *, where: str) -> None:
+    """HTML part escaped; text part shows the typed text, template syntax not evaluated."""
+    assert "<script>alert(1)" not in message.body_html, where
+    assert not re.search(r"<img[^>]*onerror", message.body_html), where
+    assert "49" not in message.subject, where
+
+
+def assert_admin_inert(client, urls: dict[str, str]) -> None:
+    for where, url in urls.items():
+        response = client.get(url)
+        assert response.status_code == 200, where
+        html = response.content.decode()
+        assert "<script>alert(1)" not in html, where
+        assert not re.search(r"<img[^>]*onerror", html), where
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, f"{where}: payload not shown"
+
+
+def test_partner_lead_name_is_inert_in_pages_mails_and_admin(
+    client, django_capture_on_commit_callbacks
+):
+    application = complete_draft(call=CallFactory())
+    unit = UnitFactory()
+    client.force_login(application.coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("calls:partner_add", args=[application.pk]),
+            {
+                "unit": unit.pk,
+                "institute": unit.main_institute_id,
+                "lead_name": SHORT,
+                "lead_email": "lead@example.org",
+            },
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    partner = application.partners.get(unit=unit)
+    assert partner.lead_name == SHORT  # stored as typed
+
+    edit = client.get(reverse("calls:application_edit", args=[application.pk]))
+    assert_inert(edit.content.decode(), where="edit page (partners)")
+    client.logout()
+    link = client.get(reverse("calls:partner_confirm", args=[partner.confirmation_token]))
+    assert_inert(link.content.decode(), where="partner lead's page")
+
+    mails = OutboxMessage.objects.filter(to_email="lead@example.org")
+    assert mails.exists(), "no confirmation request was queued"
+    for message in mails:
+        assert_mail_inert(message, where=f"mail {message.event}")
+
+    client.force_login(application.coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("calls:application_submit", args=[application.pk]))
+    application.refresh_from_db()
+    client.force_login(StaffFactory())
+    for where, url in {
+        "screening": reverse("calls:staff_screening", args=[application.call.slug, application.pk]),
+        "dossier": reverse("reviews:dossier", args=[application.call.slug, application.pk]),
+    }.items():
+        response = client.get(url)
+        assert response.status_code == 200, where
+        assert_inert(response.content.decode(), where=where)
+
+    client.force_login(SuperuserFactory())
+    assert_admin_inert(
+        client,
+        {
+            "application change page": reverse(
+                "admin:calls_application_change", args=[application.pk]
+            )
+        },
+    )
+
+
+@pytest.mark.parametrize("how", ["form", "csv"])
+def test_expert_name_and_statement_are_inert_in_pages_mails_and_admin(
+    client, django_capture_on_commit_callbacks, how
+):
+    call = CallFactory(status=CallStatus.IN_REVIEW)
+    client.force_login(StaffFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        if how == "form":
+            response = client.post(
+                reverse("reviews:invite", args=[call.slug]),
+                {
+                    "full_name": SHORT,
+                    "email": "expert@example.org",
+                    "institution": SHORT,
+                    "statement": PAYLOAD,
+                    "keywords": f"{SCRIPT}, {FORMULA}",
+                    "max_load": "6",
+                    "language": "en",
+                },
+            )
+        else:
+            out = io.StringIO()
+            writer = csv.writer(out, delimiter=";")
+            writer.writerow(["Name", "E-mail", "Institution", "Statement", "Keywords"])
+            writer.writerow([SHORT, "expert@example.org", SHORT, PAYLOAD, FORMULA])
+            text = out.getvalue()
+            response = client.post(
+                reverse("reviews:invite_bulk", args=[call.slug]),
+                {"file": SimpleUploadedFile("experts.csv", text.encode(), "text/csv")},
+            )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    expert = Expert.objects.get(email="expert@example.org")
+    assert expert.statement == PAYLOAD
+    assert expert.full_name == " ".join(SHORT.split())
+
+    pool = client.get(reverse("reviews:pool", args=[call.slug]))
+    assert pool.status_code == 200
+    html = pool.content.decode()
+    assert "<script>alert(1)" not in html
+    assert not re.search(r"<img[^>]*onerror", html)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+    message = OutboxMessage.objects.get(to_email="expert@example.org")
+    assert_mail_inert(message, where="reviewer invitation")
+
+    client.force_login(SuperuserFactory())
+    assert_admin_inert(
+        client,
+        {
+            "expert list": reverse("admin:reviews_expert_changelist"),
+            "expert page": reverse("admin:reviews_expert_change", args=[expert.pk]),
+            "invitation list": reverse("admin:reviews_invitation_changelist"),
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Lovelace, Ada", "a@evil.example, Eve", "Eve\r\nBcc: victim@example.org", SHORT],
+    ids=["comma", "second-address", "header-injection", "markup"],
+)
+def test_mail_to_a_person_with_an_odd_name_goes_to_that_address_only(name):
+    message = OutboxMessage(
+        to_email="lead@example.org",
+        to_name=name,
+        subject="Subject",
+        body_text="Body",
+        body_html="",
+        language="en",
+        event="partner_confirmation",
+        message_id="<x@example.org>",
+    )
+    email = build_email(message)
+    envelope = [sanitize_address(r, "utf-8") for r in email.recipients()]
+    assert [a for _n, a in getaddresses(envelope)] == ["lead@example.org"]
+    header = email.message()["To"]
+    assert [a for _n, a in getaddresses([header])] == ["lead@example.org"]
+    assert email.message()["Bcc"] is None
+
+
+# --- Exports: names typed by staff or experts ------------------------------------------
+
+EXPERT_TRICKS = {
+    "full_name": '=HYPERLINK("http://x","Expert")',
+    "institution": "\r+cmd|' /C calc'!A0",
+}
+
+
+def test_reviewer_identities_in_exports_are_never_formulas(client, scenario):  # noqa: F811
+    """``scenario``: the call of ``tests/reviews/test_exports.py``, its Expert Alpha renamed."""
+    Expert.objects.filter(email="alpha@uni.example").update(**EXPERT_TRICKS)
+    client.force_login(StaffFactory())
+
+    rows = csv_rows(client.get(export_url(scenario, "reviews", "csv", identities=1)))
+    names = {row[4] for row in rows[1:]}
+    institutions = {row[6] for row in rows[1:]}
+    assert "'" + EXPERT_TRICKS["full_name"] in names
+    assert "'" + EXPERT_TRICKS["institution"] in institutions
+    assert not any(is_formula_like(cell) for row in rows for cell in row)
+
+    rows, data = xlsx_rows(client.get(export_url(scenario, "reviews", "xlsx", identities=1)))
+    cells = [cell for row in rows[1:] for cell in row[4:7]]
+    hostile = [cell for cell in cells if cell.value in EXPERT_TRICKS.values()]
+    assert len(hostile) >= 2
+    assert all(cell.data_type == "s" and cell.quotePrefix for cell in hostile)
+    sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    assert b"<f>" not in sheet_xml and b"<f " not in sheet_xml
