@@ -119,18 +119,53 @@ def enqueue_on_commit(outbox_ids: Iterable[int]) -> None:
         transaction.on_commit(lambda: enqueue_many(ids))
 
 
-def enqueue_many(outbox_ids: Iterable[int]) -> int:
-    """Queue each row; stop at the first broker failure (the relay sends the rest)."""
+# Rows whose ``queued_at`` one UPDATE records, at most.
+ENQUEUE_BATCH = 500
+
+
+def enqueue_many(outbox_ids: Iterable[int], *, batch_size: int = ENQUEUE_BATCH) -> int:
+    """Queue each row; stop at the first broker failure (the relay sends the rest).
+
+    ``queued_at`` is written with one UPDATE per ``batch_size`` published tasks (and for
+    the rows published before a failure), not one per row. A task that runs before its
+    row is marked finds it pending and delivers it; the mark then skips the row, which is
+    no longer pending. Delivery claims a row at most once, so a relay that queues a row
+    again in between cannot send it twice.
+    """
+    mark = not _eager()
     queued = 0
-    for outbox_id in outbox_ids:
-        if not enqueue_delivery(outbox_id):
-            break
-        queued += 1
+    published: list[int] = []
+    try:
+        for outbox_id in outbox_ids:
+            if not _publish(outbox_id):
+                break
+            queued += 1
+            if mark:
+                published.append(outbox_id)
+                if len(published) >= batch_size:
+                    mark_queued_many(published)
+                    published = []
+    finally:
+        mark_queued_many(published)
     return queued
 
 
 def enqueue_delivery(outbox_id: int) -> bool:
     """Hand one row to the broker. A broker that is down is not an error: the relay retries."""
+    if not _publish(outbox_id):
+        return False
+    if not _eager():
+        mark_queued(outbox_id=outbox_id)
+    return True
+
+
+def _eager() -> bool:
+    from .tasks import deliver_outbox_message
+
+    return bool(deliver_outbox_message.app.conf.task_always_eager)
+
+
+def _publish(outbox_id: int) -> bool:
     from .tasks import deliver_outbox_message
 
     try:
@@ -138,15 +173,19 @@ def enqueue_delivery(outbox_id: int) -> bool:
     except Exception as exc:  # noqa: BLE001 - any broker failure leaves the row pending
         logger.warning("Outbox %s not queued (%s); the relay will send it.", outbox_id, exc)
         return False
-    if not deliver_outbox_message.app.conf.task_always_eager:
-        mark_queued(outbox_id=outbox_id)
     return True
 
 
 def mark_queued(*, outbox_id: int) -> None:
-    OutboxMessage.objects.filter(pk=outbox_id, status=OutboxStatus.PENDING).update(
-        queued_at=timezone.now()
-    )
+    mark_queued_many([outbox_id])
+
+
+def mark_queued_many(outbox_ids: list[int]) -> None:
+    """Record that the broker took these rows' tasks (those still pending): one UPDATE."""
+    if outbox_ids:
+        OutboxMessage.objects.filter(pk__in=outbox_ids, status=OutboxStatus.PENDING).update(
+            queued_at=timezone.now()
+        )
 
 
 def backoff_seconds(attempts: int) -> int:

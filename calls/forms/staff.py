@@ -20,7 +20,7 @@ from calls.services.eligibility import ruling_problem
 from calls.transitions import STAFF, allowed_targets
 
 PAGE_SIZES = (25, 50, 100)
-DEFAULT_PAGE_SIZE = 50
+DEFAULT_PAGE_SIZE = 25
 
 
 def _sort_choices() -> list[tuple[str, str]]:

@@ -82,8 +82,14 @@ class Application(models.Model):
     class Meta:
         verbose_name = _("application")
         verbose_name_plural = _("applications")
-        ordering = ["call", "reference", "id"]
-        indexes = [models.Index(fields=["call", "status"])]
+        # By the column, not the relation: "call" would add the Call's own ordering (a
+        # join and a sort of every application). The index serves this order and the
+        # staff table's default sort within a call.
+        ordering = ["call_id", "reference", "id"]
+        indexes = [
+            models.Index(fields=["call", "status"]),
+            models.Index(fields=["call", "reference", "id"], name="calls_appl_call_ref_id_idx"),
+        ]
 
     def __str__(self) -> str:
         name = self.acronym or self.title or _("untitled application")

@@ -197,7 +197,7 @@ _REVIEW_COLUMNS = (
 def reviews_table(*, call: Call, by: Any, identities: bool = False) -> Table:
     """One row per review that counts. ``identities``: add the reviewer's name, e-mail
     and institution (staff ask for it explicitly; the export is audited)."""
-    criteria = list(call.criteria.all())
+    criteria = list(call.criteria.order_by("position", "id"))
     queryset = (
         counted_reviews(call)
         .exclude(assignment__application__coordinator=by)
@@ -223,9 +223,13 @@ def reviews_table(*, call: Call, by: Any, identities: bool = False) -> Table:
         reviews = queryset.iterator(chunk_size=CHUNK_SIZE)
         for batch in _batches(reviews, CHUNK_SIZE):
             scores: dict[int, dict[int, Any]] = defaultdict(dict)
-            for review_id, criterion_id, score, not_applicable in CriterionScore.objects.filter(
-                review_id__in=[review[0] for review in batch]
-            ).values_list("review_id", "criterion_id", "score", "not_applicable"):
+            # By the ids: the model's ordering ("review", "criterion__position") would join
+            # review, assignment, application and call to sort the batch.
+            for review_id, criterion_id, score, not_applicable in (
+                CriterionScore.objects.filter(review_id__in=[review[0] for review in batch])
+                .order_by("review_id", "criterion_id")
+                .values_list("review_id", "criterion_id", "score", "not_applicable")
+            ):
                 scores[review_id][criterion_id] = _("N/A") if not_applicable else score
             for pk, app_id, ref, acronym, title, name, email, institution, *rest in batch:
                 total, recommendation, confidence, comments, submitted_at = rest

@@ -1,10 +1,16 @@
 """The staff progress page of a call: reviews done per application and per reviewer.
 
-Programme staff only (404 for everyone else). A fixed number of queries whatever the
-number of rows: counts are ``Count(..., filter=Q(...))`` annotations over the live
-assignments (see :func:`reviews.selectors.reviewing.live_assignments`: an assignment
-ended by a declared conflict, or blocked by a confirmed one, does not count), and the
-reviewers still owing a review come from one ``Prefetch``.
+Programme staff only (404 for everyone else). Both tables are paginated and the page
+runs a fixed number of queries whatever the size of the call:
+
+- each table pages a plain queryset (filters are ``IN`` subqueries over the call's live
+  assignments, see :func:`reviews.selectors.reviewing.live_assignments`: an assignment
+  ended by a declared conflict, or blocked by a confirmed one, does not count);
+- the counts of the shown rows are correlated subqueries in one query per table, for
+  those rows only (never ``Count(distinct)`` over joins, nor annotations evaluated for
+  every row skipped before a deep page);
+- the reviewers of the shown applications come from one prefetch on the page;
+- the call totals (reviews assigned, submitted) are one aggregate.
 
 A staff member who coordinates an application of the call does not see its row: the
 people who review it are none of their business (the design's "a role never leaks
@@ -17,17 +23,41 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from calls.models import Application, ApplicationStatus, Call
 from calls.selectors.calls import is_programme_staff
-from reviews.models import ConflictSource, Invitation, InvitationStatus, ReviewStatus
+from reviews.models import (
+    Conflict,
+    ConflictSource,
+    Invitation,
+    InvitationStatus,
+    ReminderSent,
+    ReviewStatus,
+)
 from reviews.selectors.reviewing import live_assignments, review_of
 
 # Applications that wait for reviews even before anyone is assigned.
 _REVIEW_STATUSES = (ApplicationStatus.ELIGIBLE, ApplicationStatus.IN_REVIEW)
+
+# Rows per page of each table.
+APPLICATIONS_PER_PAGE = 50
+REVIEWERS_PER_PAGE = 50
 
 
 def progress_call_or_404(user: Any, slug: str) -> Call:
@@ -39,90 +69,161 @@ def progress_call_or_404(user: Any, slug: str) -> Call:
         raise Http404 from exc
 
 
-def _live_ids():
-    return live_assignments().values("pk")
+def _count(queryset: QuerySet, outer: str) -> Coalesce:
+    """A correlated ``COUNT`` of the rows of ``queryset`` whose ``outer`` field is the
+    outer row (0 when none)."""
+    inner = (
+        queryset.filter(**{outer: OuterRef("pk")})
+        .order_by()
+        .values(outer)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(inner, output_field=IntegerField()), Value(0))
+
+
+def _counts(outer: str) -> dict[str, Coalesce]:
+    """``assigned``, ``done`` and ``conflicts_declared`` of an application or invitation
+    (``outer`` names the assignment's and conflict's field pointing at it)."""
+    live = live_assignments()
+    return {
+        "assigned": _count(live, outer),
+        "done": _count(live.filter(review__status=ReviewStatus.SUBMITTED), outer),
+        "conflicts_declared": _count(
+            Conflict.objects.filter(source=ConflictSource.DECLARED), outer
+        ),
+    }
+
+
+def _live_in(call: Call) -> QuerySet:
+    """The call's live assignments, unordered (for ``IN`` subqueries, which PostgreSQL
+    hashes once instead of probing per row)."""
+    return live_assignments().filter(invitation__call=call).order_by()
+
+
+def _unfinished_in(call: Call) -> QuerySet:
+    """The call's live assignments without a submitted review."""
+    return _live_in(call).exclude(review__status=ReviewStatus.SUBMITTED)
 
 
 def application_progress(
     *, call: Call, user: Any, incomplete: bool = False, late: bool = False, now=None
 ) -> QuerySet[Application]:
-    """The call's applications under review, each with ``assigned``, ``done``,
-    ``conflicts_declared`` and ``live_assignments`` (reviewer and review, for the
-    reviewers still owing a review)."""
+    """The call's applications under review, by reference, without their counts: page
+    it, then :func:`attach_application_counts` and :func:`prefetch_live_assignments` on
+    the page. Filters use set membership over the call's assignments (one pass each):
+
+    - incomplete: fewer submitted reviews than live assignments, or than the call asks;
+    - late (after the review deadline): a live assignment without a submitted review.
+    """
     now = now or timezone.now()
-    live = _live_ids()
     queryset = (
         Application.objects.filter(call=call)
         .exclude(status__in=[ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN])
         .exclude(coordinator=user)
-        .filter(
-            Q(status__in=_REVIEW_STATUSES)
-            | Exists(live_assignments().filter(application=OuterRef("pk")))
-        )
-        .annotate(
-            assigned=Count("assignments", filter=Q(assignments__in=live), distinct=True),
-            done=Count(
-                "assignments",
-                filter=Q(assignments__in=live, assignments__review__status=ReviewStatus.SUBMITTED),
-                distinct=True,
-            ),
-            conflicts_declared=Count(
-                "conflicts", filter=Q(conflicts__source=ConflictSource.DECLARED), distinct=True
-            ),
-        )
-        .prefetch_related(
-            Prefetch(
-                "assignments",
-                queryset=live_assignments()
-                .select_related("invitation__expert", "review")
-                .order_by("invitation__expert__full_name", "pk"),
-                to_attr="live_assignments",
-            )
-        )
+        .filter(Q(status__in=_REVIEW_STATUSES) | Q(pk__in=_live_in(call).values("application_id")))
         .order_by("reference", "pk")
     )
     if incomplete:
-        queryset = queryset.filter(
-            Q(done__lt=F("assigned")) | Q(done__lt=call.reviews_per_application)
+        complete = (
+            _live_in(call)
+            .values("application_id")
+            .annotate(
+                assigned=Count("pk"),
+                done=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED)),
+            )
+            .filter(done__gte=F("assigned"))
+            .filter(done__gte=call.reviews_per_application)
+            .values("application_id")
         )
+        queryset = queryset.exclude(pk__in=complete)
     if late:
         if now < call.review_deadline:
             return queryset.none()
-        queryset = queryset.filter(done__lt=F("assigned"))
+        queryset = queryset.filter(pk__in=_unfinished_in(call).values("application_id"))
     return queryset
+
+
+def attach_application_counts(applications: list[Application]) -> None:
+    """Set ``assigned``, ``done`` and ``conflicts_declared`` on the given applications:
+    one query, correlated counts for these rows only."""
+    counts = {
+        row["pk"]: row
+        for row in Application.objects.filter(pk__in=[a.pk for a in applications])
+        .order_by()
+        .annotate(**_counts("application"))
+        .values("pk", "assigned", "done", "conflicts_declared")
+    }
+    for application in applications:
+        row = counts[application.pk]
+        application.assigned = row["assigned"]
+        application.done = row["done"]
+        application.conflicts_declared = row["conflicts_declared"]
+
+
+def prefetch_live_assignments(applications: list[Application]) -> None:
+    """Attach ``live_assignments`` (reviewer and review, by reviewer name) to the given
+    applications: one query for all of them."""
+    prefetch_related_objects(
+        applications,
+        Prefetch(
+            "assignments",
+            queryset=live_assignments()
+            .select_related("invitation__expert", "review")
+            .order_by("invitation__expert__full_name", "pk"),
+            to_attr="live_assignments",
+        ),
+    )
 
 
 def reviewer_progress(
     *, call: Call, incomplete: bool = False, late: bool = False, now=None
 ) -> QuerySet[Invitation]:
-    """The call's reviewers (accepted invitations), each with ``assigned``, ``done``,
-    ``conflicts_declared`` and ``last_reminder_at``."""
+    """The call's reviewers (accepted invitations) by name, without their counts: page
+    it, then :func:`attach_reviewer_counts`. Incomplete, and late after the deadline:
+    a live assignment without a submitted review."""
     now = now or timezone.now()
-    live = _live_ids()
     queryset = (
         Invitation.objects.filter(call=call, status=InvitationStatus.ACCEPTED)
         .select_related("expert")
-        .annotate(
-            assigned=Count("assignments", filter=Q(assignments__in=live), distinct=True),
-            done=Count(
-                "assignments",
-                filter=Q(assignments__in=live, assignments__review__status=ReviewStatus.SUBMITTED),
-                distinct=True,
-            ),
-            conflicts_declared=Count(
-                "conflicts", filter=Q(conflicts__source=ConflictSource.DECLARED), distinct=True
-            ),
-            last_reminder_at=Max("assignments__reminders__sent_at"),
-        )
         .order_by("expert__full_name", "pk")
     )
-    if incomplete:
-        queryset = queryset.filter(done__lt=F("assigned"))
-    if late:
-        if now < call.review_deadline:
-            return queryset.none()
-        queryset = queryset.filter(done__lt=F("assigned"))
+    if late and now < call.review_deadline:
+        return queryset.none()
+    if incomplete or late:
+        queryset = queryset.filter(pk__in=_unfinished_in(call).values("invitation_id"))
     return queryset
+
+
+def attach_reviewer_counts(invitations: list[Invitation]) -> None:
+    """Set ``assigned``, ``done``, ``conflicts_declared`` and ``last_reminder_at`` on the
+    given invitations: one query."""
+    last_reminder = (
+        ReminderSent.objects.filter(assignment__invitation=OuterRef("pk"))
+        .order_by("-sent_at")
+        .values("sent_at")[:1]
+    )
+    counts = {
+        row["pk"]: row
+        for row in Invitation.objects.filter(pk__in=[i.pk for i in invitations])
+        .order_by()
+        .annotate(**_counts("invitation"), last_reminder_at=Subquery(last_reminder))
+        .values("pk", "assigned", "done", "conflicts_declared", "last_reminder_at")
+    }
+    for invitation in invitations:
+        row = counts[invitation.pk]
+        for key in ("assigned", "done", "conflicts_declared", "last_reminder_at"):
+            setattr(invitation, key, row[key])
+
+
+def review_totals(call: Call) -> dict[str, int]:
+    """Reviews ``assigned`` and ``done`` (submitted) over the whole call: one aggregate
+    over its live assignments (the sum of every reviewer's row)."""
+    totals = _live_in(call).aggregate(
+        assigned=Count("pk"),
+        done=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED)),
+    )
+    return {key: value or 0 for key, value in totals.items()}
 
 
 @dataclass
@@ -156,56 +257,83 @@ class ReviewerRow:
 
 @dataclass
 class CallProgress:
+    """One page of each table (``applications`` and ``reviewers`` are the rows of the
+    shown pages) and the totals of the whole call, whatever the filters."""
+
     call: Call
     deadline_passed: bool
     applications: list[ApplicationRow]
     reviewers: list[ReviewerRow]
+    applications_page: Page
+    reviewers_page: Page
+    reviews_assigned: int
+    reviews_done: int
 
-    @property
-    def reviews_assigned(self) -> int:
-        return sum(row.assigned for row in self.reviewers)
 
-    @property
-    def reviews_done(self) -> int:
-        return sum(row.done for row in self.reviewers)
+def _application_row(application: Application, *, call: Call, passed: bool) -> ApplicationRow:
+    pending = [
+        a
+        for a in application.live_assignments
+        if getattr(review_of(a), "status", "") != ReviewStatus.SUBMITTED
+    ]
+    return ApplicationRow(
+        application=application,
+        assigned=application.assigned,
+        done=application.done,
+        to_assign=max(call.reviews_per_application - application.assigned, 0),
+        conflicts_declared=application.conflicts_declared,
+        pending=pending,
+        late=passed and bool(pending),
+    )
+
+
+def _reviewer_row(invitation: Invitation, *, passed: bool) -> ReviewerRow:
+    return ReviewerRow(
+        invitation=invitation,
+        assigned=invitation.assigned,
+        done=invitation.done,
+        late=(invitation.assigned - invitation.done) if passed else 0,
+        conflicts_declared=invitation.conflicts_declared,
+        last_reminder_at=invitation.last_reminder_at,
+    )
 
 
 def call_progress(
-    *, call: Call, user: Any, incomplete: bool = False, late: bool = False, now=None
+    *,
+    call: Call,
+    user: Any,
+    incomplete: bool = False,
+    late: bool = False,
+    applications_page: Any = 1,
+    reviewers_page: Any = 1,
+    now=None,
 ) -> CallProgress:
+    """The given pages of both tables (page numbers as in the address: an invalid one
+    gives the first page, one past the end the last)."""
     now = now or timezone.now()
     passed = now >= call.review_deadline
-    applications = []
-    for application in application_progress(
-        call=call, user=user, incomplete=incomplete, late=late, now=now
-    ):
-        pending = [
-            a
-            for a in application.live_assignments
-            if getattr(review_of(a), "status", "") != ReviewStatus.SUBMITTED
-        ]
-        applications.append(
-            ApplicationRow(
-                application=application,
-                assigned=application.assigned,
-                done=application.done,
-                to_assign=max(call.reviews_per_application - application.assigned, 0),
-                conflicts_declared=application.conflicts_declared,
-                pending=pending,
-                late=passed and bool(pending),
-            )
-        )
-    reviewers = [
-        ReviewerRow(
-            invitation=invitation,
-            assigned=invitation.assigned,
-            done=invitation.done,
-            late=(invitation.assigned - invitation.done) if passed else 0,
-            conflicts_declared=invitation.conflicts_declared,
-            last_reminder_at=invitation.last_reminder_at,
-        )
-        for invitation in reviewer_progress(call=call, incomplete=incomplete, late=late, now=now)
-    ]
+    filters = {"incomplete": incomplete, "late": late, "now": now}
+    a_page = Paginator(
+        application_progress(call=call, user=user, **filters), APPLICATIONS_PER_PAGE
+    ).get_page(applications_page)
+    a_page.object_list = applications = list(a_page.object_list)  # evaluated once, here
+    if applications:
+        attach_application_counts(applications)
+        prefetch_live_assignments(applications)
+    r_page = Paginator(reviewer_progress(call=call, **filters), REVIEWERS_PER_PAGE).get_page(
+        reviewers_page
+    )
+    r_page.object_list = invitations = list(r_page.object_list)
+    if invitations:
+        attach_reviewer_counts(invitations)
+    totals = review_totals(call)
     return CallProgress(
-        call=call, deadline_passed=passed, applications=applications, reviewers=reviewers
+        call=call,
+        deadline_passed=passed,
+        applications=[_application_row(a, call=call, passed=passed) for a in applications],
+        reviewers=[_reviewer_row(i, passed=passed) for i in invitations],
+        applications_page=a_page,
+        reviewers_page=r_page,
+        reviews_assigned=totals["assigned"],
+        reviews_done=totals["done"],
     )

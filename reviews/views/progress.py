@@ -1,13 +1,16 @@
 """The staff progress page of a call, and the manual reminder to one reviewer.
 
-Programme staff only: everyone else gets a 404.
+Programme staff only: everyone else gets a 404. Each table has its own page number in
+the address (``applications_page``, ``reviewers_page``); a reminder brings staff back to
+the pages and filters they were on.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,17 +20,60 @@ from reviews.selectors.progress import call_progress, progress_call_or_404
 from reviews.services.reminders import send_manual_reminder
 from reviews.services.reviewing import ReviewingError
 
+# What the address of the page may carry (kept when coming back from a reminder).
+PAGE_PARAMS = ("incomplete", "late", "applications_page", "reviewers_page")
+
+
+def _page_query(query: str) -> str:
+    """``query`` reduced to the page's own parameters, re-encoded."""
+    given = QueryDict(query)
+    kept = QueryDict(mutable=True)
+    for key in PAGE_PARAMS:
+        if key in given:
+            kept[key] = given[key]
+    return kept.urlencode()
+
+
+def _page_links(request: HttpRequest, page, param: str) -> dict[str, str]:
+    """Addresses of the first, previous, next and last pages of one table, keeping the
+    other parameters (filters, the other table's page)."""
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(number)
+        return f"?{query.urlencode()}"
+
+    links = {}
+    if page.has_previous():
+        links["first"] = link(1)
+        links["previous"] = link(page.previous_page_number())
+    if page.has_next():
+        links["next"] = link(page.next_page_number())
+        links["last"] = link(page.paginator.num_pages)
+    return links
+
 
 @require_GET
 def progress(request: HttpRequest, slug: str) -> HttpResponse:
     call = progress_call_or_404(request.user, slug)
     form = ProgressFilterForm(request.GET or None)
     incomplete, late = form.flags()
+    progress = call_progress(
+        call=call,
+        user=request.user,
+        incomplete=incomplete,
+        late=late,
+        applications_page=request.GET.get("applications_page"),
+        reviewers_page=request.GET.get("reviewers_page"),
+    )
     context = {
         "call": call,
         "form": form,
-        "progress": call_progress(call=call, user=request.user, incomplete=incomplete, late=late),
-        "filters": request.GET.urlencode(),
+        "progress": progress,
+        "applications_links": _page_links(request, progress.applications_page, "applications_page"),
+        "reviewers_links": _page_links(request, progress.reviewers_page, "reviewers_page"),
+        "filtered": incomplete or late,
+        "page_query": _page_query(request.GET.urlencode()),
     }
     return render(request, "reviews/progress/progress.html", context)
 
@@ -55,4 +101,6 @@ def remind_reviewer(request: HttpRequest, slug: str, invitation_pk: int) -> Http
             )
             % {"count": count, "name": invitation.expert.full_name},
         )
-    return redirect("reviews:progress", slug=call.slug)
+    url = reverse("reviews:progress", kwargs={"slug": call.slug})
+    query = _page_query(request.POST.get("back", ""))
+    return redirect(f"{url}?{query}" if query else url)

@@ -239,12 +239,25 @@ def test_pagination_keeps_filters_and_shows_the_rest_on_page_two(staff_client, c
     )
 
 
-def test_default_page_size_is_50(staff_client, call):
-    for _ in range(51):
+def test_default_page_size_is_25(staff_client, call):
+    for _ in range(26):
         ApplicationFactory(call=call)
     response = table(staff_client, call)
-    assert len(response.context["rows"]) == 50
+    assert len(response.context["rows"]) == 25
     assert response.context["page"].paginator.num_pages == 2
+    assert '<option value="25" selected>' in response.content.decode()
+
+
+def test_page_size_can_be_50_but_not_any_number(staff_client, call):
+    for _ in range(26):
+        ApplicationFactory(call=call)
+
+    fifty = table(staff_client, call, per_page=50)
+    bogus = table(staff_client, call, per_page=1000)
+
+    assert len(fifty.context["rows"]) == 26
+    assert len(bogus.context["rows"]) == 25
+    assert set(bogus.context["form"].errors) == {"per_page"}
 
 
 def test_other_calls_applications_are_not_listed(staff_client, call):

@@ -10,7 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calls.models import ApplicationStatus, CallStatus
-from reviews.models import Assignment, Conflict, ConflictSource, ConflictStatus
+from reviews.models import Assignment, Conflict, ConflictSource, ConflictStatus, ReminderSent
+from reviews.selectors import progress as progress_selectors
+from reviews.selectors.progress import REVIEWERS_PER_PAGE
 from reviews.services.reminders import send_due_reminders
 from tests.factories.accounts import StaffFactory, UserFactory
 from tests.factories.calls import CallFactory, submitted_application
@@ -249,6 +251,88 @@ def test_query_count_is_the_same_for_1_3_and_30_applications(staff_client, param
 
     assert one == three == thirty
     response = staff_client.get(url)
-    assert len(response.context["progress"].applications) == 30
+    progress = response.context["progress"]
+    assert len(progress.applications) == 30
     # Each application: one reviewer done, one not, one ended by a conflict (counted 0/0).
-    assert len(response.context["progress"].reviewers) == (30 if params else 90)
+    reviewers = 30 if params else 90
+    assert progress.reviewers_page.paginator.count == reviewers
+    assert len(progress.reviewers) == min(reviewers, REVIEWERS_PER_PAGE)
+
+
+def test_second_page_of_reviewers_costs_the_same_queries(staff_client):
+    call = make_call(deadline_in_days=-1)
+    grow(call, 20)  # 60 reviewers: two pages
+    first = queries_for(staff_client, progress_url(call))
+
+    second_url = progress_url(call, reviewers_page=2)
+    second = queries_for(staff_client, second_url)
+
+    assert first == second
+    progress = staff_client.get(second_url).context["progress"]
+    assert progress.reviewers_page.number == 2
+    assert len(progress.reviewers) == 60 - REVIEWERS_PER_PAGE
+    assert len(progress.applications) == 20
+
+
+@pytest.fixture
+def two_per_page(monkeypatch):
+    monkeypatch.setattr(progress_selectors, "APPLICATIONS_PER_PAGE", 2)
+    monkeypatch.setattr(progress_selectors, "REVIEWERS_PER_PAGE", 2)
+
+
+def test_each_table_has_its_own_page_and_links_keep_the_other_parameters(
+    staff_client, scenario, two_per_page
+):
+    call = scenario["call"]
+
+    response = staff_client.get(progress_url(call, applications_page=2, reviewers_page=1))
+
+    progress = response.context["progress"]
+    assert [r.application.acronym for r in progress.applications] == ["APPC"]
+    assert [r.invitation.expert.full_name for r in progress.reviewers] == [
+        "Alice Adams",
+        "Bob Brown",
+    ]
+    content = response.content.decode()
+    assert 'href="?applications_page=1&amp;reviewers_page=1" rel="prev"' in content
+    assert 'href="?applications_page=2&amp;reviewers_page=2" rel="next"' in content
+    assert 'aria-label="Pages of the applications"' in content
+    assert 'aria-label="Pages of the reviewers"' in content
+
+
+def test_pages_out_of_range_or_invalid_show_the_last_or_first_page(
+    staff_client, scenario, two_per_page
+):
+    response = staff_client.get(
+        progress_url(scenario["call"], applications_page=99, reviewers_page="x")
+    )
+
+    progress = response.context["progress"]
+    assert progress.applications_page.number == 2
+    assert progress.reviewers_page.number == 1
+
+
+def test_call_totals_count_every_live_assignment_whatever_the_page_or_filter(
+    staff_client, scenario, two_per_page
+):
+    # Live: three on A (two submitted), Alice's on B; Carol's is ended by her conflict.
+    for params in ({}, {"applications_page": 2, "reviewers_page": 2}, {"incomplete": "on"}):
+        response = staff_client.get(progress_url(scenario["call"], **params))
+
+        progress = response.context["progress"]
+        assert (progress.reviews_done, progress.reviews_assigned) == (2, 4)
+        assert "2 of 4 assigned reviews submitted" in response.content.decode()
+
+
+def test_a_reminder_brings_staff_back_to_their_pages_and_filters(staff_client, scenario):
+    call = scenario["call"]
+    alice = scenario["pending"][1].invitation
+    url = reverse("reviews:remind_reviewer", args=[call.slug, alice.pk])
+
+    response = staff_client.post(
+        url, {"back": "incomplete=on&reviewers_page=2&next=https://evil.example"}
+    )
+
+    assert response.status_code == 302
+    assert response.url == progress_url(call, incomplete="on", reviewers_page=2)
+    assert ReminderSent.objects.filter(assignment__invitation=alice).exists()
