@@ -8,6 +8,8 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         # Conflict detection runs again when an application or an expert changes.
-        from reviews.services.conflicts import connect_signals
+        from reviews.services import conflicts, scoreboard_stamp
 
-        connect_signals()
+        conflicts.connect_signals()
+        # The cached scoreboard figures are recomputed after any change that moves them.
+        scoreboard_stamp.connect_signals()

@@ -19,6 +19,7 @@ from .experts import (
     Invitation,
     InvitationStatus,
 )
+from .scoreboard import ScoreboardStamp
 from .selection import (
     FundingDecision,
     FundingOutcome,
@@ -49,6 +50,7 @@ __all__ = [
     "ReminderSent",
     "Review",
     "ReviewStatus",
+    "ScoreboardStamp",
     # Selection: lists, their history, funding decisions.
     "FundingDecision",
     "FundingOutcome",

@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+from django.core.paginator import Page, Paginator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -48,6 +50,7 @@ ACTION_LABELS = {
 }
 # The statuses of applications listed after the lists were fixed.
 FIXED_STATUSES = (S.FUNDED, S.COMPLEMENTARY_LIST, S.MAIN_LIST, S.NOT_FUNDED)
+OTHERS_PER_PAGE = 50  # applications outside the lists shown at once on the board
 
 
 class MoveNotPossible(Exception):
@@ -199,7 +202,45 @@ def _candidate(board: Scoreboard, row: ScoreboardRow) -> TieCandidate:
 def score_order(board: Scoreboard, rows: Sequence[ScoreboardRow], main_size: int) -> ScoreOrder:
     """``rows`` by mean score, ties broken by the call's tie-break order (an unknown rule in
     that order falls back to the fixed order: earlier submission, then reference)."""
-    candidates = [_candidate(board, row) for row in rows]
+    return _ordered(board, [_candidate(board, row) for row in rows], main_size)
+
+
+def score_order_at(board: Scoreboard, indices: Sequence[int], main_size: int) -> ScoreOrder:
+    """:func:`score_order` of the applications at these scoreboard indices, read from the
+    figures directly (no row objects)."""
+    f = board.figures
+    chosen = np.asarray(indices, dtype=np.intp)
+    means = _floats(f.overall.mean[chosen])
+    medians = _floats(f.overall.median[chosen])
+    calibrated = _floats(f.calibrated[chosen])
+    criteria = [_floats(group.mean[chosen]) for group in f.per_criterion]
+    candidates = []
+    for place, index in enumerate(chosen.tolist()):
+        partners = f.partner_slice(index)
+        units = {f.unit_labels[unit] for unit in f.partner_unit[partners].tolist()}
+        candidates.append(
+            TieCandidate(
+                application_id=int(f.application_ids[index]),
+                score=means[place],
+                criteria={
+                    pk: column[place] for pk, column in zip(f.criterion_ids, criteria, strict=True)
+                },
+                institutes=len(set(f.partner_institute[partners].tolist())),
+                units=len(units),
+                calibrated=calibrated[place],
+                median=medians[place],
+                submitted_at=f.submitted_at[index],
+                reference=f.references[index],
+            )
+        )
+    return _ordered(board, candidates, main_size)
+
+
+def _floats(values: np.ndarray) -> list[float | None]:
+    return [None if value != value else value for value in values.tolist()]  # NaN → None
+
+
+def _ordered(board: Scoreboard, candidates: list[TieCandidate], main_size: int) -> ScoreOrder:
     try:
         result = break_ties(candidates, board.call.tie_break_order or [], funded_places=main_size)
     except ValueError:
@@ -294,6 +335,7 @@ class Board:
     out_of_date: bool  # the saved lists differ from today's sizes or shortlist
     tie_lines: list[TieLine] = field(default_factory=list)
     tie_rules: list[str] = field(default_factory=list)  # the call's written order, in words
+    others_page: Page | None = None  # when the others are shown one page at a time
 
     @property
     def fixed(self) -> bool:
@@ -306,6 +348,10 @@ class Board:
     @property
     def complementary_ids(self) -> list[int]:
         return [entry.application_id for entry in self.complementary]
+
+    @property
+    def others_count(self) -> int:
+        return self.others_page.paginator.count if self.others_page else len(self.others)
 
     @property
     def entries(self) -> list[BoardEntry]:
@@ -370,28 +416,48 @@ def _actions(place: int | None, kind: str, listed: int, main_size: int, comp_siz
     return tuple(actions)
 
 
-def build_board(call: Call) -> Board:
-    """The board of ``call`` in a fixed number of queries (the scoreboard's and three)."""
+def candidate_indices(scoreboard: Scoreboard, fixed: bool) -> list[int]:
+    """The applications the lists are made of: shortlisted ones, or once the lists are
+    fixed, those placed on them (scoreboard indices)."""
+    return scoreboard.indices_with_status(*(FIXED_STATUSES if fixed else (S.SHORTLISTED,)))
+
+
+def candidate_rows(scoreboard: Scoreboard, fixed: bool) -> list[ScoreboardRow]:
+    return scoreboard.rows_at(candidate_indices(scoreboard, fixed))
+
+
+def build_board(call: Call, *, others_page: int | str | None = None) -> Board:
+    """The board of ``call`` in a fixed number of queries (the scoreboard's and three).
+
+    The scoreboard's figures come from its cache; rows are built for the entries shown
+    only: the lists, and the others (all of them, or one page of ``OTHERS_PER_PAGE`` when
+    ``others_page`` is given)."""
     scoreboard = build_scoreboard(call)
     selection = Selection.objects.filter(call=call).select_related("fixed_by").first()
     lists, entries = stored_lists(call)
     main_size, comp_size = ranking_sizes(scoreboard)
-    rows = {row.application_id: row for row in scoreboard.rows}
     fixed = bool(selection and selection.is_fixed)
     started = any(ranked.version for ranked in lists.values())
+    order = score_order_at(scoreboard, candidate_indices(scoreboard, fixed), main_size)
     if fixed:
-        candidates = [row for row in scoreboard.rows if row.status in FIXED_STATUSES]
-    else:
-        candidates = [row for row in scoreboard.rows if row.status == S.SHORTLISTED]
-    order = score_order(scoreboard, candidates, main_size)
-    if fixed:
-        sequence = [pk for pk in listed_sequence(entries) if pk in rows]
+        known = set(scoreboard.figures.application_ids.tolist())
+        sequence = [pk for pk in listed_sequence(entries) if pk in known]
         stored = {pk: (kind, position) for pk, kind, position in entries}
-        others = [row for row in scoreboard.rows if row.status == S.NOT_SELECTED]
+        other_ids = [
+            int(scoreboard.figures.application_ids[index])
+            for index in scoreboard.indices_with_status(S.NOT_SELECTED)
+        ]
     else:
         sequence = draft_sequence(order, entries, started, (main_size, comp_size))
         stored = {}
-        others = [rows[pk] for pk in order.ids if pk not in set(sequence)]
+        on_lists = set(sequence)
+        other_ids = [pk for pk in order.ids if pk not in on_lists]
+    page = None
+    if others_page is not None:
+        page = Paginator(other_ids, OTHERS_PER_PAGE).get_page(others_page)
+        other_ids = list(page.object_list)
+    rows = {row.application_id: row for row in scoreboard.rows_for([*sequence, *other_ids])}
+    others = [rows[pk] for pk in other_ids]
     board_entries: dict[str, list[BoardEntry]] = {MAIN: [], COMPLEMENTARY: []}
     for place, pk in enumerate(sequence, start=1):
         if fixed:
@@ -431,6 +497,7 @@ def build_board(call: Call) -> Board:
         and stored_split(entries) != cut(sequence, main_size, comp_size),
         tie_lines=tie_lines(scoreboard, order, main_size, comp_size),
         tie_rules=written_rules(scoreboard),
+        others_page=page,
     )
 
 

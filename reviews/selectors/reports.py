@@ -396,7 +396,7 @@ def build_dossier(application: Application) -> Dossier:
     cells: list[MetricCell] = []
     if application.status in SCOREBOARD_STATUSES:
         board = build_scoreboard(application.call)
-        row = next((r for r in board.rows if r.application_id == application.pk), None)
+        row = board.row_for(application.pk)
         cells = metric_cells(board, row) if row is not None else []
     return Dossier(
         application=application,

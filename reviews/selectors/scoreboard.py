@@ -1,74 +1,71 @@
 """The scoreboard of a call: review figures, calibrated scores, leniencies and robustness.
 
-Reads are a fixed number of queries whatever the size of the call (``values_list``, no
-model instance per row): the applications in review or later, their partners, their
-disciplines, the submitted reviews (with reviewer and confidence) and their criterion
-scores. Everything else is one vectorised pass through :mod:`reviews.scoring`:
-``stats`` (counts, means, medians, spread, disagreement, per criterion), ``calibration``
-(calibrated scores, leniencies, the diagnostics that say when the data are too thin) and
-``robustness`` (ranks under each score, leave-one-review-out crossings of the funding line).
+The figures come from :mod:`reviews.selectors.scoreboard_cache`: computed over the whole
+call in one vectorised pass through :mod:`reviews.scoring` (``stats``: counts, means,
+medians, spread, disagreement, per criterion; ``calibration``: calibrated scores,
+leniencies, the diagnostics that say when the data are too thin; ``robustness``: ranks
+under each score, leave-one-review-out crossings of the funding line), and cached as
+arrays until something they depend on changes. :class:`Scoreboard` builds row objects
+only for what is asked: :meth:`Scoreboard.order` filters and sorts indices over the whole
+call, :meth:`Scoreboard.rows_at` makes the rows of one page.
 
-Figures are computed over the whole call; filters only choose the rows shown, so a rank
-or a calibrated score never depends on the filter. Staff only: callers fetch the call with
-``calls.selectors.calls.staff_call_or_404``. Nothing here decides anything.
+Filters only choose the rows shown, so a rank or a calibrated score never depends on the
+filter. Staff only: callers fetch the call with ``calls.selectors.calls.staff_call_or_404``.
+Nothing here decides anything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import numpy as np
-from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from calls.models import Application, ApplicationStatus, Call, Criterion, Partner
-from reviews.models import Conflict, ConflictStatus, CriterionScore, Review, ReviewStatus
-from reviews.scoring import calibrate
+from calls.models import ApplicationStatus, Call, Criterion
 from reviews.scoring.calibration import Diagnostics
 from reviews.scoring.robustness import (
     CALIBRATED,
     MEAN,
     MEDIAN,
     ApplicationRobustness,
-    RobustnessReport,
-    analyse,
+    Crossing,
 )
-from reviews.scoring.stats import (
-    FigureSet,
-    as_float_array,
-    confidence_weights,
-    summarise_criteria,
-    summarise_groups,
+from reviews.scoring.stats import FigureSet, GroupSummary
+from reviews.selectors.scoreboard_cache import (
+    SCOREBOARD_STATUSES,
+    Figures,
+    counted_reviews,
+    funded_places,
+    scoreboard_figures,
 )
-from reviews.scoring.weighted import CriterionSpec
+
+__all__ = [
+    "CALIBRATED",
+    "MEAN",
+    "MEDIAN",
+    "METRICS",
+    "METRIC_LABELS",
+    "SCOREBOARD_STATUSES",
+    "Scoreboard",
+    "ScoreboardFilters",
+    "ScoreboardRow",
+    "build_scoreboard",
+    "counted_reviews",
+    "crossing_lines",
+    "funded_places",
+    "metric_cells",
+]
 
 S = ApplicationStatus
-# Applications that went to review, whatever happened to them since (not withdrawn ones).
-SCOREBOARD_STATUSES = (
-    S.IN_REVIEW,
-    S.SHORTLISTED,
-    S.NOT_SHORTLISTED,
-    S.MAIN_LIST,
-    S.COMPLEMENTARY_LIST,
-    S.NOT_SELECTED,
-    S.FUNDED,
-    S.DECLINED,
-    S.NOT_FUNDED,
-)
 METRICS = (MEAN, MEDIAN, CALIBRATED)
 METRIC_LABELS = {MEAN: _("Mean"), MEDIAN: _("Median"), CALIBRATED: _("Calibrated score")}
 DEFAULT_SORT = f"-{MEAN}"
 _STATUS_ORDER = {value: index for index, value in enumerate(S.values)}
-
-
-def funded_places(call: Call) -> int:
-    """Fellowships currently funded: the sum of the call's funding sources, or the call's
-    number of fellowships when it has none (uses the prefetched sources when present)."""
-    total = sum(source.fellowships for source in call.funding_sources.all())
-    return total or call.fellowships
+_TEXT_SORTS = ("title", "coordinator")
 
 
 @dataclass
@@ -132,17 +129,45 @@ class ScoreboardFilters:
     sort: str = DEFAULT_SORT
 
 
+@dataclass(frozen=True)
+class RobustnessSummary:
+    """What pages say about the robustness analysis as a whole."""
+
+    funded_places: int
+    metrics: tuple[str, ...]
+    calibration_mode: str  # "exact", "approximate" or "unavailable"
+
+
+def _number(value) -> float | None:
+    value = float(value)
+    return None if np.isnan(value) else value
+
+
 @dataclass
 class Scoreboard:
     call: Call
     criteria: list[Criterion]
-    rows: list[ScoreboardRow]
-    reviewers: list[ReviewerRow]
-    diagnostics: Diagnostics
-    robustness: RobustnessReport
-    funded_places: int
-    residual_sd: float | None
+    figures: Figures
     anonymous: bool = False
+
+    # --- The call as a whole ----------------------------------------------------------
+
+    @property
+    def diagnostics(self) -> Diagnostics:
+        return self.figures.diagnostics
+
+    @property
+    def funded_places(self) -> int:
+        return self.figures.funded_places
+
+    @property
+    def residual_sd(self) -> float | None:
+        return self.figures.residual_sd
+
+    @property
+    def robustness(self) -> RobustnessSummary:
+        f = self.figures
+        return RobustnessSummary(f.funded_places, f.metrics, f.calibration_mode)
 
     @property
     def calibration_supported(self) -> bool:
@@ -153,11 +178,118 @@ class Scoreboard:
         return METRICS if self.calibration_supported else (MEAN, MEDIAN)
 
     @property
+    def size(self) -> int:
+        return self.figures.size
+
+    @property
     def fragile_count(self) -> int:
-        return sum(row.fragile for row in self.rows)
+        return int(self.figures.fragile.sum())
+
+    def anonymised(self) -> Scoreboard:
+        """The same figures without coordinator, unit, institute or reviewer names."""
+        return replace(self, anonymous=True)
+
+    # --- Rows ---------------------------------------------------------------------------
+
+    def row(self, index: int) -> ScoreboardRow:
+        return self.rows_at([index])[0]
+
+    def _consortium(self, index: int) -> tuple[list[str], set[int], list[str], set[int]]:
+        f = self.figures
+        partners = f.partner_slice(index)
+        institute_ids = f.partner_institute[partners].tolist()
+        institutes, units = [], []
+        if not self.anonymous:
+            for institute_id, unit_id in zip(
+                institute_ids, f.partner_unit[partners].tolist(), strict=True
+            ):
+                acronym, label = f.institute_acronyms[institute_id], f.unit_labels[unit_id]
+                if acronym not in institutes:
+                    institutes.append(acronym)
+                if label not in units:
+                    units.append(label)
+        disciplines = f.discipline_slice(index)
+        return institutes, set(institute_ids), units, set(f.discipline_ids[disciplines].tolist())
+
+    def _robustness(self, index: int, pk: int) -> ApplicationRobustness | None:
+        f = self.figures
+        if not f.robust[index]:
+            return None
+        metrics = f.metrics
+        return ApplicationRobustness(
+            application_id=pk,
+            n_reviews=int(f.n_reviews[index]),
+            scores={m: _number(f.metric_scores[m][index]) for m in metrics},
+            ranks={m: int(f.ranks[m][index]) or None for m in metrics},
+            funded={m: bool(f.funded[m][index]) for m in metrics},
+            tied_at_line={m: bool(f.tied[m][index]) for m in metrics},
+            crossing_counts={m: int(f.crossing_counts[m][index]) for m in metrics},
+            crossings=tuple(
+                Crossing(metric=m, review_application_id=a, reviewer_id=r, own_review=o)
+                for m, a, r, o in f.crossings.get(index, ())
+            ),
+            fragile=bool(f.fragile[index]),
+            reasons=f.reasons.get(index, ()),
+        )
+
+    def rows_at(self, indices: Iterable[int]) -> list[ScoreboardRow]:
+        """The rows of these application indices, in this order (numbers are gathered
+        column by column: building a page costs the same whatever the size of the call)."""
+        f = self.figures
+        chosen = np.asarray(list(indices), dtype=np.intp)
+        overall = _figure_sets(f.overall, chosen)
+        criteria = [_figure_sets(group, chosen) for group in f.per_criterion]
+        calibrated = _floats(f.calibrated[chosen])
+        calibrated_se = _floats(f.calibrated_se[chosen])
+        rows = []
+        for place, index in enumerate(chosen.tolist()):
+            pk = int(f.application_ids[index])
+            institutes, institute_ids, units, discipline_ids = self._consortium(index)
+            rows.append(
+                ScoreboardRow(
+                    application_id=pk,
+                    reference=f.references[index],
+                    title=f.titles[index],
+                    acronym=f.acronyms[index],
+                    status=f.statuses[index],
+                    coordinator="" if self.anonymous else f.coordinators[index],
+                    submitted_at=f.submitted_at[index],
+                    overall=overall[place],
+                    criteria=[column[place] for column in criteria],
+                    institutes=institutes,
+                    institute_ids=institute_ids,
+                    units=units,
+                    discipline_ids=discipline_ids,
+                    calibrated=calibrated[place],
+                    calibrated_se=calibrated_se[place],
+                    uncorrected=bool(f.uncorrected[index]),
+                    robustness=self._robustness(index, pk),
+                )
+            )
+        return rows
+
+    @cached_property
+    def rows(self) -> list[ScoreboardRow]:
+        """Every row, in application id order (exports and whole-call pages)."""
+        return self.rows_at(range(self.size))
+
+    def row_for(self, application_id: int) -> ScoreboardRow | None:
+        index = self.figures.index_of(application_id)
+        return None if index is None else self.row(index)
+
+    def rows_for(self, application_ids: Iterable[int]) -> list[ScoreboardRow]:
+        """The rows of these applications (those on the scoreboard), in id order."""
+        wanted = np.asarray(sorted(set(application_ids)), dtype=np.int64)
+        return self.rows_at(np.nonzero(np.isin(self.figures.application_ids, wanted))[0])
+
+    def indices_with_status(self, *statuses: str) -> list[int]:
+        wanted = set(statuses)
+        return [i for i, status in enumerate(self.figures.statuses) if status in wanted]
+
+    # --- Filtering and sorting over the whole call ------------------------------------
 
     def sort_keys(self) -> dict[str, Callable[[ScoreboardRow], Any]]:
-        """Every column one can sort by: key → value (None sorts last either way)."""
+        """Every column one can sort by: key → value of a row (None sorts last)."""
         keys: dict[str, Callable[[ScoreboardRow], Any]] = {
             "reference": lambda r: r.reference,
             "title": lambda r: (r.acronym or r.title).lower(),
@@ -179,260 +311,187 @@ class Scoreboard:
             keys[f"criterion_{criterion.pk}"] = lambda r, c=column: r.criteria[c].mean
         return keys
 
+    def _sort_values(self, key: str) -> np.ndarray | list | None:
+        """The values of a sort column for every application (NaN / None: no value)."""
+        f = self.figures
+        overall = f.overall
+        numeric = {
+            "institutes": lambda: np.bincount(
+                f.partner_index,
+                minlength=f.size,
+                weights=_first_of_pair(f.partner_index, f.partner_institute),
+            ),
+            "status": lambda: np.array([_STATUS_ORDER.get(s, np.nan) for s in f.statuses], float),
+            "reviews": lambda: overall.count.astype(float),
+            MEAN: lambda: overall.mean,
+            "weighted_mean": lambda: overall.weighted_mean,
+            MEDIAN: lambda: overall.median,
+            "spread": lambda: overall.spread,
+            CALIBRATED: lambda: f.calibrated,
+            "disagreement": lambda: overall.disagreement.astype(float),
+            "fragile": lambda: f.fragile.astype(float),
+        }
+        for metric in METRICS:
+            ranks = f.ranks.get(metric)
+            numeric[f"rank_{metric}"] = lambda r=ranks: (
+                np.full(f.size, np.nan) if r is None else np.where(r > 0, r, np.nan).astype(float)
+            )
+        for column, criterion in enumerate(self.criteria):
+            numeric[f"criterion_{criterion.pk}"] = lambda c=column: f.per_criterion[c].mean
+        if key in numeric:
+            return np.asarray(numeric[key](), dtype=float)
+        if key == "title":
+            return [(a or t).lower() for a, t in zip(f.acronyms, f.titles, strict=True)]
+        if key == "coordinator":
+            return [c.lower() for c in f.coordinators]
+        return None  # reference: the tie order itself
+
+    def mask(self, filters: ScoreboardFilters) -> np.ndarray:
+        f = self.figures
+        keep = np.ones(f.size, dtype=bool)
+        if filters.institute_id is not None:
+            chosen = np.zeros(f.size, dtype=bool)
+            chosen[f.partner_index[f.partner_institute == filters.institute_id]] = True
+            keep &= chosen
+        if filters.discipline_id is not None:
+            chosen = np.zeros(f.size, dtype=bool)
+            chosen[f.discipline_index[f.discipline_ids == filters.discipline_id]] = True
+            keep &= chosen
+        if filters.status:
+            keep &= np.array([s == filters.status for s in f.statuses], dtype=bool)
+        if filters.fragile_only:
+            keep &= f.fragile
+        return keep
+
+    @cached_property
+    def _reference_rank(self) -> np.ndarray:
+        order = sorted(range(self.size), key=self.figures.references.__getitem__)
+        rank = np.empty(self.size, dtype=np.int64)
+        rank[order] = np.arange(self.size)
+        return rank
+
+    def order(self, filters: ScoreboardFilters) -> list[int]:
+        """Indices of the applications matching ``filters``, sorted over the whole call:
+        rows without a value last, ties in reference order (either direction)."""
+        chosen = np.nonzero(self.mask(filters))[0]
+        descending = filters.sort.startswith("-")
+        key = filters.sort.lstrip("-")
+        if key not in self.sort_keys():
+            key = MEAN
+        by_reference = self._reference_rank[chosen]
+        values = self._sort_values(key)
+        if values is None:
+            ordered = chosen[np.argsort(by_reference, kind="stable")]
+            return (ordered[::-1] if descending else ordered).tolist()
+        if isinstance(values, list):  # text: sorted in Python (stable, reference ties)
+            ranked = sorted(chosen.tolist(), key=self._reference_rank.__getitem__)
+            ranked.sort(key=values.__getitem__, reverse=descending)
+            return ranked
+        picked = values[chosen]
+        present = ~np.isnan(picked)
+        primary = -picked[present] if descending else picked[present]
+        first = chosen[present][np.lexsort((by_reference[present], primary))]
+        last = chosen[~present][np.argsort(by_reference[~present], kind="stable")]
+        return first.tolist() + last.tolist()
+
     def select(self, filters: ScoreboardFilters) -> list[ScoreboardRow]:
-        """The rows matching ``filters``, sorted (in Python: the data set is one call)."""
-        rows = [
-            row
-            for row in self.rows
-            if (filters.institute_id is None or filters.institute_id in row.institute_ids)
-            and (filters.discipline_id is None or filters.discipline_id in row.discipline_ids)
-            and (not filters.status or row.status == filters.status)
-            and (not filters.fragile_only or row.fragile)
-        ]
-        return sort_rows(rows, filters.sort, self.sort_keys())
+        """The rows matching ``filters``, sorted (built for every matching application)."""
+        return self.rows_at(self.order(filters))
+
+    # --- Names --------------------------------------------------------------------------
 
     def references(self) -> dict[int, str]:
-        return {row.application_id: row.reference for row in self.rows}
+        return self._references
+
+    @cached_property
+    def _references(self) -> dict[int, str]:
+        f = self.figures
+        return dict(zip(f.application_ids.tolist(), f.references, strict=True))
+
+    def reviewer_rows(self, indices: Iterable[int] | None = None) -> list[ReviewerRow]:
+        f = self.figures
+        rows = []
+        for index in range(len(f.reviewer_ids)) if indices is None else indices:
+            label = str(_("Reviewer %(number)d") % {"number": index + 1})
+            rows.append(
+                ReviewerRow(
+                    invitation_id=int(f.reviewer_ids[index]),
+                    name=label if self.anonymous else f.reviewer_names[index],
+                    label=label,
+                    reviews=int(f.reviewer_reviews[index]),
+                    leniency=_number(f.leniency[index]),
+                    leniency_se=_number(f.leniency_se[index]),
+                    thin=bool(f.thin[index]),
+                    isolated=bool(f.isolated[index]),
+                )
+            )
+        return rows
+
+    @cached_property
+    def reviewers(self) -> list[ReviewerRow]:
+        return self.reviewer_rows()
 
     def reviewer_names(self) -> dict[int, str]:
-        return {r.invitation_id: r.label if self.anonymous else r.name for r in self.reviewers}
+        """Invitation id → name (the label when anonymous)."""
+        return self._reviewer_names
 
-    def anonymised(self) -> Scoreboard:
-        """The same figures without coordinator, unit, institute or reviewer names."""
-        rows = [replace(row, coordinator="", units=[], institutes=[]) for row in self.rows]
-        reviewers = [replace(r, name=r.label) for r in self.reviewers]
-        return replace(self, rows=rows, reviewers=reviewers, anonymous=True)
+    @cached_property
+    def _reviewer_names(self) -> dict[int, str]:
+        f = self.figures
+        names = {}
+        for index, pk in enumerate(f.reviewer_ids.tolist()):
+            label = str(_("Reviewer %(number)d") % {"number": index + 1})
+            names[pk] = label if self.anonymous else f.reviewer_names[index]
+        return names
+
+
+def _floats(values: np.ndarray) -> list[float | None]:
+    return [None if value != value else value for value in values.tolist()]  # NaN → None
+
+
+def _figure_sets(summary: GroupSummary, chosen: np.ndarray) -> list[FigureSet]:
+    """``FigureSet.from_group`` for many applications at once."""
+    columns = [
+        _floats(getattr(summary, name)[chosen])
+        for name in ("mean", "weighted_mean", "median", "sd", "minimum", "maximum", "spread")
+    ]
+    counts = summary.count[chosen].tolist()
+    disagreement = summary.disagreement[chosen].tolist()
+    return [
+        FigureSet(
+            int(counts[i]), *(column[i] for column in columns), disagreement=bool(disagreement[i])
+        )
+        for i in range(len(counts))
+    ]
+
+
+def _first_of_pair(index: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """1.0 for the first time a value appears for its application, else 0.0 (to count
+    distinct values per application with ``bincount``)."""
+    if not len(index):
+        return np.zeros(0)
+    pairs = np.stack([index, values], axis=1)
+    _unique, first = np.unique(pairs, axis=0, return_index=True)
+    weights = np.zeros(len(index))
+    weights[first] = 1.0
+    return weights
 
 
 def sort_rows(
-    rows: list[ScoreboardRow], sort: str, keys: dict[str, Callable[[ScoreboardRow], Any]]
+    rows: Sequence[ScoreboardRow], sort: str, keys: dict[str, Callable[[ScoreboardRow], Any]]
 ) -> list[ScoreboardRow]:
+    """Rows already built, sorted like :meth:`Scoreboard.order` (None last, reference ties)."""
     descending = sort.startswith("-")
     getter = keys.get(sort.lstrip("-"), keys[MEAN])
     present = sorted((r for r in rows if getter(r) is not None), key=lambda r: r.reference)
-    present.sort(key=getter, reverse=descending)  # stable: ties stay in reference order
+    present.sort(key=getter, reverse=descending)
     return present + sorted((r for r in rows if getter(r) is None), key=lambda r: r.reference)
 
 
-# --- Queries -------------------------------------------------------------------------
-
-
-def counted_reviews(call: Call) -> QuerySet[Review]:
-    """Reviews that count: submitted, on an active assignment, no confirmed conflict,
-    for an application of the scoreboard."""
-    confirmed_conflict = Conflict.objects.filter(
-        invitation=OuterRef("assignment__invitation"),
-        application=OuterRef("assignment__application"),
-        status=ConflictStatus.CONFIRMED,
-    )
-    return Review.objects.filter(
-        status=ReviewStatus.SUBMITTED,
-        assignment__is_active=True,
-        assignment__application__call=call,
-        assignment__application__status__in=SCOREBOARD_STATUSES,
-    ).filter(~Exists(confirmed_conflict))
-
-
-def _load(call: Call) -> dict[str, list[tuple]]:
-    """Five queries: applications, partners, disciplines, reviews, criterion scores."""
-    in_scope = {"application__call": call, "application__status__in": SCOREBOARD_STATUSES}
-    reviews = counted_reviews(call)
-    through = Application.disciplines.through
-    return {
-        "applications": list(
-            Application.objects.filter(call=call, status__in=SCOREBOARD_STATUSES)
-            .order_by("pk")
-            .values_list(
-                "pk",
-                "reference",
-                "title",
-                "acronym",
-                "status",
-                "coordinator__full_name",
-                "submitted_at",
-            )
-        ),
-        "partners": list(
-            Partner.objects.filter(**in_scope)
-            .order_by("application_id", "position", "pk")
-            .values_list("application_id", "institute_id", "institute__acronym", "unit__label")
-        ),
-        "disciplines": list(
-            through.objects.filter(**in_scope)
-            .order_by()
-            .values_list("application_id", "discipline_id")
-        ),
-        "reviews": list(
-            reviews.order_by("pk").values_list(
-                "pk",
-                "assignment__application_id",
-                "assignment__invitation_id",
-                "total",
-                "confidence",
-                "assignment__invitation__expert__full_name",
-            )
-        ),
-        "scores": list(
-            # No ordering: the model's default one joins five tables and sorts every score.
-            CriterionScore.objects.filter(review__in=reviews.values("pk"))
-            .order_by()
-            .values_list("review_id", "criterion_id", "score", "not_applicable")
-        ),
-    }
-
-
-def _positions(sorted_keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index of each value in ``sorted_keys`` and whether it is there at all."""
-    if not len(sorted_keys):
-        return np.zeros(len(values), dtype=np.intp), np.zeros(len(values), dtype=bool)
-    index = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
-    return index, sorted_keys[index] == values
-
-
-def _score_matrix(
-    review_ids: np.ndarray, criteria: list[Criterion], scores: list[tuple]
-) -> np.ndarray:
-    """One row per review, one column per criterion, NaN for N/A (or missing)."""
-    matrix = np.full((len(review_ids), len(criteria)), np.nan)
-    if not scores or not criteria:
-        return matrix
-    s_review, s_criterion, s_value, s_na = (
-        np.array(column) for column in zip(*scores, strict=True)
-    )
-    values = as_float_array([None if na else v for v, na in zip(s_value, s_na, strict=True)])
-    criterion_ids = np.array([c.pk for c in criteria], dtype=np.int64)
-    order = np.argsort(criterion_ids)
-    row, row_found = _positions(review_ids, s_review.astype(np.int64))
-    col, col_found = _positions(criterion_ids[order], s_criterion.astype(np.int64))
-    keep = row_found & col_found
-    matrix[row[keep], order[col[keep]]] = values[keep]
-    return matrix
-
-
 def build_scoreboard(call: Call) -> Scoreboard:
-    """Every figure of the call's scoreboard (see the module docstring)."""
+    """The call's scoreboard: cached figures (see ``scoreboard_cache``), rows on demand."""
     criteria = list(call.criteria.all())
-    specs = [CriterionSpec.from_criterion(c) for c in criteria]
-    data = _load(call)
-    apps = data["applications"]
-    app_ids = np.array([a[0] for a in apps], dtype=np.int64)
-    n = len(app_ids)
-
-    reviews = data["reviews"]
-    review_app = np.array([r[1] for r in reviews], dtype=np.int64)
-    codes, known = _positions(app_ids, review_app)  # a status change between queries
-    reviews = [r for r, k in zip(reviews, known, strict=True) if k]
-    codes, review_app = codes[known], review_app[known]
-    review_ids = np.array([r[0] for r in reviews], dtype=np.int64)
-    reviewer_ids = [r[2] for r in reviews]
-    totals = as_float_array([r[3] for r in reviews])
-    confidences = [r[4] for r in reviews]
-    weights = confidence_weights(confidences, len(reviews))
-
-    overall = summarise_groups(codes, totals, n, weights=weights)
-    matrix = _score_matrix(review_ids, criteria, data["scores"])
-    per_criterion = summarise_criteria(codes, matrix, n, specs, weights=weights) if specs else {}
-    calibration = calibrate(
-        application_ids=review_app.tolist(),
-        reviewer_ids=reviewer_ids,
-        scores=totals,
-        confidences=confidences,
-    )
-    places = funded_places(call)
-    report = analyse(
-        application_ids=review_app.tolist(),
-        reviewer_ids=reviewer_ids,
-        scores=totals,
-        funded_places=places,
-        calibration=calibration,
-    )
-    calibrated = calibration.calibrated_by_application()
-    standard_error = _as_dict(calibration.application_ids, calibration.standard_error)
-    uncorrected = set(calibration.diagnostics.uncorrected_applications)
-    robustness = report.by_application()
-
-    rows = []
-    for index, (pk, reference, title, acronym, status, coordinator, submitted) in enumerate(apps):
-        rows.append(
-            ScoreboardRow(
-                application_id=pk,
-                reference=reference or "",
-                title=title,
-                acronym=acronym,
-                status=status,
-                coordinator=coordinator,
-                submitted_at=submitted,
-                overall=FigureSet.from_group(overall, index),
-                criteria=[FigureSet.from_group(per_criterion[s.id], index) for s in specs],
-                calibrated=calibrated.get(pk),
-                calibrated_se=standard_error.get(pk),
-                uncorrected=calibration.supported and pk in uncorrected,
-                robustness=robustness.get(pk),
-            )
-        )
-    _attach_consortium(rows, data["partners"], data["disciplines"])
-    return Scoreboard(
-        call=call,
-        criteria=criteria,
-        rows=rows,
-        reviewers=_reviewer_rows(calibration, {r[2]: r[5] for r in reviews}),
-        diagnostics=calibration.diagnostics,
-        robustness=report,
-        funded_places=places,
-        residual_sd=calibration.residual_sd,
-    )
-
-
-def _as_dict(keys: np.ndarray, values: np.ndarray) -> dict[Hashable, float | None]:
-    return {
-        key: None if np.isnan(value) else float(value)
-        for key, value in zip(keys.tolist(), values.tolist(), strict=True)
-    }
-
-
-def _attach_consortium(rows: list[ScoreboardRow], partners: list, disciplines: list) -> None:
-    by_id = {row.application_id: row for row in rows}
-    for application_id, institute_id, acronym, unit_label in partners:
-        row = by_id.get(application_id)
-        if row is None:
-            continue
-        row.institute_ids.add(institute_id)
-        if acronym not in row.institutes:
-            row.institutes.append(acronym)
-        if unit_label not in row.units:
-            row.units.append(unit_label)
-    for application_id, discipline_id in disciplines:
-        if application_id in by_id:
-            by_id[application_id].discipline_ids.add(discipline_id)
-
-
-def _reviewer_rows(calibration, names: dict[int, str]) -> list[ReviewerRow]:
-    diagnostics = calibration.diagnostics
-    thin, isolated = set(diagnostics.thin_reviewers), set(diagnostics.isolated_reviewers)
-    leniency = calibration.leniency_by_reviewer()
-    leniency_se = _as_dict(calibration.reviewer_ids, calibration.leniency_se)
-    rows = []
-    for number, (invitation_id, count) in enumerate(
-        zip(
-            calibration.reviewer_ids.tolist(),
-            calibration.reviews_per_reviewer.tolist(),
-            strict=True,
-        ),
-        start=1,
-    ):
-        rows.append(
-            ReviewerRow(
-                invitation_id=invitation_id,
-                name=names.get(invitation_id, ""),
-                label=str(_("Reviewer %(number)d") % {"number": number}),
-                reviews=int(count),
-                leniency=leniency.get(invitation_id),
-                leniency_se=leniency_se.get(invitation_id),
-                thin=invitation_id in thin,
-                isolated=invitation_id in isolated,
-            )
-        )
-    return rows
+    return Scoreboard(call=call, criteria=criteria, figures=scoreboard_figures(call, criteria))
 
 
 @dataclass(frozen=True)

@@ -31,21 +31,21 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from aissai.audit.services import record_event
-from calls.models import ApplicationStatus, Call
+from calls.models import Call
 from reviews.models import ListEntry, ListMove, MoveKind, RankedList, Selection
 from reviews.selectors.lists import (
     COMPLEMENTARY,
-    FIXED_STATUSES,
     MAIN,
     MoveNotPossible,
     ScoreOrder,
     against_score_order,
     apply_action,
+    candidate_indices,
     cut,
     draft_sequence,
     listed_sequence,
     ranking_sizes,
-    score_order,
+    score_order_at,
     stored_split,
 )
 from reviews.selectors.scoreboard import Scoreboard, build_scoreboard
@@ -138,12 +138,10 @@ def load(call: Call, selection: Selection, lists: dict[str, RankedList]) -> Lock
     )
     started = any(ranked.version for ranked in lists.values())
     if selection.is_fixed:
-        rows = [row for row in board.rows if row.status in FIXED_STATUSES]
-        order = score_order(board, rows, sizes[0])
+        order = score_order_at(board, candidate_indices(board, fixed=True), sizes[0])
         listed = listed_sequence(entries)
     else:
-        rows = [row for row in board.rows if row.status == ApplicationStatus.SHORTLISTED]
-        order = score_order(board, rows, sizes[0])
+        order = score_order_at(board, candidate_indices(board, fixed=False), sizes[0])
         listed = draft_sequence(order, entries, started, sizes)
     return Locked(
         call=call,

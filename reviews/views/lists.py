@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -40,7 +41,7 @@ def staff_call(request: HttpRequest, slug: str, permission: str) -> Call:
 
 
 def _render(request: HttpRequest, call: Call, *, reason: str = "", status: int = 200):
-    board = build_board(call)
+    board = build_board(call, others_page=request.GET.get("others_page") or 1)
     versions = {
         "main_version": board.main_version,
         "complementary_version": board.complementary_version,
@@ -55,9 +56,28 @@ def _render(request: HttpRequest, call: Call, *, reason: str = "", status: int =
         "move_form": MoveForm(initial={**versions, "reason": reason}),
         "fix_form": FixForm(initial={**versions, **ids}, auto_id="fix_%s"),
         "action_labels": ACTION_LABELS,
+        "others_links": _others_links(request, board),
         "active": "lists",
     }
     return render(request, "reviews/lists/board.html", context, status=status)
+
+
+def _others_links(request: HttpRequest, board) -> dict[str, str]:
+    """First, previous, next and last pages of the applications outside the lists."""
+    page = board.others_page
+    if page is None:
+        return {}
+    url = reverse("reviews:lists_board", args=[board.call.slug])
+
+    def link(number: int) -> str:
+        return f"{url}?{urlencode({'others_page': number})}#others-title"
+
+    links = {}
+    if page.has_previous():
+        links["first"], links["previous"] = link(1), link(page.previous_page_number())
+    if page.has_next():
+        links["next"], links["last"] = link(page.next_page_number()), link(page.paginator.num_pages)
+    return links
 
 
 def _refused(request: HttpRequest, call: Call, error: Exception, reason: str) -> HttpResponse:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import rules
 from django.contrib import messages
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -88,30 +89,77 @@ def _sort_headers(board: Scoreboard, current: str) -> dict[str, dict]:
     return headers
 
 
-def _board_and_rows(request: HttpRequest, call: Call):
+PAGE_SIZE = 100  # applications per page; the figures always cover the whole call
+REVIEWER_PAGE_SIZE = 100
+
+
+def _page_links(request: HttpRequest, page: Page, param: str) -> dict[str, str]:
+    """Links to the first, previous, next and last pages, keeping every other parameter
+    (filters, sort, the other table's page)."""
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(number)
+        return f"?{query.urlencode()}"
+
+    links = {}
+    if page.has_previous():
+        links["first"], links["previous"] = link(1), link(page.previous_page_number())
+    if page.has_next():
+        links["next"], links["last"] = link(page.next_page_number()), link(page.paginator.num_pages)
+    return links
+
+
+def _board_and_page(request: HttpRequest, call: Call):
+    """The scoreboard, its filter form, the filters and the page of applications asked
+    for (sorted and filtered over the whole call; rows are built for this page only)."""
     board = build_scoreboard(call)
     form = ScoreboardFilterForm(request.GET, call=call, sort_keys=list(board.sort_keys()))
     filters = form.filters()
-    anonymous = form.anonymised
-    if anonymous:
+    if form.anonymised:
         board = board.anonymised()
-    return board, form, filters, board.select(filters), anonymous
+    page = Paginator(board.order(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    return board, form, filters, page
+
+
+def _table_context(request: HttpRequest, board: Scoreboard, form, filters, page) -> dict:
+    return {
+        "board": board,
+        "form": form,
+        "page": page,
+        "page_links": _page_links(request, page, "page"),
+        "shown": page.paginator.count,
+        "anonymous": board.anonymous,
+        "filtered": page.paginator.count != board.size,
+    }
+
+
+def _robustness_url(request: HttpRequest, call: Call) -> str:
+    """The robustness page with the same filters, sort and page: the same rows."""
+    query = request.GET.copy()
+    query.pop("reviewers_page", None)
+    url = reverse("reviews:scoreboard_robustness", args=[call.slug])
+    return f"{url}?{query.urlencode()}" if query else url
 
 
 @require_GET
 def scoreboard(request: HttpRequest, slug: str) -> HttpResponse:
     call = _call_for(request, slug, "reviews.view_scoreboard")
-    board, form, filters, rows, anonymous = _board_and_rows(request, call)
+    board, form, filters, page = _board_and_page(request, call)
     headers = _sort_headers(board, filters.sort)
+    reviewers = Paginator(range(len(board.figures.reviewer_ids)), REVIEWER_PAGE_SIZE).get_page(
+        request.GET.get("reviewers_page")
+    )
     context = {
+        **_table_context(request, board, form, filters, page),
         "call": call,
-        "board": board,
-        "form": form,
-        "rows": rows,
-        "anonymous": anonymous,
+        "rows": board.rows_at(page.object_list),
         "headers": headers,
         "criterion_headers": [headers[f"criterion_{c.pk}"] for c in board.criteria],
-        "filtered": len(rows) != len(board.rows),
+        "reviewers": board.reviewer_rows(reviewers.object_list),
+        "reviewers_page": reviewers,
+        "reviewers_links": _page_links(request, reviewers, "reviewers_page"),
+        "robustness_url": _robustness_url(request, call),
         "active": "scoreboard",
     }
     return render(request, "reviews/scoreboard/scoreboard.html", context)
@@ -120,15 +168,13 @@ def scoreboard(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def robustness(request: HttpRequest, slug: str) -> HttpResponse:
     call = _call_for(request, slug, "reviews.view_scoreboard")
-    board, form, filters, rows, anonymous = _board_and_rows(request, call)
+    board, form, filters, page = _board_and_page(request, call)
+    rows = board.rows_at(page.object_list)
     context = {
+        **_table_context(request, board, form, filters, page),
         "call": call,
-        "board": board,
-        "form": form,
         "rows": [(row, metric_cells(board, row), crossing_lines(board, row)) for row in rows],
-        "anonymous": anonymous,
         "headers": _sort_headers(board, filters.sort),
-        "filtered": len(rows) != len(board.rows),
         "active": "robustness",
     }
     return render(request, "reviews/scoreboard/robustness.html", context)
