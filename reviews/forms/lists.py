@@ -85,7 +85,9 @@ class FundingSourceForm(forms.Form):
         label=_("Amount (EUR)"), required=False, max_digits=12, decimal_places=2, min_value=0
     )
     granted_on = forms.DateField(
-        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(
         label=_("Note for the history"),
@@ -99,7 +101,7 @@ class DeclineForm(forms.Form):
     declined_on = forms.DateField(
         label=_("Date of the decline"),
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(
         label=_("Reason"), max_length=REASON_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2})

@@ -319,7 +319,12 @@ def _validate_rows(records: list[tuple[int, dict]], *, call: Call, result: CsvIm
         if not form.is_valid():
             for name, errors in form.errors.items():
                 label = form.fields[name].label if name in form.fields else ""
-                messages.extend(f"{label}: {error}" if label else str(error) for error in errors)
+                messages.extend(
+                    _gettext("%(label)s: %(error)s") % {"label": label, "error": error}
+                    if label
+                    else str(error)
+                    for error in errors
+                )
         email = data.get("email", "").strip().lower()
         if email and email in first_line_of:
             messages.append(
