@@ -165,6 +165,21 @@ def past_call() -> Call:
     return Call.objects.get(status=CallStatus.DECIDED)
 
 
+def test_past_edition_applications_pass_every_automatic_check(client):
+    """Its 55 applications were submitted complete: documents, units, institutes."""
+    load()
+    client.force_login(User.objects.get(email="staff@demo.aissai.localhost"))
+    call = past_call()
+    documents = Document.objects.filter(application__call=call, is_current=True)
+    assert documents.count() == 55 * call.required_documents.count()
+    response = client.get(
+        reverse("calls:staff_applications", args=[call.slug]), {"per_page": 100}
+    )
+    rows = response.context["rows"]
+    assert len(rows) == 55
+    assert [row.reference for row in rows if not row.checks.passed] == []
+
+
 def test_past_edition_tells_the_story_55_to_25_to_6_plus_3_to_8_funded():
     load()
     call = past_call()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 from django.db.models.signals import post_save
 
@@ -28,7 +29,7 @@ from aissai.accounts.models import User
 from aissai.audit.services import record_event
 from aissai.notifications.models import OutboxMessage, OutboxStatus
 from aissai.notifications.services import release_mails
-from calls.demo import add_rules, call_texts, ensure_disciplines, lead_email
+from calls.demo import add_rules, call_texts, demo_pdf, ensure_disciplines, lead_email
 from calls.models import (
     Application,
     ApplicationStatus,
@@ -39,6 +40,7 @@ from calls.models import (
     Unit,
 )
 from calls.selectors.applications import with_content
+from calls.services.documents import upload_document
 from calls.services.submission import _snapshot
 from calls.transitions import APPLICANT, STAFF, transition
 from reviews.generator import vocabulary as words
@@ -238,13 +240,27 @@ def _submitted_applications(call: Call, *, staff: User, rng: random.Random) -> l
 def _submit(call: Call, application: Application, number: int, *, staff, rng) -> Application:
     submitted_at = call.closes_at - timedelta(days=rng.randint(0, 20), hours=rng.randint(1, 9))
     reference = f"{call.reference_prefix}-{call.edition_year}-{number:03d}"
+    documents = []
+    for required in call.required_documents.all():
+        data = demo_pdf(f"{application.acronym}: {required.name_en} (demo document)")
+        upload = SimpleUploadedFile(
+            f"{application.acronym.lower()}-{required.kind}.pdf", data, "application/pdf"
+        )
+        documents.append(
+            upload_document(
+                application=application,
+                by=application.coordinator,
+                kind=required.kind,
+                upload=upload,
+            )
+        )
     loaded = with_content(Application.objects.all()).get(pk=application.pk)
     ApplicationVersion.objects.create(
         application=loaded,
         number=1,
         submitted_at=submitted_at,
         submitted_by=loaded.coordinator,
-        snapshot=_snapshot(loaded, []),
+        snapshot=_snapshot(loaded, documents),
     )
     transition(
         application=loaded,
