@@ -3,7 +3,7 @@ demo data (``load_demo``), saved as PNGs in docs/screenshots/ for the README.
 
 Not part of ``make test``: pytest collects ``test_*.py`` only, and this file runs when it
 is named on the command line. Each picture is the visible part of the page in a desktop
-window (1280 × 800), in English, under a fixed name.
+window (1440 × 900), in English, under a fixed name.
 """
 
 import io
@@ -24,7 +24,7 @@ from .conftest import ROOT
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 OUT = ROOT / "docs" / "screenshots"
-WIDTH, HEIGHT = 1280, 800
+WIDTH, HEIGHT = 1440, 900
 MAX_BYTES = 300_000
 
 STAFF = "staff@demo.aissai.localhost"
@@ -116,9 +116,9 @@ def test_screenshots(chromium, live_server):
     # Programme staff on last year's call: applications, scoreboard, lists, dashboard.
     camera.log_in(STAFF)
     page.goto(reverse("calls:staff_applications", args=[past_call.slug]))
-    camera.shoot("staff-table", start="main table")
+    camera.shoot("staff-table")
     page.goto(reverse("reviews:scoreboard", args=[past_call.slug]))
-    camera.shoot("scoreboard", start="main table")
+    camera.shoot("scoreboard", start="main form")
     page.goto(reverse("reviews:lists_board", args=[past_call.slug]))
     expect(page.locator("#main-list")).to_be_visible()
     camera.shoot("list-board")
