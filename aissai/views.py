@@ -1,5 +1,7 @@
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 
 @login_not_required
@@ -19,7 +21,9 @@ def healthz(request):
 
 @login_not_required
 def error_400(request, exception=None):
-    return render(request, "400.html", status=400)
+    # Standalone page, rendered without the request: a bad request may be a host this site
+    # does not serve, and the context processors would ask for that host again.
+    return HttpResponseBadRequest(render_to_string("400.html"))
 
 
 def error_404(request, exception=None):
