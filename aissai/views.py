@@ -26,6 +26,7 @@ def error_400(request, exception=None):
     return HttpResponseBadRequest(render_to_string("400.html"))
 
 
+@login_not_required
 def error_404(request, exception=None):
     return render(request, "404.html", status=404)
 

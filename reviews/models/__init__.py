@@ -19,7 +19,7 @@ from .experts import (
     Invitation,
     InvitationStatus,
 )
-from .scoreboard import ScoreboardStamp
+from .scoreboard import ScoreboardChange
 from .selection import (
     FundingDecision,
     FundingOutcome,
@@ -50,7 +50,7 @@ __all__ = [
     "ReminderSent",
     "Review",
     "ReviewStatus",
-    "ScoreboardStamp",
+    "ScoreboardChange",
     # Selection: lists, their history, funding decisions.
     "FundingDecision",
     "FundingOutcome",

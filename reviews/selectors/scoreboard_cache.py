@@ -6,11 +6,11 @@ figure in one vectorised pass through :mod:`reviews.scoring` and keeps the resul
 Django's cache as :class:`Figures`: numpy arrays, short strings and plain numbers, never
 model instances nor row objects (a page builds rows for what it shows only).
 
-The cache key holds the call's :class:`~reviews.models.ScoreboardStamp` token (renewed in
-the transaction of every change that can move a figure, see
-``reviews.services.scoreboard_stamp``), the confirmed conflicts of the call (count and sum
-of ids: the conflict detection writes some rows without signals), the number of
-fellowships and the criteria as read now. A reader therefore recomputes after any change,
+The cache key holds the call's stamp: the number of its
+:class:`~reviews.models.ScoreboardChange` rows and the last one (a row is inserted in the
+transaction of every change that can move a figure, see
+``reviews.services.scoreboard_stamp``), the number of fellowships and the criteria as
+read now. A reader therefore recomputes after any change,
 in whatever process it was made: the key is read from the database at each request
 (one query), the figures come from the cache when nothing changed.
 """
@@ -20,12 +20,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import uuid4
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 
 from calls.models import Application, ApplicationStatus, Call, Criterion, Partner
 from reviews.models import (
@@ -34,7 +32,7 @@ from reviews.models import (
     CriterionScore,
     Review,
     ReviewStatus,
-    ScoreboardStamp,
+    ScoreboardChange,
 )
 from reviews.scoring import calibrate
 from reviews.scoring.calibration import Diagnostics
@@ -62,7 +60,7 @@ SCOREBOARD_STATUSES = (
     S.NOT_FUNDED,
 )
 # Bump when the shape of Figures changes: entries of an older shape are then never read.
-SCHEMA = 1
+SCHEMA = 2
 TIMEOUT = 3600  # seconds; a changed call gets a new key anyway
 
 
@@ -167,39 +165,17 @@ class Figures:
 
 
 def cache_key(call: Call, criteria: list[Criterion]) -> str:
-    """The key of the call's figures as the database stands now (one query)."""
-    confirmed = (
-        Conflict.objects.filter(application__call_id=OuterRef("call_id"))
-        .filter(status=ConflictStatus.CONFIRMED)
-        .order_by()
-        .values("application__call_id")
+    """The key of the call's figures as the database stands now (one query): the number
+    of the call's change rows and the last one (see :mod:`reviews.models.scoreboard`),
+    the call's places and its criteria's parameters."""
+    stamp = ScoreboardChange.objects.filter(call_id=call.pk).aggregate(
+        changes=Count("id"), last=Max("id")
     )
-    count = Subquery(confirmed.annotate(n=Count("pk")).values("n"))
-    ids = Subquery(confirmed.annotate(s=Sum("pk")).values("s"))
-    row = (
-        ScoreboardStamp.objects.filter(call_id=call.pk)
-        .annotate(
-            conflicts=Coalesce(count, 0, output_field=IntegerField()),
-            conflict_ids=Coalesce(ids, 0, output_field=IntegerField()),
-        )
-        .values_list("token", "conflicts", "conflict_ids")
-        .first()
-    )
-    if row is None:  # a call made without signals (bulk loads): stamp it now
-        ScoreboardStamp.objects.bulk_create(
-            [ScoreboardStamp(call_id=call.pk, token=_new_token())], ignore_conflicts=True
-        )
-        return cache_key(call, criteria)
-    token, conflicts, conflict_ids = row
     criteria_part = ",".join(
         f"{c.pk}:{c.weight}:{c.scale_min}:{c.scale_max}:{c.position}" for c in criteria
     )
-    state = f"{token}:{conflicts}:{conflict_ids}:{call.fellowships}:{criteria_part}"
+    state = f"{stamp['changes']}:{stamp['last']}:{call.fellowships}:{criteria_part}"
     return f"scoreboard:{SCHEMA}:{call.pk}:{hashlib.sha256(state.encode()).hexdigest()}"
-
-
-def _new_token() -> str:
-    return uuid4().hex
 
 
 def scoreboard_figures(call: Call, criteria: list[Criterion]) -> Figures:

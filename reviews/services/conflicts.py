@@ -56,6 +56,7 @@ from reviews.models import (
     InvitationStatus,
 )
 from reviews.selectors.conflicts import NOT_REVIEWED
+from reviews.services.scoreboard_stamp import renew_stamp
 
 REASON_MAX_CHARS = 2000
 DETECTION_SOURCES = (ConflictSource.DETECTED, ConflictSource.EXCLUDED)
@@ -253,6 +254,9 @@ def detect_and_store(
             updated=updated,
             removed=removed,
         )
+        if outcome.changed:
+            # The rows above were written in bulk, without model signals.
+            renew_stamp(call_id=call.pk)
         if outcome.changed or by is not None:
             record_event(
                 actor=by,

@@ -1,49 +1,70 @@
 """Renew a call's scoreboard stamp when a figure of its scoreboard may change.
 
-The cached figures (``reviews.selectors.scoreboard_cache``) are keyed by the stamp's
-token, so a new token makes every process recompute them at its next read. The token is
-renewed by signal receivers, inside the transaction of the change: a reader that sees the
-new token also sees the change. What a receiver cannot see (``QuerySet.update`` and
+The cached figures (``reviews.selectors.scoreboard_cache``) are keyed by the call's
+stamp: the number of its change rows (``reviews.models.ScoreboardChange``) and the last
+one, so a new row makes every process recompute them at its next read. Rows are inserted
+by signal receivers, inside the transaction of the change: a reader that sees the new
+row also sees the change. What a receiver cannot see (``QuerySet.update`` and
 ``bulk_create`` of conflicts by the detection) is covered by the confirmed conflicts
 being part of the cache key too.
 
-Changes that renew the token: a review submitted (or reopened, or deleted), an
-assignment ended or deleted, a conflict saved or deleted, a criterion or a funding
-source saved or deleted, an application saved once it is past submission, its partners
-and disciplines while it is in review or later. Drafts being typed do not touch the
-stamp, so applicants saving at the deadline never wait on it.
+Changes noted: a review submitted (or reopened, or deleted), an assignment ended or
+deleted, a conflict saved or deleted (and the detection's bulk writes, noted by
+``reviews.services.conflicts.detect_and_store``), a criterion or a funding source saved
+or deleted, an application saved once it is past submission, its partners and
+disciplines while it is in review or later, and the names the scoreboard shows: a
+person's (coordinator or expert; anonymisation included), an expert's, a unit's label
+or an institute's acronym. Drafts being typed do not touch the stamp, so applicants
+saving at the deadline never wait on it.
 """
 
 from __future__ import annotations
 
-from uuid import uuid4
-
-from django.db.models import Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from calls.models import Application, ApplicationStatus, Criterion, FundingSource, Partner
-from reviews.models import Assignment, Conflict, Review, ReviewStatus, ScoreboardStamp
+from aissai.accounts.models import User
+from calls.models import (
+    Application,
+    ApplicationStatus,
+    Call,
+    Criterion,
+    Discipline,
+    FundingSource,
+    Institute,
+    Partner,
+    Unit,
+)
+from calls.signals import units_imported
+from reviews.models import (
+    Assignment,
+    Conflict,
+    Expert,
+    Invitation,
+    Review,
+    ReviewStatus,
+    ScoreboardChange,
+)
 
 # Saving an application in these states never changes a scoreboard figure.
 _QUIET_STATUSES = (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED)
 
 
-def renew_stamp(*, call_id: int | None = None, call_of=None, create: bool = True) -> None:
-    """A new token for the call ``call_id`` (or the call selected by the one-column
-    queryset ``call_of``); made when missing unless ``create`` is False (deletions: the
-    call itself may be on its way out)."""
-    token = uuid4().hex
-    target = call_id if call_id is not None else Subquery(call_of[:1])
-    if ScoreboardStamp.objects.filter(call_id=target).update(token=token) or not create:
-        return
+def renew_stamp(*, call_id: int | None = None, call_of=None) -> None:
+    """Note a change of the call ``call_id`` (or of the call selected by the one-column
+    queryset ``call_of``) in the current transaction: one inserted row, no lock that
+    another transaction could wait for (see :mod:`reviews.models.scoreboard`)."""
     if call_id is None:
         call_id = call_of.first()
         if call_id is None:
             return
-    ScoreboardStamp.objects.bulk_create(
-        [ScoreboardStamp(call_id=call_id, token=token)], ignore_conflicts=True
+    ScoreboardChange.objects.create(call_id=call_id)
+
+
+def renew_stamps(call_ids) -> None:
+    """Note a change of each of these calls (one insert)."""
+    ScoreboardChange.objects.bulk_create(
+        [ScoreboardChange(call_id=pk) for pk in sorted(set(call_ids))]
     )
-    ScoreboardStamp.objects.filter(call_id=call_id).update(token=token)
 
 
 def _in_review(application_id: int):
@@ -73,7 +94,7 @@ def _application_saved(sender, instance: Application, **kwargs) -> None:
 
 
 def _application_deleted(sender, instance: Application, **kwargs) -> None:
-    renew_stamp(call_id=instance.call_id, create=False)
+    renew_stamp(call_id=instance.call_id)
 
 
 def _partner_saved(sender, instance: Partner, **kwargs) -> None:
@@ -83,7 +104,7 @@ def _partner_saved(sender, instance: Partner, **kwargs) -> None:
 
 
 def _partner_deleted(sender, instance: Partner, **kwargs) -> None:
-    renew_stamp(call_of=_in_review(instance.application_id), create=False)
+    renew_stamp(call_of=_in_review(instance.application_id))
 
 
 def _disciplines_changed(sender, instance, action: str, pk_set=None, **kwargs) -> None:
@@ -93,14 +114,14 @@ def _disciplines_changed(sender, instance, action: str, pk_set=None, **kwargs) -
         if instance.status not in _QUIET_STATUSES:
             renew_stamp(call_id=instance.call_id)
         return
-    calls = (
-        Application.objects.filter(pk__in=pk_set or ())
+    if pk_set is None:  # discipline.applications.clear(): which ones is not said
+        renew_stamps(Call.objects.values_list("pk", flat=True))
+        return
+    renew_stamps(
+        Application.objects.filter(pk__in=pk_set)
         .exclude(status__in=_QUIET_STATUSES)
         .values_list("call_id", flat=True)
-        .distinct()
     )
-    for call_id in calls:
-        renew_stamp(call_id=call_id)
 
 
 def _review_saved(sender, instance: Review, **kwargs) -> None:
@@ -111,7 +132,7 @@ def _review_saved(sender, instance: Review, **kwargs) -> None:
 
 
 def _review_deleted(sender, instance: Review, **kwargs) -> None:
-    renew_stamp(call_of=_of_assignment(instance.assignment_id), create=False)
+    renew_stamp(call_of=_of_assignment(instance.assignment_id))
 
 
 def _assignment_saved(sender, instance: Assignment, created: bool, **kwargs) -> None:
@@ -122,7 +143,7 @@ def _assignment_saved(sender, instance: Assignment, created: bool, **kwargs) -> 
 
 
 def _assignment_deleted(sender, instance: Assignment, **kwargs) -> None:
-    renew_stamp(call_of=_of_application(instance.application_id), create=False)
+    renew_stamp(call_of=_of_application(instance.application_id))
 
 
 def _conflict_saved(sender, instance: Conflict, **kwargs) -> None:
@@ -132,7 +153,7 @@ def _conflict_saved(sender, instance: Conflict, **kwargs) -> None:
 
 
 def _conflict_deleted(sender, instance: Conflict, **kwargs) -> None:
-    renew_stamp(call_of=_of_application(instance.application_id), create=False)
+    renew_stamp(call_of=_of_application(instance.application_id))
 
 
 def _call_part_saved(sender, instance, **kwargs) -> None:
@@ -142,7 +163,40 @@ def _call_part_saved(sender, instance, **kwargs) -> None:
 
 
 def _call_part_deleted(sender, instance, **kwargs) -> None:
-    renew_stamp(call_id=instance.call_id, create=False)
+    renew_stamp(call_id=instance.call_id)
+
+
+def _calls_of_person(user_id: int) -> set[int]:
+    """Calls whose scoreboard may show this person's name."""
+    coordinated = Application.objects.filter(coordinator_id=user_id).exclude(
+        status__in=_QUIET_STATUSES
+    )
+    invited = Invitation.objects.filter(expert__user_id=user_id)
+    return set(coordinated.values_list("call_id", flat=True)) | set(
+        invited.values_list("call_id", flat=True)
+    )
+
+
+def _user_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    if kwargs.get("raw") or kwargs.get("created"):
+        return
+    if update_fields is not None and "full_name" not in update_fields:
+        return  # a login (last_login), a password change...
+    renew_stamps(_calls_of_person(instance.pk))
+
+
+def _expert_saved(sender, instance: Expert, **kwargs) -> None:
+    if kwargs.get("raw") or kwargs.get("created"):
+        return
+    renew_stamps(Invitation.objects.filter(expert=instance).values_list("call_id", flat=True))
+
+
+def _reference_saved(sender, instance=None, **kwargs) -> None:
+    """A unit or an institute renamed, a discipline deleted: every call may show it (rare:
+    an import or an edit in the admin)."""
+    if kwargs.get("raw") or kwargs.get("created"):
+        return
+    renew_stamps(Call.objects.values_list("pk", flat=True))
 
 
 def connect_signals() -> None:
@@ -161,6 +215,13 @@ def connect_signals() -> None:
         name = model.__name__.lower()
         post_save.connect(saved, sender=model, dispatch_uid=f"{uid}{name}")
         post_delete.connect(deleted, sender=model, dispatch_uid=f"{uid}{name}.delete")
+    post_save.connect(_user_saved, sender=User, dispatch_uid=f"{uid}user")
+    post_save.connect(_expert_saved, sender=Expert, dispatch_uid=f"{uid}expert")
+    post_save.connect(_reference_saved, sender=Unit, dispatch_uid=f"{uid}unit")
+    post_save.connect(_reference_saved, sender=Institute, dispatch_uid=f"{uid}institute")
+    units_imported.connect(_reference_saved, dispatch_uid=f"{uid}units_imported")
+    # Deleting a discipline removes its links without an m2m_changed signal.
+    post_delete.connect(_reference_saved, sender=Discipline, dispatch_uid=f"{uid}discipline")
     m2m_changed.connect(
         _disciplines_changed,
         sender=Application.disciplines.through,

@@ -3,6 +3,7 @@ locale, rounded half up like ``floatformat:2`` (and the tie-break rules); an em 
 there is none. A scoreboard page formats about 1,200 numbers: this costs a tenth of
 ``floatformat``."""
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
@@ -17,7 +18,7 @@ NONE = format_html('<span class="text-body-secondary">{}</span>', "—")
 
 @register.filter
 def score(value) -> SafeString | str:
-    if value is None or value != value:  # None or NaN
+    if value is None or not math.isfinite(value):  # None, NaN or infinite
         return NONE
     text = str(Decimal(repr(float(value))).quantize(CENT, rounding=ROUND_HALF_UP))
     separator = get_format("DECIMAL_SEPARATOR")

@@ -65,7 +65,8 @@ def scenario():
     carol = UserFactory(full_name="Carol Clark")
     submitted_review(assignment=assigned_reviewer(a, user=alice), scores=[3, 3, 3, 3])
     submitted_review(assignment=assigned_reviewer(a, user=bob), scores=[4, 4, 4, 4])
-    pending_on_a = assigned_reviewer(a)
+    # A fixed name (Faker's could sort anywhere among the reviewers).
+    pending_on_a = assigned_reviewer(a, user=UserFactory(full_name="Dan Davis"))
     pending_on_b = assigned_reviewer(b, user=alice)
     carol_on_b = assigned_reviewer(b, user=carol)
     Assignment.objects.filter(pk=carol_on_b.pk).update(is_active=False, coi_declaration="conflict")

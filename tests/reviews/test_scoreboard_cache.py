@@ -10,14 +10,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from calls.models import ApplicationStatus
-from reviews.models import Conflict, ConflictSource, ConflictStatus, Review, ScoreboardStamp
+from calls.models import ApplicationStatus, Partner
+from reviews.models import Conflict, ConflictSource, ConflictStatus, Review, ScoreboardChange
 from reviews.selectors.lists import build_board
 from reviews.selectors.scoreboard import ScoreboardFilters, build_scoreboard
-from reviews.services.conflicts import rule_on_conflict
+from reviews.selectors.scoreboard_cache import SCHEMA
+from reviews.services.conflicts import detect_and_store, rule_on_conflict
 from reviews.views import scoreboard as scoreboard_views
 from tests.factories.accounts import StaffFactory
-from tests.factories.calls import CriterionFactory
+from tests.factories.calls import CriterionFactory, PartnerFactory
 from tests.factories.reviews import call_in_review, shortlisted_call
 
 pytestmark = pytest.mark.django_db
@@ -86,25 +87,29 @@ def test_a_confirmed_conflict_takes_the_review_out_at_once(staff):
     assert build_scoreboard(scenario.call).row_for(first.pk).overall.count == 3
 
 
-def test_a_conflict_written_without_signals_still_changes_the_key():
-    """The conflict detection updates rows with QuerySet.update: the confirmed conflicts
-    are part of the cache key, so the figures follow."""
+def test_conflicts_the_detection_writes_in_bulk_are_seen():
+    """The detection creates and updates conflict rows without model signals; it notes
+    the change itself."""
     scenario = call_in_review(applications=1, reviewers=3, scores=[[8, 5, 5]])
     application = scenario.applications[0]
     review = Review.objects.filter(assignment__application=application).first()
-    conflict = Conflict.objects.create(
-        invitation=review.assignment.invitation,
-        application=application,
-        source=ConflictSource.DETECTED,
-        status=ConflictStatus.SUSPECTED,
-        rule="same_email_domain",
-        reason="example.edu",
-    )
+    expert = review.assignment.invitation.expert
     assert build_scoreboard(scenario.call).row_for(application.pk).overall.count == 3
 
-    Conflict.objects.filter(pk=conflict.pk).update(status=ConflictStatus.CONFIRMED)
+    # The expert turns out to lead a partner unit: a confirmed conflict, found in bulk.
+    partner = PartnerFactory(application=application)
+    Partner.objects.filter(pk=partner.pk).update(lead_email=expert.email)
+    outcome = detect_and_store(call=scenario.call, by=None)
 
-    assert build_scoreboard(scenario.call).row_for(application.pk).overall.count == 2
+    assert outcome.created >= 1
+    blocked = Conflict.objects.filter(application=application, status=ConflictStatus.CONFIRMED)
+    assert blocked.filter(invitation=review.assignment.invitation).exists()
+    left = 3 - blocked.count()
+    assert build_scoreboard(scenario.call).row_for(application.pk).overall.count == left < 3
+
+
+def changes(call) -> int:
+    return ScoreboardChange.objects.filter(call_id=call.pk).count()
 
 
 def test_status_weights_and_funding_changes_are_seen(staff):
@@ -116,29 +121,57 @@ def test_status_weights_and_funding_changes_are_seen(staff):
     first.save()
     assert build_scoreboard(call).row_for(first.pk).status == ApplicationStatus.SHORTLISTED
 
-    token = ScoreboardStamp.objects.get(call=call).token
+    before = changes(call)
     CriterionFactory(call=call, name_en="Extra")
-    assert ScoreboardStamp.objects.get(call=call).token != token
+    assert changes(call) == before + 1
     assert len(build_scoreboard(call).criteria) == len(scenario.criteria) + 1
 
 
 def test_saving_a_draft_application_does_not_touch_the_stamp():
     scenario = call_in_review(applications=1, reviewers=3, scores=[[6, 6, 6]])
-    token = ScoreboardStamp.objects.get(call=scenario.call).token
+    before = changes(scenario.call)
     draft = scenario.applications[0]
     draft.pk = None
     draft.reference = ""
     draft.status = ApplicationStatus.DRAFT
     draft.save()
-    assert ScoreboardStamp.objects.get(call=scenario.call).token == token
+    assert changes(scenario.call) == before
 
 
-def test_a_call_loaded_without_signals_is_stamped_on_first_read():
+def test_a_call_loaded_without_signals_is_computed_then_follows_changes():
     scenario = call_in_review(applications=1, reviewers=3, scores=[[6, 6, 6]])
-    ScoreboardStamp.objects.filter(call=scenario.call).delete()
+    ScoreboardChange.objects.filter(call_id=scenario.call.pk).delete()
+    application = scenario.applications[0]
+    assert build_scoreboard(scenario.call).row_for(application.pk).overall.mean == 6
+
+    review = Review.objects.filter(assignment__application=application).first()
+    review.scores.update(score=9)
+    review.total = Decimal("9")
+    review.save()
+    assert build_scoreboard(scenario.call).row_for(application.pk).overall.mean == 7
+
+
+def test_renamed_coordinator_and_expert_show_at_once():
+    """Names are part of the cached figures: renaming (or anonymising) a person shows on
+    the next read; a login (which saves last_login only) notes nothing."""
+    scenario = call_in_review(applications=1, reviewers=3, scores=[[6, 6, 6]])
+    application = scenario.applications[0]
+    build_scoreboard(scenario.call)
+    coordinator = application.coordinator
+    coordinator.full_name = "Ada Renamed"
+    coordinator.save()
+    expert = Review.objects.filter(assignment__application=application).first()
+    expert = expert.assignment.invitation.expert
+    expert.full_name = "Grace Renamed"
+    expert.save()
+
     board = build_scoreboard(scenario.call)
-    assert board.size == 1
-    assert ScoreboardStamp.objects.filter(call=scenario.call).exists()
+    assert board.row_for(application.pk).coordinator == "Ada Renamed"
+    assert "Grace Renamed" in {reviewer.name for reviewer in board.reviewers}
+
+    before = changes(scenario.call)
+    coordinator.save(update_fields=["last_login"])
+    assert changes(scenario.call) == before
 
 
 def test_pages_keep_the_sort_and_rank_over_the_whole_call(client, staff, monkeypatch):
@@ -239,14 +272,15 @@ def test_scores_are_shown_like_floatformat_in_the_readers_language(value, langua
     with translation.override(language):
         assert score(value) == shown == floatformat(value, 2)
     assert "—" in score(None)
+    assert "—" in score(float("nan")) and "—" in score(float("inf"))
 
 
 def test_a_call_keeps_one_cache_entry():
     scenario = call_in_review(applications=1, reviewers=3, scores=[[6, 6, 6]])
     build_scoreboard(scenario.call)
-    first_key = cache.get(f"scoreboard:1:{scenario.call.pk}:latest")
+    first_key = cache.get(f"scoreboard:{SCHEMA}:{scenario.call.pk}:latest")
     review = Review.objects.filter(assignment__application=scenario.applications[0]).first()
     review.save()
     build_scoreboard(scenario.call)
-    assert cache.get(f"scoreboard:1:{scenario.call.pk}:latest") != first_key
+    assert cache.get(f"scoreboard:{SCHEMA}:{scenario.call.pk}:latest") != first_key
     assert cache.get(first_key) is None

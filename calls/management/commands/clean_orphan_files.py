@@ -56,14 +56,19 @@ class Command(BaseCommand):
         ]
         for name in orphans:
             self.stdout.write(name)
+        deleted: list[str] = []
         if delete and orphans:
-            for name in orphans:
-                storage.delete(name)
-            record_event(
-                actor=None,
-                verb="files.orphans_deleted",
-                data={"count": len(orphans), "files": orphans[:200]},
-            )
+            try:
+                for name in orphans:
+                    storage.delete(name)
+                    deleted.append(name)
+            finally:  # what was deleted is recorded, even if a deletion failed
+                if deleted:
+                    record_event(
+                        actor=None,
+                        verb="files.orphans_deleted",
+                        data={"count": len(deleted), "files": deleted[:200]},
+                    )
         verb = _("deleted") if delete else _("found (run again with --delete to remove them)")
         self.stdout.write(
             _("%(count)d file(s) without a row %(verb)s.") % {"count": len(orphans), "verb": verb}

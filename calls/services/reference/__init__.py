@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from aissai.audit.services import record_event
 from calls.models import Institute, Unit
+from calls.signals import units_imported
 
 from .rows import COLUMNS, RowError, parse_rows
 from .store import ImportReport, match_units, write_units
@@ -84,6 +85,8 @@ def import_units(
         if dry_run:
             transaction.set_rollback(True)
             return report
+        if report.created or report.updated:
+            units_imported.send(sender=Unit, report=report)
         record_event(
             actor=by,
             verb="units.imported",
