@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from aissai.pagination import page_links
 from aissai.security.reauth import ask_for_password, is_recent
 from calls.models import Call
 from calls.selectors.calls import staff_call_or_404
@@ -64,20 +65,10 @@ def _render(request: HttpRequest, call: Call, *, reason: str = "", status: int =
 
 def _others_links(request: HttpRequest, board) -> dict[str, str]:
     """First, previous, next and last pages of the applications outside the lists."""
-    page = board.others_page
-    if page is None:
-        return {}
     url = reverse("reviews:lists_board", args=[board.call.slug])
-
-    def link(number: int) -> str:
-        return f"{url}?{urlencode({'others_page': number})}#others-title"
-
-    links = {}
-    if page.has_previous():
-        links["first"], links["previous"] = link(1), link(page.previous_page_number())
-    if page.has_next():
-        links["next"], links["last"] = link(page.next_page_number()), link(page.paginator.num_pages)
-    return links
+    return page_links(
+        board.others_page, lambda number: f"{url}?{urlencode({'others_page': number})}#others-title"
+    )
 
 
 def _refused(request: HttpRequest, call: Call, error: Exception, reason: str) -> HttpResponse:

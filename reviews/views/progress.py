@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from aissai.pagination import keeping_query, page_links
 from reviews.forms.reviewing import ProgressFilterForm
 from reviews.models import Invitation, InvitationStatus
 from reviews.selectors.progress import call_progress, progress_call_or_404
@@ -34,25 +35,6 @@ def _page_query(query: str) -> str:
     return kept.urlencode()
 
 
-def _page_links(request: HttpRequest, page, param: str) -> dict[str, str]:
-    """Addresses of the first, previous, next and last pages of one table, keeping the
-    other parameters (filters, the other table's page)."""
-
-    def link(number: int) -> str:
-        query = request.GET.copy()
-        query[param] = str(number)
-        return f"?{query.urlencode()}"
-
-    links = {}
-    if page.has_previous():
-        links["first"] = link(1)
-        links["previous"] = link(page.previous_page_number())
-    if page.has_next():
-        links["next"] = link(page.next_page_number())
-        links["last"] = link(page.paginator.num_pages)
-    return links
-
-
 @require_GET
 def progress(request: HttpRequest, slug: str) -> HttpResponse:
     call = progress_call_or_404(request.user, slug)
@@ -70,8 +52,12 @@ def progress(request: HttpRequest, slug: str) -> HttpResponse:
         "call": call,
         "form": form,
         "progress": progress,
-        "applications_links": _page_links(request, progress.applications_page, "applications_page"),
-        "reviewers_links": _page_links(request, progress.reviewers_page, "reviewers_page"),
+        "applications_links": page_links(
+            progress.applications_page, keeping_query(request, "applications_page")
+        ),
+        "reviewers_links": page_links(
+            progress.reviewers_page, keeping_query(request, "reviewers_page")
+        ),
         "filtered": incomplete or late,
         "page_query": _page_query(request.GET.urlencode()),
     }

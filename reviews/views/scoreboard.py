@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import rules
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from aissai.pagination import keeping_query, page_links
 from calls.models import Call
 from calls.selectors.calls import staff_call_or_404
 from reviews.forms.scoreboard import (
@@ -93,23 +94,6 @@ PAGE_SIZE = 100  # applications per page; the figures always cover the whole cal
 REVIEWER_PAGE_SIZE = 100
 
 
-def _page_links(request: HttpRequest, page: Page, param: str) -> dict[str, str]:
-    """Links to the first, previous, next and last pages, keeping every other parameter
-    (filters, sort, the other table's page)."""
-
-    def link(number: int) -> str:
-        query = request.GET.copy()
-        query[param] = str(number)
-        return f"?{query.urlencode()}"
-
-    links = {}
-    if page.has_previous():
-        links["first"], links["previous"] = link(1), link(page.previous_page_number())
-    if page.has_next():
-        links["next"], links["last"] = link(page.next_page_number()), link(page.paginator.num_pages)
-    return links
-
-
 def _board_and_page(request: HttpRequest, call: Call):
     """The scoreboard, its filter form, the filters and the page of applications asked
     for (sorted and filtered over the whole call; rows are built for this page only)."""
@@ -127,7 +111,7 @@ def _table_context(request: HttpRequest, board: Scoreboard, form, filters, page)
         "board": board,
         "form": form,
         "page": page,
-        "page_links": _page_links(request, page, "page"),
+        "page_links": page_links(page, keeping_query(request, "page")),
         "shown": page.paginator.count,
         "anonymous": board.anonymous,
         "filtered": page.paginator.count != board.size,
@@ -158,7 +142,7 @@ def scoreboard(request: HttpRequest, slug: str) -> HttpResponse:
         "criterion_headers": [headers[f"criterion_{c.pk}"] for c in board.criteria],
         "reviewers": board.reviewer_rows(reviewers.object_list),
         "reviewers_page": reviewers,
-        "reviewers_links": _page_links(request, reviewers, "reviewers_page"),
+        "reviewers_links": page_links(reviewers, keeping_query(request, "reviewers_page")),
         "robustness_url": _robustness_url(request, call),
         "active": "scoreboard",
     }
