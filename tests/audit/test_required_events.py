@@ -18,12 +18,11 @@ from calls.transitions import STAFF, transition
 from reviews.models import ConflictStatus, ListMove
 from reviews.selectors.lists import UP, build_board
 from reviews.services.conflicts import rule_on_conflict
-from reviews.services.decisions import fix_lists
 from reviews.services.lists import Seen, move_application
 from tests.factories.accounts import StaffFactory
 from tests.factories.calls import DocumentFactory, submitted_application
 from tests.factories.notifications import OutboxMessageFactory
-from tests.factories.reviews import ConflictFactory, shortlisted_call
+from tests.factories.reviews import ConflictFactory, fix_as_shown, shortlisted_call
 
 pytestmark = pytest.mark.django_db
 
@@ -86,14 +85,7 @@ def conflict_ruling(client, staff):
 
 def funding_decision(client, staff):
     scenario = shortlisted_call(means=[9, 8, 7], sources=(2,), complementary_size=1)
-    board = build_board(scenario.call)
-    fix_lists(
-        call=scenario.call,
-        by=staff,
-        seen=Seen(board.main_version, board.complementary_version),
-        main_ids=board.main_ids,
-        complementary_ids=board.complementary_ids,
-    )
+    fix_as_shown(scenario.call, by=staff)
     for application in scenario.applications[:2]:
         assert AuditEvent.objects.for_object(application).filter(
             verb="application.status.funded", actor=staff

@@ -284,6 +284,10 @@ def assigned_reviewer(
 # read them (in real use the selection services write them).
 
 from reviews.models import FundingDecision, ListEntry, ListMove, MoveKind, RankedList  # noqa: E402
+from reviews.selectors.lists import build_board  # noqa: E402
+from reviews.services.decisions import fix_lists  # noqa: E402
+from reviews.services.lists import Seen  # noqa: E402
+from reviews.services.scoreboard_stamp import renew_stamp  # noqa: E402
 
 from .calls import FundingSourceFactory  # noqa: E402
 
@@ -347,6 +351,7 @@ def shortlisted_call(
     Application.objects.filter(pk__in=[a.pk for a in scenario.applications]).update(
         status=ApplicationStatus.SHORTLISTED
     )
+    renew_stamp(call_id=scenario.call.pk)  # the statuses above were written in bulk
     for application in scenario.applications:
         application.refresh_from_db()
     for number, fellowships in enumerate(sources, start=1):
@@ -356,6 +361,18 @@ def shortlisted_call(
             name="Industry donation" if number == 1 else f"Additional grant {number}",
         )
     return scenario
+
+
+def fix_as_shown(call: Call, *, by) -> object:
+    """Fix the lists as the board shows them now, as staff do once they are ordered."""
+    board = build_board(call)
+    return fix_lists(
+        call=call,
+        by=by,
+        seen=Seen(board.main_version, board.complementary_version),
+        main_ids=board.main_ids,
+        complementary_ids=board.complementary_ids,
+    )
 
 
 # Conflicts of interest and assignment.

@@ -9,12 +9,9 @@ from aissai.audit.models import AuditEvent
 from aissai.security.reauth import reauth_url
 from calls.models import ApplicationStatus
 from reviews.models import FundingDecision, ListMove
-from reviews.selectors.lists import build_board
-from reviews.services.decisions import fix_lists
-from reviews.services.lists import Seen
 from reviews.services.results import publish_results
 from tests.factories.accounts import PASSWORD, StaffFactory, UserFactory
-from tests.factories.reviews import shortlisted_call
+from tests.factories.reviews import fix_as_shown, shortlisted_call
 
 pytestmark = pytest.mark.django_db
 
@@ -27,14 +24,7 @@ def staff():
 @pytest.fixture
 def fixed(staff):
     scenario = shortlisted_call(means=[9, 8, 7, 6, 5], sources=(3,), complementary_size=2)
-    board = build_board(scenario.call)
-    fix_lists(
-        call=scenario.call,
-        by=staff,
-        seen=Seen(board.main_version, board.complementary_version),
-        main_ids=board.main_ids,
-        complementary_ids=board.complementary_ids,
-    )
+    fix_as_shown(scenario.call, by=staff)
     for application in scenario.applications:
         application.refresh_from_db()
     return scenario

@@ -22,7 +22,7 @@ from reviews.services.lists import DecisionError, ListError, Seen
 from reviews.services.results import publish_results
 from tests.factories.accounts import StaffFactory, UserFactory
 from tests.factories.calls import submitted_application
-from tests.factories.reviews import shortlisted_call
+from tests.factories.reviews import fix_as_shown, shortlisted_call
 
 pytestmark = pytest.mark.django_db
 
@@ -54,14 +54,7 @@ def seen(call) -> Seen:
 
 
 def fix(scenario, staff):
-    board = build_board(scenario.call)
-    return fix_lists(
-        call=scenario.call,
-        by=staff,
-        seen=Seen(board.main_version, board.complementary_version),
-        main_ids=board.main_ids,
-        complementary_ids=board.complementary_ids,
-    )
+    return fix_as_shown(scenario.call, by=staff)
 
 
 def statuses(scenario):

@@ -10,12 +10,9 @@ from django.utils import translation
 
 from aissai.notifications.models import OutboxMessage
 from calls.models import ApplicationStatus
-from reviews.selectors.lists import build_board
-from reviews.services.decisions import fix_lists
-from reviews.services.lists import Seen
 from reviews.services.results import publish_results
 from tests.factories.accounts import StaffFactory, SuperuserFactory, UserFactory
-from tests.factories.reviews import reviewer_of, shortlisted_call
+from tests.factories.reviews import fix_as_shown, reviewer_of, shortlisted_call
 
 pytestmark = pytest.mark.django_db
 
@@ -39,14 +36,7 @@ def make_fixed(staff, means=(9, 8, 7, 6, 5), sources=(3,), complementary_size=2)
     scenario = shortlisted_call(
         means=list(means), sources=sources, complementary_size=complementary_size
     )
-    board = build_board(scenario.call)
-    fix_lists(
-        call=scenario.call,
-        by=staff,
-        seen=Seen(board.main_version, board.complementary_version),
-        main_ids=board.main_ids,
-        complementary_ids=board.complementary_ids,
-    )
+    fix_as_shown(scenario.call, by=staff)
     for application in scenario.applications:
         application.refresh_from_db()
     return scenario

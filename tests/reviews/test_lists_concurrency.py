@@ -10,10 +10,10 @@ from django.db import connection
 from calls.models import ApplicationStatus
 from reviews.models import FundingDecision, ListEntry, ListMove, RankedList
 from reviews.selectors.lists import build_board
-from reviews.services.decisions import add_funding_source, fix_lists, record_decline
+from reviews.services.decisions import add_funding_source, record_decline
 from reviews.services.lists import ListError, Seen, StaleLists, move_application
 from tests.factories.accounts import StaffFactory
-from tests.factories.reviews import shortlisted_call
+from tests.factories.reviews import fix_as_shown, shortlisted_call
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -119,14 +119,7 @@ def test_many_saves_from_the_same_page_make_one_change():
 def fixed_call():
     scenario = shortlisted_call(means=[9, 8, 7, 6, 5, 4], sources=(2,), complementary_size=3)
     staff = StaffFactory()
-    board = build_board(scenario.call)
-    fix_lists(
-        call=scenario.call,
-        by=staff,
-        seen=Seen(board.main_version, board.complementary_version),
-        main_ids=board.main_ids,
-        complementary_ids=board.complementary_ids,
-    )
+    fix_as_shown(scenario.call, by=staff)
     return scenario
 
 

@@ -13,13 +13,12 @@ from reviews.selectors.lists import build_board
 from reviews.services.decisions import (
     add_funding_source,
     fill_free_places,
-    fix_lists,
     record_decline,
 )
 from reviews.services.lists import DecisionError, Seen, move_application
 from reviews.services.results import publish_results
 from tests.factories.accounts import StaffFactory
-from tests.factories.reviews import shortlisted_call
+from tests.factories.reviews import fix_as_shown, shortlisted_call
 
 pytestmark = pytest.mark.django_db
 
@@ -44,14 +43,7 @@ def fixed(staff):
     """A…G with means 9…3: A, B, C funded by the donation (3), D, E on the complementary
     list, F, G not selected."""
     scenario = shortlisted_call(means=[9, 8, 7, 6, 5, 4, 3], sources=(3,), complementary_size=2)
-    board = build_board(scenario.call)
-    fix_lists(
-        call=scenario.call,
-        by=staff,
-        seen=Seen(board.main_version, board.complementary_version),
-        main_ids=board.main_ids,
-        complementary_ids=board.complementary_ids,
-    )
+    fix_as_shown(scenario.call, by=staff)
     return scenario
 
 
