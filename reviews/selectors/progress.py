@@ -43,6 +43,7 @@ from django.utils import timezone
 from calls.models import Application, ApplicationStatus, Call
 from calls.selectors.calls import is_programme_staff
 from reviews.models import (
+    Assignment,
     Conflict,
     ConflictSource,
     Invitation,
@@ -101,6 +102,18 @@ def _live_in(call: Call) -> QuerySet:
     return live_assignments().filter(invitation__call=call).order_by()
 
 
+def _assigned_in(call: Call) -> QuerySet:
+    """Ids of the call's applications with an active assignment, live or not: one that
+    only a confirmed conflict blocks is listed too (it needs another reviewer). Cheaper
+    than the live assignments (no join to applications nor conflicts), so the listing and
+    its count stay fast on big calls."""
+    return (
+        Assignment.objects.filter(invitation__call=call, is_active=True)
+        .order_by()
+        .values("application_id")
+    )
+
+
 def _unfinished_in(call: Call) -> QuerySet:
     """The call's live assignments without a submitted review."""
     return _live_in(call).exclude(review__status=ReviewStatus.SUBMITTED)
@@ -121,7 +134,7 @@ def application_progress(
         Application.objects.filter(call=call)
         .exclude(status__in=[ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN])
         .exclude(coordinator=user)
-        .filter(Q(status__in=_REVIEW_STATUSES) | Q(pk__in=_live_in(call).values("application_id")))
+        .filter(Q(status__in=_REVIEW_STATUSES) | Q(pk__in=_assigned_in(call)))
         .order_by("reference", "pk")
     )
     if incomplete:
