@@ -143,9 +143,9 @@ def enqueue_many(outbox_ids: Iterable[int], *, batch_size: int = ENQUEUE_BATCH) 
             if mark:
                 published.append(outbox_id)
                 if len(published) >= batch_size:
-                    mark_queued_many(published)
-                    published = []
-    finally:
+                    batch, published = published, []
+                    mark_queued_many(batch)
+    finally:  # a failed mark above is not repeated here (its error stays the one raised)
         mark_queued_many(published)
     return queued
 
