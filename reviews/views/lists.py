@@ -42,7 +42,7 @@ def staff_call(request: HttpRequest, slug: str, permission: str) -> Call:
 
 
 def _render(request: HttpRequest, call: Call, *, reason: str = "", status: int = 200):
-    board = build_board(call, others_page=request.GET.get("others_page") or 1)
+    board = build_board(call, others_page=_others_page(request) or 1)
     versions = {
         "main_version": board.main_version,
         "complementary_version": board.complementary_version,
@@ -78,8 +78,20 @@ def _refused(request: HttpRequest, call: Call, error: Exception, reason: str) ->
     )
 
 
-def _board_url(call: Call, application_id: int | None = None) -> str:
+def _others_page(request: HttpRequest) -> int | None:
+    """The page of the applications outside the lists the person was on (a GET parameter,
+    or the board form's hidden field), so that a move brings them back to it."""
+    value = request.GET.get("others_page") or request.POST.get("others_page") or ""
+    return int(value) if value.isdigit() and 1 < int(value) <= 100_000 else None
+
+
+def _board_url(
+    call: Call, application_id: int | None = None, request: HttpRequest | None = None
+) -> str:
     url = reverse("reviews:lists_board", args=[call.slug])
+    page = _others_page(request) if request is not None else None
+    if page:
+        url = f"{url}?{urlencode({'others_page': page})}"
     return f"{url}#entry-{application_id}" if application_id else url
 
 
@@ -108,7 +120,7 @@ def move(request: HttpRequest, slug: str) -> HttpResponse:
     except ListError as error:
         return _refused(request, call, error, reason)
     messages.success(request, _("The lists are saved."))
-    return redirect(_board_url(call, application_id))
+    return redirect(_board_url(call, application_id, request))
 
 
 @require_POST
@@ -132,7 +144,7 @@ def order(request: HttpRequest, slug: str) -> HttpResponse:
     except ListError as error:
         return _refused(request, call, error, reason)
     messages.success(request, _("The new order is saved."))
-    return redirect(_board_url(call, data["moved"]))
+    return redirect(_board_url(call, data["moved"], request))
 
 
 @require_POST
@@ -149,7 +161,7 @@ def reset(request: HttpRequest, slug: str) -> HttpResponse:
     except ListError as error:
         return _refused(request, call, error, reason)
     messages.success(request, _("The lists follow the score order again."))
-    return redirect(_board_url(call))
+    return redirect(_board_url(call, request=request))
 
 
 @require_POST

@@ -114,6 +114,37 @@ def test_a_keyboard_move_is_a_plain_post(client, scenario, staff):
     assert ListMove.objects.get(application=c).reason == "Panel consensus."
 
 
+def test_a_move_brings_staff_back_to_the_page_of_others_they_were_on(client, staff, monkeypatch):
+    monkeypatch.setattr("reviews.selectors.lists.OTHERS_PER_PAGE", 1)
+    scenario = shortlisted_call(means=[9, 8, 7, 6, 5, 4, 3], sources=(2,), complementary_size=2)
+    client.force_login(staff)
+    c = scenario.applications[4]
+    page = client.get(url("lists_board", scenario.call) + "?others_page=2").content.decode()
+    assert 'name="others_page" value="2"' in page
+    response = client.post(
+        url("lists_move", scenario.call),
+        {
+            "move": f"{c.pk}:to_main",
+            "reason": "Panel consensus.",
+            "others_page": "2",
+            **versions(scenario.call),
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"?others_page=2#entry-{c.pk}")
+    # Nonsense pages are dropped rather than carried along.
+    response = client.post(
+        url("lists_move", scenario.call),
+        {
+            "move": f"{c.pk}:down",
+            "reason": "Panel consensus.",
+            "others_page": "2;x",
+            **versions(scenario.call),
+        },
+    )
+    assert "others_page" not in response["Location"]
+
+
 def test_a_move_against_the_score_order_without_reason_is_refused_on_the_page(
     client, scenario, staff
 ):
