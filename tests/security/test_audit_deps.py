@@ -51,3 +51,22 @@ def test_an_unreachable_service_is_said_and_is_not_a_pass():
     status, lines = verdict(reports, allow_unaudited=True)
     assert status == 0
     assert "NOT AUDITED" in lines[-1]
+
+
+def test_a_tool_that_hangs_or_cannot_start_is_not_audited_not_a_crash():
+    import subprocess
+
+    from tests.security.audit_deps import _guarded
+
+    def hangs():
+        raise subprocess.TimeoutExpired(["pip-audit"], 300)
+
+    def missing():
+        raise FileNotFoundError("pip-audit")
+
+    reports = [_guarded("Python", hangs), _guarded("JavaScript", missing)]
+    status, lines = verdict(reports, allow_unaudited=False)
+    assert status == 2
+    assert any("SERVICE UNREACHABLE: TimeoutExpired" in line for line in lines)
+    assert any("SERVICE UNREACHABLE: FileNotFoundError" in line for line in lines)
+    assert _guarded("JavaScript", lambda: None) is None  # npm absent: no report at all
