@@ -18,19 +18,17 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
-    Value,
 )
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aissai.queries import correlated_count
 from calls.eligibility import ConsortiumReport, check_consortium
 from calls.models import (
     Application,
@@ -108,14 +106,8 @@ class ApplicationFilters:
 
 def _count(model: Any, counted: str = "pk", *, distinct: bool = False, **filters: Any) -> Coalesce:
     """A correlated ``COUNT`` of ``model`` rows of the outer application (0 when none)."""
-    inner = (
-        model.objects.filter(application=OuterRef("pk"), **filters)
-        .order_by()
-        .values("application")
-        .annotate(n=Count(counted, distinct=distinct))
-        .values("n")
-    )
-    return Coalesce(Subquery(inner, output_field=IntegerField()), Value(0))
+    rows = model.objects.filter(application=OuterRef("pk"), **filters)
+    return correlated_count(rows, "application", counted=counted, distinct=distinct)
 
 
 def with_counts(queryset: QuerySet[Application]) -> QuerySet[Application]:

@@ -27,19 +27,18 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
     F,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
-    Value,
     prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from aissai.queries import correlated_count
 from calls.models import Application, ApplicationStatus, Call
 from calls.selectors.calls import is_programme_staff
 from reviews.models import (
@@ -71,16 +70,8 @@ def progress_call_or_404(user: Any, slug: str) -> Call:
 
 
 def _count(queryset: QuerySet, outer: str) -> Coalesce:
-    """A correlated ``COUNT`` of the rows of ``queryset`` whose ``outer`` field is the
-    outer row (0 when none)."""
-    inner = (
-        queryset.filter(**{outer: OuterRef("pk")})
-        .order_by()
-        .values(outer)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(inner, output_field=IntegerField()), Value(0))
+    """The rows of ``queryset`` whose ``outer`` field is the outer row (0 when none)."""
+    return correlated_count(queryset.filter(**{outer: OuterRef("pk")}), outer)
 
 
 def _counts(outer: str) -> dict[str, Coalesce]:

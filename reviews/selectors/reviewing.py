@@ -19,13 +19,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db import models
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from aissai.queries import correlated_count
 from calls.models import ApplicationStatus, Criterion, Document
 from reviews.models import (
     Assignment,
@@ -100,12 +100,6 @@ def current_terms_accepted() -> Exists:
     )
 
 
-def _count(queryset: QuerySet, group: str) -> Coalesce:
-    """A correlated COUNT(*) of ``queryset`` grouped by ``group`` (0 when none)."""
-    counted = queryset.order_by().values(group).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 def with_progress(queryset: QuerySet[Assignment]) -> QuerySet[Assignment]:
     """What the dashboard and the reviewer's pages read, in one query per list."""
     answered = CriterionScore.objects.filter(review__assignment=OuterRef("pk")).filter(
@@ -113,8 +107,10 @@ def with_progress(queryset: QuerySet[Assignment]) -> QuerySet[Assignment]:
     )
     return queryset.select_related("application__call", "invitation__expert", "review").annotate(
         terms_accepted=current_terms_accepted(),
-        criteria_total=_count(Criterion.objects.filter(call=OuterRef("application__call")), "call"),
-        criteria_answered=_count(answered, "review"),
+        criteria_total=correlated_count(
+            Criterion.objects.filter(call=OuterRef("application__call")), "call"
+        ),
+        criteria_answered=correlated_count(answered, "review"),
     )
 
 
