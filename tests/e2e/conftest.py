@@ -306,3 +306,12 @@ def use_language(page, live_server, language: str) -> None:
         page.context.add_cookies(
             [{"name": "django_language", "value": language, "url": live_server.url}]
         )
+
+
+def run_in_french(journey, page, audit, mailbox, live_server) -> None:
+    """Journey 5: ``journey`` read in French, mails in French; every text the journey
+    looked for must have had a French translation."""
+    use_language(page, live_server, "fr")
+    words = journey(page, audit, mailbox, "fr")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    words.assert_translated()

@@ -17,7 +17,7 @@ from tests.factories.accounts import StaffFactory, UserFactory
 from tests.factories.calls import CallFactory
 from tests.factories.reviews import eligible_application, reviewer_of
 
-from .conftest import Mailbox, Words, log_in, use_language
+from .conftest import Mailbox, Words, log_in, run_in_french
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -152,7 +152,4 @@ def test_assignment_journey_with_a_real_worker(page, audit, mailbox):
 
 
 def test_assignment_journey_in_french(page, audit, mailbox, live_server):
-    use_language(page, live_server, "fr")
-    w = run_assignment_journey(page, audit, mailbox, "fr")
-    expect(page.locator("html")).to_have_attribute("lang", "fr")
-    w.assert_translated()
+    run_in_french(run_assignment_journey, page, audit, mailbox, live_server)

@@ -17,7 +17,7 @@ from tests.factories.accounts import StaffFactory
 from tests.factories.calls import FundingSourceFactory
 from tests.factories.reviews import call_in_review
 
-from .conftest import Words, log_in, use_language
+from .conftest import Words, log_in, run_in_french
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -227,7 +227,4 @@ def test_shortlist_lists_publish_release_then_additional_funding(page, audit, ma
 
 def test_selection_journey_in_french(page, audit, mailbox, live_server):
     """Journey 5: the same story read in French, mails in French."""
-    use_language(page, live_server, "fr")
-    w = run_selection_journey(page, audit, mailbox, "fr")
-    expect(page.locator("html")).to_have_attribute("lang", "fr")
-    w.assert_translated()
+    run_in_french(run_selection_journey, page, audit, mailbox, live_server)
