@@ -192,6 +192,10 @@ def test_pages_keep_the_sort_and_rank_over_the_whole_call(client, staff, monkeyp
     assert shown(first) == by_mean[:2]
     assert shown(second) == by_mean[2:4]
     assert shown(last) == by_mean[4:]  # out of range: the last page
+    for nonsense in ("x", "-1", "2.5", "%00"):
+        response = client.get(url("scoreboard", scenario.call, f"sort=-mean&page={nonsense}"))
+        assert response.status_code == 200
+        assert shown(response) in (by_mean[:2], by_mean[4:])  # the first or the last page
     assert "5 applications shown" in first.text
     assert 'href="?sort=-mean&amp;page=2" rel="next"' in first.text
     assert 'aria-current="page"><span class="page-link">Page 2 of 3' in second.text
@@ -249,6 +253,7 @@ def test_list_board_shows_the_others_one_page_at_a_time(client, staff, monkeypat
     client.force_login(staff)
     ids = [a.pk for a in scenario.applications]
 
+    assert client.get(url("lists_board", scenario.call, "others_page=x")).status_code == 200
     response = client.get(url("lists_board", scenario.call, "others_page=2"))
 
     board = response.context["board"]
