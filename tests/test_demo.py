@@ -172,9 +172,7 @@ def test_past_edition_applications_pass_every_automatic_check(client):
     call = past_call()
     documents = Document.objects.filter(application__call=call, is_current=True)
     assert documents.count() == 55 * call.required_documents.count()
-    response = client.get(
-        reverse("calls:staff_applications", args=[call.slug]), {"per_page": 100}
-    )
+    response = client.get(reverse("calls:staff_applications", args=[call.slug]), {"per_page": 100})
     rows = response.context["rows"]
     assert len(rows) == 55
     assert [row.reference for row in rows if not row.checks.passed] == []

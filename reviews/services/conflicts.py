@@ -56,7 +56,7 @@ from reviews.models import (
     InvitationStatus,
 )
 from reviews.selectors.conflicts import NOT_REVIEWED
-from reviews.services.scoreboard_stamp import renew_stamp
+from reviews.services.scoreboard_stamp import note_change
 
 REASON_MAX_CHARS = 2000
 DETECTION_SOURCES = (ConflictSource.DETECTED, ConflictSource.EXCLUDED)
@@ -256,7 +256,7 @@ def detect_and_store(
         )
         if outcome.changed:
             # The rows above were written in bulk, without model signals.
-            renew_stamp(call_id=call.pk)
+            note_change(call_id=call.pk)
         if outcome.changed or by is not None:
             record_event(
                 actor=by,

@@ -1,12 +1,11 @@
-"""Renew a call's scoreboard stamp when a figure of its scoreboard may change.
+"""Note a change of a call's scoreboard (a new stamp) when one of its figures may move.
 
 The cached figures (``reviews.selectors.scoreboard_cache``) are keyed by the call's
 stamp: the number of its change rows (``reviews.models.ScoreboardChange``) and the last
 one, so a new row makes every process recompute them at its next read. Rows are inserted
 by signal receivers, inside the transaction of the change: a reader that sees the new
-row also sees the change. What a receiver cannot see (``QuerySet.update`` and
-``bulk_create`` of conflicts by the detection) is covered by the confirmed conflicts
-being part of the cache key too.
+row also sees the change. Writes that send no model signal (``QuerySet.update``,
+``bulk_create``) note their change themselves with :func:`note_change`.
 
 Changes noted: a review submitted (or reopened, or deleted), an assignment ended or
 deleted, a conflict saved or deleted (and the detection's bulk writes, noted by
@@ -49,7 +48,7 @@ from reviews.models import (
 _QUIET_STATUSES = (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED)
 
 
-def renew_stamp(*, call_id: int | None = None, call_of=None) -> None:
+def note_change(*, call_id: int | None = None, call_of=None) -> None:
     """Note a change of the call ``call_id`` (or of the call selected by the one-column
     queryset ``call_of``) in the current transaction: one inserted row, no lock that
     another transaction could wait for (see :mod:`reviews.models.scoreboard`)."""
@@ -60,7 +59,7 @@ def renew_stamp(*, call_id: int | None = None, call_of=None) -> None:
     ScoreboardChange.objects.create(call_id=call_id)
 
 
-def renew_stamps(call_ids) -> None:
+def note_changes(call_ids) -> None:
     """Note a change of each of these calls (one insert)."""
     ScoreboardChange.objects.bulk_create(
         [ScoreboardChange(call_id=pk) for pk in sorted(set(call_ids))]
@@ -90,21 +89,21 @@ def _application_saved(sender, instance: Application, **kwargs) -> None:
     if kwargs.get("raw"):  # fixtures being loaded
         return
     if instance.status not in _QUIET_STATUSES:
-        renew_stamp(call_id=instance.call_id)
+        note_change(call_id=instance.call_id)
 
 
 def _application_deleted(sender, instance: Application, **kwargs) -> None:
-    renew_stamp(call_id=instance.call_id)
+    note_change(call_id=instance.call_id)
 
 
 def _partner_saved(sender, instance: Partner, **kwargs) -> None:
     if kwargs.get("raw"):  # fixtures being loaded
         return
-    renew_stamp(call_of=_in_review(instance.application_id))
+    note_change(call_of=_in_review(instance.application_id))
 
 
 def _partner_deleted(sender, instance: Partner, **kwargs) -> None:
-    renew_stamp(call_of=_in_review(instance.application_id))
+    note_change(call_of=_in_review(instance.application_id))
 
 
 def _disciplines_changed(sender, instance, action: str, pk_set=None, **kwargs) -> None:
@@ -112,12 +111,12 @@ def _disciplines_changed(sender, instance, action: str, pk_set=None, **kwargs) -
         return
     if isinstance(instance, Application):
         if instance.status not in _QUIET_STATUSES:
-            renew_stamp(call_id=instance.call_id)
+            note_change(call_id=instance.call_id)
         return
     if pk_set is None:  # discipline.applications.clear(): which ones is not said
-        renew_stamps(Call.objects.values_list("pk", flat=True))
+        note_changes(Call.objects.values_list("pk", flat=True))
         return
-    renew_stamps(
+    note_changes(
         Application.objects.filter(pk__in=pk_set)
         .exclude(status__in=_QUIET_STATUSES)
         .values_list("call_id", flat=True)
@@ -128,42 +127,42 @@ def _review_saved(sender, instance: Review, **kwargs) -> None:
     if kwargs.get("raw"):  # fixtures being loaded
         return
     if instance.status == ReviewStatus.SUBMITTED or instance.reopened_by_id:
-        renew_stamp(call_of=_of_assignment(instance.assignment_id))
+        note_change(call_of=_of_assignment(instance.assignment_id))
 
 
 def _review_deleted(sender, instance: Review, **kwargs) -> None:
-    renew_stamp(call_of=_of_assignment(instance.assignment_id))
+    note_change(call_of=_of_assignment(instance.assignment_id))
 
 
 def _assignment_saved(sender, instance: Assignment, created: bool, **kwargs) -> None:
     if kwargs.get("raw"):  # fixtures being loaded
         return
     if not created:  # a new assignment has no review yet
-        renew_stamp(call_of=_of_application(instance.application_id))
+        note_change(call_of=_of_application(instance.application_id))
 
 
 def _assignment_deleted(sender, instance: Assignment, **kwargs) -> None:
-    renew_stamp(call_of=_of_application(instance.application_id))
+    note_change(call_of=_of_application(instance.application_id))
 
 
 def _conflict_saved(sender, instance: Conflict, **kwargs) -> None:
     if kwargs.get("raw"):  # fixtures being loaded
         return
-    renew_stamp(call_of=_of_application(instance.application_id))
+    note_change(call_of=_of_application(instance.application_id))
 
 
 def _conflict_deleted(sender, instance: Conflict, **kwargs) -> None:
-    renew_stamp(call_of=_of_application(instance.application_id))
+    note_change(call_of=_of_application(instance.application_id))
 
 
 def _call_part_saved(sender, instance, **kwargs) -> None:
     if kwargs.get("raw"):  # fixtures being loaded
         return
-    renew_stamp(call_id=instance.call_id)
+    note_change(call_id=instance.call_id)
 
 
 def _call_part_deleted(sender, instance, **kwargs) -> None:
-    renew_stamp(call_id=instance.call_id)
+    note_change(call_id=instance.call_id)
 
 
 def _calls_of_person(user_id: int) -> set[int]:
@@ -182,13 +181,13 @@ def _user_saved(sender, instance, update_fields=None, **kwargs) -> None:
         return
     if update_fields is not None and "full_name" not in update_fields:
         return  # a login (last_login), a password change...
-    renew_stamps(_calls_of_person(instance.pk))
+    note_changes(_calls_of_person(instance.pk))
 
 
 def _expert_saved(sender, instance: Expert, **kwargs) -> None:
     if kwargs.get("raw") or kwargs.get("created"):
         return
-    renew_stamps(Invitation.objects.filter(expert=instance).values_list("call_id", flat=True))
+    note_changes(Invitation.objects.filter(expert=instance).values_list("call_id", flat=True))
 
 
 def _reference_saved(sender, instance=None, **kwargs) -> None:
@@ -196,7 +195,7 @@ def _reference_saved(sender, instance=None, **kwargs) -> None:
     an import or an edit in the admin)."""
     if kwargs.get("raw") or kwargs.get("created"):
         return
-    renew_stamps(Call.objects.values_list("pk", flat=True))
+    note_changes(Call.objects.values_list("pk", flat=True))
 
 
 def connect_signals() -> None:

@@ -287,7 +287,7 @@ from reviews.models import FundingDecision, ListEntry, ListMove, MoveKind, Ranke
 from reviews.selectors.lists import build_board  # noqa: E402
 from reviews.services.decisions import fix_lists  # noqa: E402
 from reviews.services.lists import Seen  # noqa: E402
-from reviews.services.scoreboard_stamp import renew_stamp  # noqa: E402
+from reviews.services.scoreboard_stamp import note_change  # noqa: E402
 
 from .calls import FundingSourceFactory  # noqa: E402
 
@@ -351,7 +351,7 @@ def shortlisted_call(
     Application.objects.filter(pk__in=[a.pk for a in scenario.applications]).update(
         status=ApplicationStatus.SHORTLISTED
     )
-    renew_stamp(call_id=scenario.call.pk)  # the statuses above were written in bulk
+    note_change(call_id=scenario.call.pk)  # the statuses above were written in bulk
     for application in scenario.applications:
         application.refresh_from_db()
     for number, fellowships in enumerate(sources, start=1):
