@@ -89,8 +89,8 @@ def experts_for(applications: int, k: int = REVIEWS_PER_APPLICATION) -> int:
 
 
 def ensure_generated_call(applications: int, *, seed: int = SEED, stage: str = "selection"):
-    """The generated call ``bench-<stage>-<N>-s<seed>``, made now if absent (then followed
-    by ``ANALYZE``): (call, generation seconds, or None when it was already there)."""
+    """The generated call ``bench-<stage>-<N>-s<seed>``, made now if absent (the generator
+    analyses the tables it fills): (call, generation seconds, or None when it was there)."""
     from calls.models import Call
     from reviews.generator import GeneratorOptions, generate_call
 
@@ -108,7 +108,6 @@ def ensure_generated_call(applications: int, *, seed: int = SEED, stage: str = "
             stage=stage,
         )
     )
-    analyze()
     return report.call, report.seconds
 
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.apps import apps
+from django.db import connection, transaction
 from django.utils import timezone
 
 from aissai.audit.services import record_event
@@ -90,6 +91,8 @@ def generate_call(options: GeneratorOptions) -> GenerationReport:
                 "stage": options.stage,
             },
         )
+    with context.timed("analyze"):
+        analyze_tables(sorted(context.counts) + [Call._meta.label])
     return GenerationReport(
         call=call,
         seconds=time.perf_counter() - started,
@@ -98,3 +101,19 @@ def generate_call(options: GeneratorOptions) -> GenerationReport:
         staff_email=staff.email,
         password=options.password,
     )
+
+
+def analyze_tables(labels: list[str]) -> None:
+    """Fresh planner statistics for the tables just filled. After a bulk load PostgreSQL
+    guesses row counts badly until autovacuum's next pass, which may be late or off:
+    nothing measured on a generated call may depend on it."""
+    tables = sorted({apps.get_model(label)._meta.db_table for label in labels})
+    if not tables:
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE " + ", ".join(quote(table) for table in tables))
+        else:
+            for table in tables:
+                cursor.execute("ANALYZE " + quote(table))
