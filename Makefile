@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in the demo's mails point where the server listens, unless SITE_URL is set.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: help install assets messages migrate demo run test test-fast lint format lock worker beat makemessages audit-deps clean backup restore screenshots
 
@@ -46,10 +48,10 @@ migrate: install
 	$(MANAGE) migrate --no-input -v0
 
 demo: migrate messages
-	$(MANAGE) load_demo
+	SITE_URL=$(SITE_URL) $(MANAGE) load_demo
 
 run: demo
-	$(MANAGE) runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(MANAGE) runserver $(HOST):$(PORT)
 
 test: install messages
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -4,6 +4,7 @@ nothing new."""
 
 import hashlib
 import io
+import subprocess
 
 import pytest
 from django.core.management import call_command
@@ -311,3 +312,24 @@ def test_staff_nav_renders_every_tab_on_the_applications_page(client):
     )
     assert applications_tab in nav
     assert nav.count('aria-current="page"') == 1
+
+
+def test_demo_says_where_it_serves_and_its_mails_link_there(settings):
+    settings.SITE_URL = "http://127.0.0.1:8101"
+
+    output = load()
+
+    assert "Demo ready on http://127.0.0.1:8101" in output
+    bodies = OutboxMessage.objects.values_list("body_text", flat=True)
+    linked = [body for body in bodies if "http://127.0.0.1:" in body]
+    assert linked and all("http://127.0.0.1:8101/" in body for body in linked)
+    assert not any("http://127.0.0.1:8000" in body for body in bodies)
+
+
+def test_make_run_passes_its_port_to_the_demo_and_the_server():
+    """`make run PORT=8101`: the mails' links and the served address follow the port."""
+    dry_run = subprocess.run(
+        ["make", "-n", "run", "PORT=8101"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "SITE_URL=http://127.0.0.1:8101 .venv/bin/python manage.py load_demo" in dry_run
+    assert "runserver 127.0.0.1:8101" in dry_run

@@ -158,3 +158,23 @@ def test_dev_mailbox_backend_keeps_each_delivered_mail(
     kept = DevMailboxMessage.objects.get()
     assert (kept.message_id, kept.to, kept.subject) == (row.message_id, row.to_email, row.subject)
     assert kept.body_text == row.body_text and kept.body_html == row.body_html
+
+
+def test_dev_mailbox_shows_accented_names_decoded_and_prints_one_line_per_mail(
+    settings, django_capture_on_commit_callbacks, capsys
+):
+    """The demo prints hundreds of mails: one line each (recipient, subject, where to read
+    it), never the whole message, and never an encoded name such as =?utf-8?q?…?=."""
+    settings.EMAIL_BACKEND = "aissai.notifications.backends.DevMailboxBackend"
+    settings.SITE_URL = "http://127.0.0.1:8101"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        row = queue_test_mail(to_name="David André", to_email="david@example.org")
+
+    kept = DevMailboxMessage.objects.get()
+    assert kept.to == "David André <david@example.org>"
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [
+        f"mail to David André <david@example.org>: {row.subject}  "
+        f"http://127.0.0.1:8101/mail/dev/mailbox/{kept.pk}/"
+    ]

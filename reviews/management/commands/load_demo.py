@@ -32,7 +32,7 @@ class Command(BaseCommand):
             past = ensure_past_edition(year=call.edition_year - 1, staff=staff, reviewer=reviewer)
         seconds = time.perf_counter() - started
         self.stdout.write(
-            self.style.SUCCESS(f"Demo ready on http://127.0.0.1:8000 ({seconds:.1f} s)")
+            self.style.SUCCESS(f"Demo ready on {settings.SITE_URL} ({seconds:.1f} s)")
         )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for role, user in users.items():
