@@ -155,17 +155,23 @@ class Auditor:
     problems: list[str] = field(default_factory=list)
     html_files: dict[Path, str] = field(default_factory=dict)
     seen: set[tuple[str, str]] = field(default_factory=set)
+    axe_narrow: bool = False  # run axe-core again at 320 px
 
     def check(self, page, state: str = "") -> None:
         """Audit the page once per path (and ``state``: the same address showing
         something else, such as a proposal being computed, then ready)."""
-        url = page.url
+        self.check_url(page.url, page.context.cookies(), state)
+
+    def check_url(self, url: str, cookies: list, state: str = "", label: str = "") -> None:
+        """Audit ``url`` as seen with ``cookies`` (``label`` names who looked)."""
         path = urlparse(url).path
         if (path, state) in self.seen:
             return
         self.seen.add((path, state))
         self.context.clear_cookies()
-        self.context.add_cookies(page.context.cookies())
+        if cookies:
+            self.context.add_cookies(cookies)
+        path = f"{path} ({label})" if label else path
         audit = self.context.pages[0] if self.context.pages else self.context.new_page()
         audit.set_viewport_size({"width": 1280, "height": 900})
         response = audit.goto(url)
@@ -175,6 +181,17 @@ class Auditor:
         html_file.write_text(response.text())
         self.html_files[html_file] = path
         audit.add_script_tag(path=str(AXE))
+        self.run_axe(audit, path)
+        audit.set_viewport_size({"width": NARROW, "height": 800})
+        if self.axe_narrow:
+            audit.wait_for_timeout(50)  # the page's resize handlers run first
+            self.run_axe(audit, f"{path} at {NARROW}px")
+        width = audit.evaluate("document.documentElement.scrollWidth")
+        if width > NARROW:
+            culprits = audit.evaluate(WIDEST_ELEMENTS, NARROW)
+            self.problems.append(f"{path}: {width}px wide at {NARROW}px: {culprits}")
+
+    def run_axe(self, audit, where: str) -> None:
         violations = audit.evaluate(
             """async () => {
                 const result = await axe.run(document, {resultTypes: ['violations']});
@@ -186,13 +203,8 @@ class Auditor:
         for v in violations:
             if v["impact"] in ("serious", "critical"):
                 self.problems.append(
-                    f"{path}: axe {v['impact']} {v['id']} ({v['help']}) {v['nodes']}"
+                    f"{where}: axe {v['impact']} {v['id']} ({v['help']}) {v['nodes']}"
                 )
-        audit.set_viewport_size({"width": NARROW, "height": 800})
-        width = audit.evaluate("document.documentElement.scrollWidth")
-        if width > NARROW:
-            culprits = audit.evaluate(WIDEST_ELEMENTS, NARROW)
-            self.problems.append(f"{path}: {width}px wide at {NARROW}px: {culprits}")
 
     def validate_html(self) -> list[str]:
         """Run the Nu checker once on every page kept; messages not explained remain."""
