@@ -28,6 +28,26 @@
     counter.textContent = fill(template, { count: count, limit: limit, over: count - limit });
     counter.classList.toggle("text-danger", over);
     field.setAttribute("aria-describedby", counter.id);
+    announceNearLimit(counter, limit - count, limit);
+  }
+
+  // Screen readers hear the count only near the limit (the last tenth, at least 20
+  // characters), once per ten characters, and when the text goes over: never on every key.
+  function announceNearLimit(counter, left, limit) {
+    let live = counter.nextElementSibling;
+    if (!live || !live.dataset.counterLive) {
+      live = document.createElement("span");
+      live.className = "visually-hidden";
+      live.setAttribute("aria-live", "polite");
+      live.dataset.counterLive = "1";
+      counter.after(live);
+    }
+    const near = left <= Math.max(20, Math.round(limit / 10));
+    const step = left < 0 ? "over" : near ? String(Math.ceil(left / 10)) : "";
+    if (step !== (live.dataset.step || "")) {
+      live.dataset.step = step;
+      live.textContent = step ? counter.textContent : "";
+    }
   }
 
   function setUpCounters() {

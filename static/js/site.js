@@ -41,3 +41,45 @@ function watchScrollableRegions(root) {
 }
 document.addEventListener("DOMContentLoaded", () => watchScrollableRegions(document));
 document.addEventListener("htmx:afterSwap", (event) => watchScrollableRegions(event.target));
+
+// After a refused submit: a summary of the errors at the top of the form, focused so that
+// a screen reader reads it first, each error a link that moves the focus to its field.
+function summariseFormErrors() {
+  const invalid = Array.from(document.querySelectorAll("main form .is-invalid[id]"));
+  const form = invalid.length && invalid[0].closest("form");
+  if (!form || form.querySelector("[data-error-summary]")) {
+    return;
+  }
+  const summary = document.createElement("div");
+  summary.className = "alert alert-danger";
+  summary.tabIndex = -1;
+  summary.dataset.errorSummary = "1";
+  const title = document.createElement("h2");
+  title.className = "h6";
+  title.id = "error-summary-title";
+  title.textContent = document.body.dataset.errorSummaryTitle || "";
+  summary.setAttribute("aria-labelledby", title.id);
+  const list = document.createElement("ul");
+  list.className = "mb-0";
+  invalid.forEach((field) => {
+    const label = document.querySelector('label[for="' + field.id + '"]');
+    const box = field.closest(".mb-3, .form-group, fieldset") || field.parentElement;
+    const error = box && box.querySelector(".invalid-feedback");
+    const link = document.createElement("a");
+    link.href = "#" + field.id;
+    link.textContent = [label && label.textContent.replace(/\*\s*$/, "").trim(), error && error.textContent.trim()]
+      .filter(Boolean)
+      .join(document.documentElement.lang === "fr" ? "\u00a0: " : ": ");
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      field.focus();
+    });
+    const item = document.createElement("li");
+    item.appendChild(link);
+    list.appendChild(item);
+  });
+  summary.append(title, list);
+  form.prepend(summary);
+  summary.focus();
+}
+document.addEventListener("DOMContentLoaded", summariseFormErrors);

@@ -525,3 +525,31 @@ def test_call_list_and_new_call_pages_have_no_call_tabs(staff_client):
     CallFactory(slug=SLUG)
     for url in manage_urls()[:2]:
         assert 'data-testid="staff-call-nav"' not in staff_client.get(url).content.decode()
+
+
+def test_a_call_without_funding_source_is_flagged_until_one_is_added(staff_client):
+    """A cloned call starts with no funding source: its page says so until one exists."""
+    source = CallFactory(slug="aissai-postdoc-2025", edition_year=2025, status=S.ARCHIVED)
+    staff_client.post(
+        reverse("calls:manage_call_clone", args=[source.slug]),
+        {"edition_year": 2026, "slug": "aissai-postdoc-2026"},
+    )
+    clone = Call.objects.get(slug="aissai-postdoc-2026")
+    overview = reverse("calls:manage_call", args=[clone.slug])
+
+    assert 'id="no-funding-source"' in staff_client.get(overview).content.decode()
+    clone.funding_sources.create(name="Donation", fellowships=6)
+    assert 'id="no-funding-source"' not in staff_client.get(overview).content.decode()
+
+
+@pytest.mark.parametrize("required", [True, False])
+def test_the_overview_says_whether_partners_must_confirm_before_submission(
+    staff_client, required
+):
+    call = CallFactory(partner_confirmation_required=required)
+
+    html = staff_client.get(reverse("calls:manage_call", args=[call.slug])).content.decode()
+
+    rule = html[html.index('id="partner-confirmation"') :].split("</dd>")[0]
+    expected = "must confirm participation" if required else "Not required"
+    assert expected in rule

@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
@@ -227,3 +228,18 @@ def test_staff_download_is_audited(client, application):
     assert response.status_code == 200
     event = AuditEvent.objects.get(verb="application.document_downloaded")
     assert event.actor == staff
+
+
+def test_each_upload_field_is_labelled_with_its_document(coordinator_client, application):
+    """Three fields all called "PDF file" cannot be told apart by a screen reader."""
+    required = list(application.call.required_documents.all())
+    DocumentFactory(application=application, kind=required[0].kind)
+
+    html = coordinator_client.get(
+        reverse("calls:application_edit", args=[application.pk])
+    ).content.decode()
+
+    assert ">PDF file<" not in html
+    assert f"{escape(required[0].name_en)}: new PDF</label>" in html
+    for other in required[1:]:
+        assert f"{escape(other.name_en)} (PDF)</label>" in html

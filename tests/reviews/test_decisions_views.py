@@ -2,6 +2,8 @@
 source, recording a decline, publishing, closing, the history page, the coordinator's own
 decline page, and query counts that do not grow with the number of decisions."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -236,3 +238,16 @@ def test_a_waiting_application_has_no_decline_page(client, fixed, staff):
     d = fixed.applications[3]
     client.force_login(d.coordinator)
     assert client.get(reverse("reviews:decline_place", args=[d.pk])).status_code == 404
+
+
+def test_a_row_s_position_is_read_apart_from_its_reference(client, fixed, staff):
+    """Screen readers and copy and paste got "1STAJBKLN-2027-002": the position is named
+    and separated from the reference."""
+    client.force_login(staff)
+    html = client.get(url("decisions", fixed.call)).content.decode()
+
+    first = fixed.applications[0].reference
+    assert re.search(
+        r'<span class="visually-hidden">Position </span>1</span> <strong>' + re.escape(first),
+        html,
+    )

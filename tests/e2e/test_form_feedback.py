@@ -1,0 +1,59 @@
+"""What a keyboard or screen-reader user meets on a refused form and while typing long
+texts: the errors summarised and focused, each a link to its field; character counts
+announced only near the limit."""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import log_in
+from tests.factories.calls import ApplicationFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_refused_form_focuses_a_summary_whose_links_lead_to_each_field(page):
+    page.goto(reverse("accounts:signup"))
+    page.get_by_role("button", name="Sign up").click()
+
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("heading")).to_have_text("Please correct the following fields.")
+    links = summary.get_by_role("link")
+    assert links.count() == page.locator("main form .is-invalid").count() >= 2
+    first_field = page.locator("main form .is-invalid").first
+    label = page.locator(f'label[for="{first_field.get_attribute("id")}"]').inner_text()
+    expect(links.first).to_contain_text(label.rstrip("*").strip())
+
+    links.first.press("Enter")
+
+    expect(first_field).to_be_focused()
+
+
+def test_the_character_count_is_announced_only_near_the_limit(page):
+    application = ApplicationFactory(abstract="")
+    log_in(page, application.coordinator.email)
+    page.goto(reverse("calls:application_edit", args=[application.pk]))
+    abstract = page.locator("#id_abstract")
+    live = page.locator("#id_abstract_counter + [aria-live]")
+
+    abstract.fill("x" * 100)
+    abstract.press("End")
+    abstract.type("y")
+    expect(page.locator("#id_abstract_counter")).to_have_text("101 of 3000 characters")
+    expect(live).to_have_text("")
+
+    abstract.fill("x" * 2600)
+    abstract.type("yy")
+    expect(live).to_have_text("")  # 398 left: not yet near (the last tenth)
+    abstract.fill("x" * 2889)
+    expect(live).to_have_text("2889 of 3000 characters")
+    abstract.type("y")
+    expect(live).to_have_text("2890 of 3000 characters")  # 110 left: a new ten
+    abstract.type("y")  # the same ten: nothing new to announce
+    expect(live).to_have_text("2890 of 3000 characters")
+
+    abstract.fill("x" * 3000)
+    abstract.type("z")
+    expect(live).to_have_text("3001 of 3000 characters: 1 too many")
+    expect(page.locator("#id_abstract_counter")).not_to_have_attribute("aria-live", "polite")
