@@ -117,6 +117,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "aissai.context_processors.site",
             ],
+            "builtins": ["aissai.formatting"],
         },
     },
 ]

@@ -125,7 +125,7 @@ def test_submission_receipt_spaces_every_label_colon_in_french():
         assert f"Référence{NBSP}: " in body
         assert f"Date de dépôt{NBSP}: " in body
         assert f"Version{NBSP}: 2" in body
-        assert f"Projet{NBSP}: project.pdf (2,0" in body
+        assert f"Projet{NBSP}: project.pdf (2{NBSP}Ko)" in body
     assert f"SHA-256{NBSP}: {'ab' * 32}" in mail.body_text
     without_urls = re.sub(r"\S+://\S+", "", mail.body_text)
     assert not re.search(r"[\w)»] ?:(?! ?\d\d)", without_urls)  # a time "12:30" is fine
@@ -135,4 +135,4 @@ def test_submission_receipt_in_english_keeps_the_english_colon():
     mail = render_mail(event="submission_receipt", language="en", context=_receipt())
     assert "Reference: AISSAI-2026-007" in mail.body_text
     assert "Version: 2" in mail.body_text
-    assert "Projet: project.pdf (2.0" in mail.body_text
+    assert "Projet: project.pdf (2\xa0KB)" in mail.body_text

@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.template import TemplateDoesNotExist, engines
+from django.template import Engine, TemplateDoesNotExist, engines
 from django.template.backends.django import DjangoTemplates
 from django.utils import translation
 
@@ -35,7 +35,11 @@ def text_engine() -> DjangoTemplates:
             "NAME": "notifications_text",
             "DIRS": list(html.dirs),
             "APP_DIRS": html.app_dirs,
-            "OPTIONS": {"autoescape": False, "debug": html.debug},
+            "OPTIONS": {
+                "autoescape": False,
+                "debug": html.debug,
+                "builtins": html.builtins[len(Engine.default_builtins) :],
+            },
         }
     )
 

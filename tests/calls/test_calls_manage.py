@@ -543,9 +543,7 @@ def test_a_call_without_funding_source_is_flagged_until_one_is_added(staff_clien
 
 
 @pytest.mark.parametrize("required", [True, False])
-def test_the_overview_says_whether_partners_must_confirm_before_submission(
-    staff_client, required
-):
+def test_the_overview_says_whether_partners_must_confirm_before_submission(staff_client, required):
     call = CallFactory(partner_confirmation_required=required)
 
     html = staff_client.get(reverse("calls:manage_call", args=[call.slug])).content.decode()

@@ -65,7 +65,7 @@ def test_list_shows_time_left_and_paris_deadline(client):
     content = client.get(LIST_URL).content.decode()
 
     assert "closes in 3\xa0days" in content
-    assert "Europe/Paris" in content
+    assert "(Paris time)" in content
     assert "<time datetime=" in content
 
 
@@ -103,9 +103,9 @@ def test_call_page_shows_rules_eligibility_documents_criteria_and_deadlines(clie
     assert "must confirm participation" in content
     assert "6 fellowships of 18 months each" in content
     assert "Project description" in content and "Coordinator&#x27;s CV" in content
-    assert "PDF, up to 2.0\xa0MB" in content
+    assert "PDF, up to 2\xa0MB" in content
     assert "Scientific excellence" in content and "“not applicable” allowed" in content
-    assert "Europe/Paris" in content
+    assert "(Paris time)" in content
     assert "closes in" in content
 
 
@@ -118,8 +118,25 @@ def test_deadline_is_printed_in_paris_time_with_an_iso_time_element(client):
 
     year = deadline.year
     assert f'<time datetime="{year}-01-15T12:00:00+01:00" data-local-time' in content
-    assert "(Paris time, Europe/Paris, CET)" in content
-    assert f"Jan. 15, {year}, noon" in content
+    shown = f'Jan. 15, {year}, noon</time> <span class="text-body-secondary small">(Paris time)'
+    assert shown in content
+
+
+def test_deadline_and_sizes_read_as_a_french_team_writes_them(client):
+    """« 15 janvier 2027 à 12 h (heure de Paris) », « PDF, 2 Mo maximum »: not
+    « 15 janvier 2027 12:00 (heure de Paris, Europe/Paris, CET) » nor « 2,0 Mio »."""
+    paris = ZoneInfo("Europe/Paris")
+    deadline = datetime(timezone.now().year + 1, 1, 15, 12, 0, tzinfo=paris)
+    call = CallFactory(closes_at=deadline, review_deadline=deadline + timedelta(days=60))
+    client.cookies["django_language"] = "fr"
+
+    content = client.get(detail_url(call)).content.decode()
+
+    year = deadline.year
+    assert f"15 janvier {year} à 12\xa0h</time>" in content
+    assert '<span class="text-body-secondary small">(heure de Paris)</span>' in content
+    assert "PDF, 2\xa0Mo maximum" in content
+    assert "Mio" not in content and "CET" not in content
 
 
 def test_call_page_loads_the_local_time_script_and_no_inline_script(client):

@@ -51,7 +51,7 @@ def test_oversized_content_length_is_refused_with_413_and_nothing_is_saved(clien
     page = response.content.decode()
     assert "What you sent is too large" in page
     assert "Nothing was saved" in page
-    assert "30.0\xa0MB" in page and "10.0\xa0MB" in page
+    assert "30\xa0MB" in page and "10\xa0MB" in page
     assert Document.objects.count() == 0
     assert AuditEvent.objects.filter(verb__startswith="application.document").count() == 0
     assert stored_files() == []

@@ -1,0 +1,45 @@
+"""Template filters for figures people read, written as a French programme team writes
+them and as English readers expect (loaded for every template: settings.TEMPLATES
+``builtins``).
+
+- ``long_datetime``: an aware datetime in the current time zone, « 28 décembre 2026 à 12 h »
+  (« à 12 h 30 » when the minutes are not zero), in English the usual "Dec. 28, 2026, noon";
+- ``file_size``: a size in bytes, « 10 Mo » or "10 MB" (binary multiples, as the upload
+  limits are set; one decimal only below 10, and none when it is zero).
+"""
+
+from datetime import datetime
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.translation import get_language, gettext
+
+register = template.Library()
+
+NBSP = "\u00a0"
+
+
+@register.filter
+def long_datetime(value: datetime | None) -> str:
+    if not value:
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    if (get_language() or "en").startswith("fr"):
+        hour = f"{value.hour}{NBSP}h" + (f"{NBSP}{value.minute:02d}" if value.minute else "")
+        return f"{formats.date_format(value, 'j F Y')} à {hour}"
+    return formats.date_format(value, "DATETIME_FORMAT")
+
+
+@register.filter
+def file_size(value: int | None) -> str:
+    if value is None:
+        return ""
+    size, unit = float(value), 0
+    units = [gettext("B"), gettext("KB"), gettext("MB"), gettext("GB")]
+    while size >= 1024 and unit < len(units) - 1:
+        size /= 1024
+        unit += 1
+    rounded = round(size, 1) if size < 10 else round(size)
+    text = formats.number_format(rounded, 0 if float(rounded).is_integer() else 1)
+    return f"{text}{NBSP}{units[unit]}"
