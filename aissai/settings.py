@@ -294,6 +294,9 @@ else:
     EMAIL_BACKEND = "aissai.notifications.backends.DevMailboxBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "AISSAI Calls <noreply@aissai.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The programme team's own mailbox: every mail's Reply-To, and the address mails give
+# when they ask people to write back (the sender is usually a no-reply address).
+PROGRAMME_TEAM_EMAIL = env("PROGRAMME_TEAM_EMAIL", "programme-team@aissai.localhost")
 EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", "aissai.localhost")
 DEV_MAILBOX = not EMAIL_HOST
 

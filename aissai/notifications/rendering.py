@@ -57,6 +57,7 @@ def base_context(*, event: str, context: dict[str, Any]) -> dict[str, Any]:
     return {
         "site_name": "AISSAI Calls",
         "site_url": settings.SITE_URL,
+        "team_email": settings.PROGRAMME_TEAM_EMAIL,
         "event": event,
         "recipient_name": "",
         **context,

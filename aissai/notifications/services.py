@@ -202,6 +202,7 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
         body=message.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
+        reply_to=[settings.PROGRAMME_TEAM_EMAIL],
         headers={
             "Message-ID": message.message_id,
             "Content-Language": message.language,

@@ -7,6 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from aissai.notifications.models import OutboxMessage, OutboxStatus
+from aissai.notifications.rendering import render_mail
 from aissai.notifications.services import backoff_seconds, deliver, enqueue_delivery, relay
 from tests.factories.notifications import OutboxMessageFactory
 from tests.plugins.mail import free_port
@@ -206,3 +207,36 @@ def test_relay_runs_as_the_periodic_task(settings):
 
     assert reload(row).status == OutboxStatus.SENT
     assert settings.CELERY_BEAT_SCHEDULE["relay-outbox"]["task"] == relay_outbox.name
+
+
+def test_mails_reply_to_the_programme_team_and_never_ask_to_reply_to_the_sender(
+    smtp_backend, settings
+):
+    """The sender is a no-reply address: a mail that asks people to write back gives the
+    programme team's address, and Reply-To leads there too."""
+    settings.PROGRAMME_TEAM_EMAIL = "aissai-programme@example.org"
+    rendered = {
+        language: render_mail(
+            event="eligibility_outcome",
+            language=language,
+            context={
+                "application": {"pk": 7, "reference": "AISSAI-2026-001", "title": "Deep soils"},
+                "call": {"title": "AISSAI postdoc"},
+                "eligible": False,
+                "reason": "One institute only.",
+            },
+        )
+        for language in ("en", "fr")
+    }
+    for mail_parts in rendered.values():
+        for body in (mail_parts.body_text, mail_parts.body_html):
+            assert "aissai-programme@example.org" in body
+            assert "reply to this" not in body.lower() and "répond" not in body.lower()
+    assert "The AISSAI programme team – CNRS Foundation" in rendered["en"].body_text
+    assert "L’équipe du programme AISSAI – Fondation CNRS" in rendered["fr"].body_text
+
+    row = OutboxMessageFactory(subject="Outcome", body_text=rendered["en"].body_text)
+    deliver(outbox_id=row.pk)
+
+    sent = smtp_backend.messages[-1]
+    assert sent["Reply-To"] == "aissai-programme@example.org"
