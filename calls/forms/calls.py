@@ -1,7 +1,5 @@
 """Forms of the call management pages: the call, its criteria, documents, funding, clone."""
 
-import re
-
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -14,7 +12,6 @@ from calls.services.calls import RESERVED_SLUGS
 MB = 1024 * 1024
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 PARIS_TIME = _("Paris time (Europe/Paris).")
-TIE_BREAK_RE = re.compile(r"^criterion:(\d+)$")
 
 
 def _datetime_widget() -> forms.DateTimeInput:
@@ -25,14 +22,82 @@ def _text(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
+class TieBreakWidget(forms.MultiWidget):
+    """One drop-down per rule, in the order they apply; each names its place."""
+
+    def __init__(self, size: int):
+        super().__init__(
+            [
+                forms.Select(attrs={"aria-label": _("Tie-break rule %(n)s") % {"n": n + 1}})
+                for n in range(size)
+            ]
+        )
+
+    def decompress(self, value):
+        rules = list(value or [])
+        return rules + [""] * (len(self.widgets) - len(rules))
+
+
+class TieBreakField(forms.MultiValueField):
+    """The call's tie-break order as a list of rule codes (``criterion:N``, ``institutes``…),
+    chosen from named rules: nobody types a code."""
+
+    SIZE = 5
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            fields=[
+                forms.ChoiceField(
+                    required=False,
+                    error_messages={"invalid_choice": _("“%(value)s” is not a rule.")},
+                )
+                for _position in range(self.SIZE)
+            ],
+            widget=TieBreakWidget(self.SIZE),
+            require_all_fields=False,
+            required=False,
+            **kwargs,
+        )
+
+    def set_choices(self, choices: list[tuple[str, str]]) -> None:
+        choices = [("", "—"), *choices]
+        for field, widget in zip(self.fields, self.widget.widgets, strict=True):
+            field.choices = choices
+            widget.choices = choices
+
+    def compress(self, data_list) -> list[str]:
+        return [rule for rule in (data_list or []) if rule]
+
+
+def tie_break_choices(call: Call | None) -> list[tuple[str, str]]:
+    """Each rule with its name; criteria by their position and name (before a new call has
+    criteria, by position only, for the usual six)."""
+    criteria = (
+        [(c.position, c.name) for c in call.criteria.order_by("position")]
+        if call is not None and call.pk
+        else []
+    )
+    by_criterion = [
+        (
+            f"criterion:{position}",
+            _("Higher score on criterion %(n)s: %(name)s") % {"n": position, "name": name},
+        )
+        for position, name in criteria
+    ] or [(f"criterion:{n}", _("Higher score on criterion %(n)s") % {"n": n}) for n in range(1, 7)]
+    fixed = [
+        (rule.value, rule.label)
+        for rule in TieBreakRule
+        if rule is not TieBreakRule.CRITERION_PREFIX
+    ]
+    return by_criterion + fixed
+
+
 class CallForm(forms.ModelForm):
-    tie_break_order = forms.CharField(
+    tie_break_order = TieBreakField(
         label=_("Tie-break order"),
-        required=False,
-        widget=_text(4),
         help_text=_(
-            "One rule per line, applied in order: criterion:N (higher score on the criterion "
-            "at position N), institutes, units, calibrated, median, submitted_at."
+            "Applied in order to applications with equal scores at the funding line: the "
+            "first rule that separates them decides."
         ),
     )
 
@@ -78,7 +143,7 @@ class CallForm(forms.ModelForm):
 
     def __init__(self, *args, locked: frozenset[str] = frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.initial["tie_break_order"] = "\n".join(self.instance.tie_break_order or [])
+        self.fields["tie_break_order"].set_choices(tie_break_choices(self.instance))
         for name in ("opens_at", "closes_at", "review_deadline"):
             self.fields[name].input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
         for name in locked:
@@ -92,21 +157,7 @@ class CallForm(forms.ModelForm):
         return slug
 
     def clean_tie_break_order(self) -> list[str]:
-        rules = [line.strip() for line in self.cleaned_data["tie_break_order"].splitlines()]
-        rules = [rule for rule in rules if rule]
-        positions = (
-            {str(p) for p in self.instance.criteria.values_list("position", flat=True)}
-            if self.instance.pk
-            else None
-        )
-        for rule in rules:
-            match = TIE_BREAK_RE.match(rule)
-            if match and positions is not None and match.group(1) not in positions:
-                raise forms.ValidationError(
-                    _("No criterion is at position %(n)s.") % {"n": match.group(1)}
-                )
-            if not match and rule not in TieBreakRule.values:
-                raise forms.ValidationError(_("“%(rule)s” is not a rule.") % {"rule": rule})
+        rules = self.cleaned_data["tie_break_order"]
         if len(set(rules)) != len(rules):
             raise forms.ValidationError(_("A rule appears twice."))
         return rules

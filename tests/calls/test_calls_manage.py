@@ -64,7 +64,8 @@ def call_form_data(call=None, **overrides) -> dict:
         "min_units": 2,
         "reviews_per_application": 3,
         "abstract_max_chars": 3000,
-        "tie_break_order": "criterion:1\ninstitutes",
+        "tie_break_order_0": "criterion:1",
+        "tie_break_order_1": "institutes",
     }
     if call is not None:
         data.update(
@@ -83,7 +84,8 @@ def call_form_data(call=None, **overrides) -> dict:
                 "opens_at": local(call.opens_at),
                 "closes_at": local(call.closes_at),
                 "review_deadline": local(call.review_deadline),
-                "tie_break_order": "",
+                "tie_break_order_0": "",
+                "tie_break_order_1": "",
             }
         )
     data.update(overrides)
@@ -192,17 +194,19 @@ def test_create_form_explains_dates_out_of_order_and_saves_nothing(staff_client)
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "message"),
+    ("field", "values", "message"),
     [
-        ("slug", "manage", "This short name is reserved: choose another one."),
-        ("tie_break_order", "loudest", "“loudest” is not a rule."),
-        ("tie_break_order", "units\nunits", "A rule appears twice."),
+        ("slug", {"slug": "manage"}, "This short name is reserved: choose another one."),
+        ("tie_break_order", {"tie_break_order_0": "loudest"}, "“loudest” is not a rule."),
+        (
+            "tie_break_order",
+            {"tie_break_order_0": "units", "tie_break_order_1": "units"},
+            "A rule appears twice.",
+        ),
     ],
 )
-def test_create_form_rejects_bad_values(staff_client, field, value, message):
-    response = staff_client.post(
-        reverse("calls:manage_call_create"), call_form_data(**{field: value})
-    )
+def test_create_form_rejects_bad_values(staff_client, field, values, message):
+    response = staff_client.post(reverse("calls:manage_call_create"), call_form_data(**values))
 
     assert response.context["form"].errors == {field: [message]}
     assert not Call.objects.exists()
@@ -551,3 +555,17 @@ def test_the_overview_says_whether_partners_must_confirm_before_submission(staff
     rule = html[html.index('id="partner-confirmation"') :].split("</dd>")[0]
     expected = "must confirm participation" if required else "Not required"
     assert expected in rule
+
+
+def test_the_tie_break_order_is_chosen_from_named_rules_never_typed_as_codes(staff_client):
+    """The new-call page showed `criterion:N` and `submitted_at` to staff: each rule is now
+    a drop-down of named rules, and an edited call's criteria appear by name."""
+    html = staff_client.get(reverse("calls:manage_call_create")).content.decode()
+    assert "criterion:N" not in html and "submitted_at)" not in html
+    assert 'aria-label="Tie-break rule 1"' in html
+    assert ">Earlier submission</option>" in html
+
+    call = CallFactory()
+    CriterionFactory(call=call, position=1, name_en="Scientific excellence")
+    html = staff_client.get(reverse("calls:manage_call_edit", args=[call.slug])).content.decode()
+    assert ">Higher score on criterion 1: Scientific excellence</option>" in html
