@@ -213,6 +213,24 @@ def status_blockers(*, call: Call, to: str, now: datetime | None = None) -> list
     return problems
 
 
+def date_warnings(*, call: Call, now: datetime | None = None) -> list[str]:
+    """What staff should hear when they save a call whose dates are already behind it
+    (saved all the same: they may be fixing the call in several steps)."""
+    now = now or timezone.now()
+    if call.closes_at is None or call.closes_at > now:
+        return []
+    if call.status == S.DRAFT:
+        return [
+            _(
+                "The submission deadline is already past: the call cannot be opened until "
+                "you set a new one."
+            )
+        ]
+    if call.status == S.OPEN:
+        return [_("The submission deadline is already past: submissions are now refused.")]
+    return []
+
+
 def status_problems(
     *, call: Call, to: str, force: bool = False, reason: str = "", now: datetime | None = None
 ) -> list[str]:

@@ -20,6 +20,7 @@ from calls.services.calls import (
     change_call_status,
     clone_call,
     create_call,
+    date_warnings,
     locked_call_fields,
     save_call_items,
     status_blockers,
@@ -97,6 +98,8 @@ def manage_call_create(request):
             form.add_error(None, exc)
         else:
             messages.success(request, _("Draft call created."))
+            for warning in date_warnings(call=call):
+                messages.warning(request, warning)
             return redirect("calls:manage_call", slug=call.slug)
     return render(request, "calls/manage/form.html", {"form": form, "call": None})
 
@@ -120,6 +123,8 @@ def manage_call_edit(request, slug: str):
                 form.add_error(None, problem)
         else:
             messages.success(request, _("Call saved."))
+            for warning in date_warnings(call=call):
+                messages.warning(request, warning)
             return redirect("calls:manage_call", slug=call.slug)
     return render(request, "calls/manage/form.html", {"form": form, "call": call})
 

@@ -569,3 +569,29 @@ def test_the_tie_break_order_is_chosen_from_named_rules_never_typed_as_codes(sta
     CriterionFactory(call=call, position=1, name_en="Scientific excellence")
     html = staff_client.get(reverse("calls:manage_call_edit", args=[call.slug])).content.decode()
     assert ">Higher score on criterion 1: Scientific excellence</option>" in html
+
+
+def test_saving_a_call_whose_deadline_is_past_warns_at_once(staff_client):
+    """Accepted without a word before: the refusal only came when opening the call."""
+    now = timezone.now()
+    data = call_form_data(
+        opens_at=local(now - timedelta(days=30)),
+        closes_at=local(now - timedelta(days=1)),
+        review_deadline=local(now + timedelta(days=30)),
+    )
+
+    response = staff_client.post(reverse("calls:manage_call_create"), data, follow=True)
+
+    call = Call.objects.get(slug="aissai-2026")
+    shown = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert (
+        "warning",
+        "The submission deadline is already past: the call cannot be opened "
+        "until you set a new one.",
+    ) in shown
+
+    data = call_form_data(call, closes_at=local(now + timedelta(days=5)))
+    response = staff_client.post(
+        reverse("calls:manage_call_edit", args=[call.slug]), data, follow=True
+    )
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
