@@ -6,8 +6,9 @@ access. Journey 5 runs the same story in French."""
 from datetime import timedelta
 
 import pytest
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from calls.models import ApplicationStatus, CallStatus
@@ -245,7 +246,8 @@ def run_review_journey(page, audit, mailbox: Mailbox, language: str) -> Words:
     review = Review.objects.get(assignment__invitation__expert__email=alice)
     assert review.status == ReviewStatus.SUBMITTED
     with translation.override(language):
-        expect(page.get_by_test_id("total")).to_have_text(formats.localize(review.total))
+        # « 5,2/10 », not « 5,200 / 10 »
+        expect(page.get_by_test_id("total")).to_have_text(floatformat(review.total, "-1"))
     log_out(page)
 
     # Bruno declares a conflict: the application is gone for him, staff are told.
