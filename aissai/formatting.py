@@ -2,8 +2,9 @@
 them and as English readers expect (loaded for every template: settings.TEMPLATES
 ``builtins``).
 
-- ``long_datetime``: an aware datetime in the current time zone, « 28 décembre 2026 à 12 h »
-  (« à 12 h 30 » when the minutes are not zero), in English the usual "Dec. 28, 2026, noon";
+- ``long_datetime``: a datetime as given (templates: in the current time zone),
+  « 28 décembre 2026 à 12 h » (« à 12 h 30 » when the minutes are not zero), in English
+  the usual "Dec. 28, 2026, noon";
 - ``file_size``: a size in bytes, « 10 Mo » or "10 MB" (binary multiples, as the upload
   limits are set; one decimal only below 10, and none when it is zero).
 """
@@ -11,7 +12,7 @@ them and as English readers expect (loaded for every template: settings.TEMPLATE
 from datetime import datetime
 
 from django import template
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import get_language, gettext
 
 register = template.Library()
@@ -19,12 +20,12 @@ register = template.Library()
 NBSP = "\u00a0"
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def long_datetime(value: datetime | None) -> str:
+    """In templates the value comes in the current time zone; Python callers pass it in
+    the zone they mean."""
     if not value:
         return ""
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)
     if (get_language() or "en").startswith("fr"):
         hour = f"{value.hour}{NBSP}h" + (f"{NBSP}{value.minute:02d}" if value.minute else "")
         return f"{formats.date_format(value, 'j F Y')} à {hour}"

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aissai.formatting import long_datetime
 from calls.models import Application, ApplicationStatus, ApplicationVersion, Call, Document
 from calls.models.application import WITHDRAWAL_REASON_MAX_CHARS
 from calls.selectors.applications import with_content
@@ -33,7 +34,7 @@ class SubmissionError(ApplicationError):
 
 
 def paris_time(moment) -> str:
-    return formats.date_format(timezone.localtime(moment, PARIS), "DATETIME_FORMAT")
+    return long_datetime(timezone.localtime(moment, PARIS))
 
 
 def _deadline_passed_message(call: Call) -> str:

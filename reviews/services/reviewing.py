@@ -17,10 +17,11 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aissai.audit.services import record_event
+from aissai.formatting import long_datetime
 from aissai.notifications.services import queue_mail
 from calls.models import Criterion
 from reviews.models import (
@@ -318,7 +319,7 @@ def _closed_message(assignment: Assignment) -> str:
     return _(
         "The review deadline passed on %(deadline)s (Paris time): the review can no longer "
         "be changed. Nothing was saved. Write to the programme team if you need it reopened."
-    ) % {"deadline": formats.date_format(deadline, "DATETIME_FORMAT")}
+    ) % {"deadline": long_datetime(deadline)}
 
 
 def save_review(

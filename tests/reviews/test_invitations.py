@@ -52,7 +52,7 @@ def test_the_invitation_page_shows_the_call_the_load_and_the_deadline_in_paris_t
     html = response.content.decode()
     assert "AISSAI postdocs 2025" in html
     assert "at most 5 applications" in html
-    assert "Europe/Paris" in html and "data-local-time" in html
+    assert "(Paris time)" in html and "data-local-time" in html
     assert "js/local_time.js" in html
     assert url("invitation_accept", invitation) in html
     assert url("invitation_decline", invitation) in html
