@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
@@ -121,6 +122,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Form widgets are drawn by the site's template settings, so that templates/ may mend a
+# widget's markup (the admin's date and time inputs get real labels).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Database: PostgreSQL through psycopg 3 when DATABASE_URL is set, else SQLite.
 DATABASE_URL = env("DATABASE_URL")

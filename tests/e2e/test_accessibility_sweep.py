@@ -34,6 +34,11 @@ def pages_to_sweep(world) -> list[tuple[str, str]]:
     """(role, path) for every GET row some role of ``LOOKERS`` may open, plus each
     role's home page."""
     chosen = [(role, reverse("home")) for role in LOOKERS]
+    # The admin's own pages are not in the matrix: one list and one form stand for them.
+    chosen += [
+        ("superuser", reverse("admin:calls_call_changelist")),
+        ("superuser", reverse("admin:calls_call_change", args=[world.call.pk])),
+    ]
     for name, row in sorted(MATRIX.items()):
         if row.method != "GET" or name.endswith("_html"):
             continue  # a mail's HTML body is shown in a sandboxed frame, not a page
