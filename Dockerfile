@@ -54,6 +54,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     AISSAI_PRODUCTION=1 \
     AISSAI_VAR_DIR=/app/var \
     AISSAI_MEDIA_ROOT=/data/uploads \
+    GUNICORN_HOST=0.0.0.0 \
     PORT=8000
 # pg_dump / pg_restore for `manage.py backup_data` and `restore_data` (make backup/restore).
 RUN apt-get update \

@@ -8,6 +8,7 @@ and ``EMAIL_HOST`` each switch their part to a real service whatever the mode.
 The README's configuration reference lists every variable.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "aissai.security.proxy.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -189,15 +191,32 @@ AISSAI_REAUTH_SECONDS = env_int("AISSAI_REAUTH_SECONDS", 15 * 60)
 # Personal data may be anonymised this many days after the person's last call ended.
 AISSAI_RETENTION_DAYS = env_int("AISSAI_RETENTION_DAYS", 5 * 365)
 
-# Login throttling: lock out after repeated failures per account or per address.
+# Reverse proxy: X-Forwarded-For and X-Forwarded-Proto are believed only from these
+# addresses or networks (aissai.security.proxy drops them from anyone else), and the client
+# is the address the outermost of AISSAI_PROXY_COUNT proxies saw. Empty: no proxy trusted.
+AISSAI_TRUSTED_PROXIES = env_list("AISSAI_TRUSTED_PROXIES", "127.0.0.1,::1")
+for _proxy in AISSAI_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"AISSAI_TRUSTED_PROXIES: {_error}") from None
+AISSAI_PROXY_COUNT = env_int("AISSAI_PROXY_COUNT", 1)
+if AISSAI_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Login throttling: an account is locked for an address after AXES_FAILURE_LIMIT failures
+# from it (never for everyone: nobody can lock another person out); an address is locked
+# after AXES_ADDRESS_FAILURE_LIMIT failures on any accounts (high: an office shares one).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 50)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "aissai.accounts.throttling.LoginThrottle"
+AXES_CLIENT_IP_CALLABLE = "aissai.security.proxy.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "aissai.accounts.throttling.login_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # Sessions and cookies
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
@@ -220,7 +239,6 @@ if PRODUCTION:
     # Preload is on so that `check --deploy` is clean; it only takes effect once the
     # domain is submitted to the browsers' preload list. SECURE_HSTS_PRELOAD=0 opts out.
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 

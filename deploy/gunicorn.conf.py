@@ -15,9 +15,10 @@ def _int(name: str, default: int) -> int:
 
 wsgi_app = "aissai.wsgi:application"
 
-# The container listens on every interface so the proxy can reach it; outside a
-# container set GUNICORN_HOST=127.0.0.1.
-bind = [f"{os.environ.get('GUNICORN_HOST', '0.0.0.0')}:{_int('PORT', 8000)}"]  # noqa: S104
+# The loopback only, unless told otherwise: the reverse proxy on the same host reaches
+# it, nobody else can, so nobody can send forwarded headers past the proxy. The image
+# sets GUNICORN_HOST=0.0.0.0, because the proxy reaches a container from outside it.
+bind = [f"{os.environ.get('GUNICORN_HOST', '127.0.0.1')}:{_int('PORT', 8000)}"]
 
 # Sync workers, one request each. WEB_CONCURRENCY is the usual knob; each worker
 # keeps its own database connection pool (DATABASE_POOL_MAX connections at most).

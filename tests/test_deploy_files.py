@@ -275,11 +275,24 @@ def test_gunicorn_config_reads_the_environment(monkeypatch):
 
     assert config["workers"] == 5
     assert config["timeout"] == 45
-    assert config["bind"] == ["0.0.0.0:9000"]
+    assert config["bind"] == ["127.0.0.1:9000"]
     assert config["accesslog"] == "-"
     assert config["errorlog"] == "-"
     assert config["preload_app"] is False
     assert config["wsgi_app"] == "aissai.wsgi:application"
+
+
+def test_gunicorn_binds_the_loopback_unless_told_otherwise(monkeypatch):
+    monkeypatch.delenv("GUNICORN_HOST", raising=False)
+    monkeypatch.delenv("PORT", raising=False)
+    assert runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))["bind"] == ["127.0.0.1:8000"]
+
+    monkeypatch.setenv("GUNICORN_HOST", "0.0.0.0")  # noqa: S104 - what the image sets
+    assert runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))["bind"] == ["0.0.0.0:8000"]
+
+
+def test_image_listens_on_every_interface_of_its_container():
+    assert "GUNICORN_HOST=0.0.0.0" in (ROOT / "Dockerfile").read_text()
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -142,6 +142,13 @@ def test_production_refuses_an_empty_secret_key():
     assert "ImproperlyConfigured: SECRET_KEY must be set" in result.stderr
 
 
+def test_a_trusted_proxy_that_is_not_an_address_stops_the_start():
+    result = run_manage("check", env=production_env(AISSAI_TRUSTED_PROXIES="nginx.local"))
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: AISSAI_TRUSTED_PROXIES:" in result.stderr
+
+
 def test_embedded_defaults_when_nothing_is_set():
     values = read_settings(clean_env())
 
