@@ -67,13 +67,23 @@ def stamp_login(sender, request, user, **kwargs) -> None:
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:
-    """``candidate`` when it is a path on this site, else the home page."""
+    """The path of ``candidate`` when it is an address on this site, else the home page.
+
+    Both the address and the path kept from it must pass Django's own check:
+    ``https://<this host>//evil.example/x`` is on this site, but its path alone,
+    ``//evil.example/x``, is another site for a browser (so is ``/\\evil.example``).
+    """
+    require_https = request.is_secure() or settings.PRODUCTION
     if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        candidate, allowed_hosts={request.get_host()}, require_https=require_https
     ):
         parts = urlsplit(candidate)
         path = parts.path or "/"
-        return f"{path}?{parts.query}" if parts.query else path
+        local = f"{path}?{parts.query}" if parts.query else path
+        if local.startswith("/") and url_has_allowed_host_and_scheme(
+            local, allowed_hosts=set(), require_https=require_https
+        ):
+            return local
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
