@@ -7,8 +7,6 @@ from django.contrib.auth.password_validation import (
     validate_password,
 )
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -183,18 +181,8 @@ class SetPasswordForm(auth_forms.SetPasswordForm):
         return self.user
 
 
-class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's reset form, with the mail going through the outbox."""
+class PasswordResetForm(forms.Form):
+    """The forgotten-password form. The link is mailed by a task
+    (``services.request_password_reset``), the same way whether the address is known."""
 
     email = email_field()
-
-    def save(self, **kwargs) -> None:
-        with transaction.atomic():
-            super().save(**kwargs)
-
-    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
-        path = reverse(
-            "accounts:password_reset_confirm",
-            kwargs={"uidb64": context["uid"], "token": context["token"]},
-        )
-        services.send_password_reset(user=context["user"], reset_url=services.absolute_url(path))

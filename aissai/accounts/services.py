@@ -3,16 +3,25 @@
 Each function is one transaction that writes the change, an audit event and the
 mail it causes. Nothing here tells a caller whether an address has an account:
 the views show the same message whatever happens.
+
+Nor does the time a public form takes: sign-up, password-reset and new-link requests
+are answered before anything looks the address up. ``request_*`` functions do the same
+work whatever the address (hash the password, hand the request to a Celery task), and
+the task does the lookup and the mail (``aissai.accounts.tasks``).
 """
 
+import logging
 from datetime import timedelta
 
 from axes.utils import reset as reset_login_failures
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from aissai.audit.services import record_event
 from aissai.notifications.models import OutboxMessage, OutboxStatus
@@ -20,6 +29,8 @@ from aissai.notifications.services import queue_mail
 
 from .models import User
 from .tokens import make_verification_token, verify_max_age
+
+logger = logging.getLogger(__name__)
 
 # The same kind of account mail is not sent to one address more often than this,
 # so nobody can flood a mailbox through the public forms.
@@ -84,16 +95,51 @@ def _warn_existing_account(*, user: User) -> OutboxMessage | None:
     )
 
 
+def _later(task, **kwargs) -> None:
+    """Hand a public form's request to a worker. If the broker cannot take it, do the
+    work now: the request is answered late rather than lost."""
+    try:
+        task.delay(**kwargs)
+    except Exception as exc:  # noqa: BLE001 - any broker failure
+        logger.warning("%s not queued (%s); done in the request.", task.name, exc)
+        task.run(**kwargs)
+
+
+def request_sign_up(*, email: str, full_name: str, language: str, password: str) -> None:
+    """Answer a sign-up form: the same work for a new and a known address."""
+    from . import tasks
+
+    _later(
+        tasks.sign_up,
+        email=User.objects.normalize_email(email),
+        full_name=full_name,
+        language=language,
+        password_hash=make_password(password),
+    )
+
+
+def request_password_reset(*, email: str) -> None:
+    """Answer the forgotten-password form: the same work whatever the address."""
+    from . import tasks
+
+    _later(tasks.mail_password_reset, email=User.objects.normalize_email(email))
+
+
+def request_verification(*, email: str) -> None:
+    """Answer the new-verification-link form: the same work whatever the address."""
+    from . import tasks
+
+    _later(tasks.resend_verification, email=User.objects.normalize_email(email))
+
+
 @transaction.atomic
-def sign_up(*, email: str, full_name: str, language: str, password: str) -> User | None:
+def sign_up(*, email: str, full_name: str, language: str, password_hash: str) -> User | None:
     """Create an unverified account and mail its verification link.
 
     Returns the new user, or None when the address already had an account (its owner is
-    mailed instead). The password is hashed on both paths so that the response time
-    does not reveal which one ran.
+    mailed instead). ``password_hash`` was made when the form was answered.
     """
     email = User.objects.normalize_email(email)
-    password_hash = make_password(password)
     existing = User.objects.filter(email__iexact=email).first()
     if existing is None:
         try:
@@ -193,6 +239,30 @@ def set_password(*, user: User, password: str, by_reset: bool) -> None:
     )
     if by_reset:
         reset_login_failures(username=user.email)
+
+
+def password_reset_url(user: User) -> str:
+    path = reverse(
+        "accounts:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return absolute_url(path)
+
+
+def mail_password_reset(*, email: str) -> int:
+    """Mail a reset link to the active account with this address and a usable password,
+    as Django's reset form does; nothing when there is none. Returns the mails queued."""
+    users = User.objects.filter(email__iexact=User.objects.normalize_email(email), is_active=True)
+    queued = 0
+    for user in users:
+        if user.has_usable_password() and send_password_reset(
+            user=user, reset_url=password_reset_url(user)
+        ):
+            queued += 1
+    return queued
 
 
 @transaction.atomic

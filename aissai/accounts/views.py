@@ -70,7 +70,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     form = SignupForm(request.POST or None, initial={"language": translation.get_language()})
     if request.method == "POST" and form.is_valid():
-        services.sign_up(
+        services.request_sign_up(
             email=form.cleaned_data["email"],
             full_name=form.cleaned_data["full_name"],
             language=form.cleaned_data["language"],
@@ -94,7 +94,7 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
 def resend_verification(request: HttpRequest) -> HttpResponse:
     form = ResendVerificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.resend_verification(email=form.cleaned_data["email"])
+        services.request_verification(email=form.cleaned_data["email"])
         messages.info(
             request,
             gettext(
@@ -148,11 +148,17 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-password_reset = auth_views.PasswordResetView.as_view(
-    form_class=PasswordResetForm,
-    template_name="accounts/password_reset.html",
-    success_url=reverse_lazy("accounts:password_reset_sent"),
-)
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """The same answer, after the same work, whether or not the address has an account."""
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.request_password_reset(email=form.cleaned_data["email"])
+        return redirect("accounts:password_reset_sent")
+    return render(request, "accounts/password_reset.html", {"form": form})
+
+
 password_reset_sent = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_sent.html"
 )
