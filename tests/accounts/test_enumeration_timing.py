@@ -21,7 +21,7 @@ pytestmark = [
     pytest.mark.timeout(300),
 ]
 
-ROUNDS = 15
+ROUNDS = 25
 TOLERANCE = 1.5  # the slower median may be at most this many times the faster one
 
 
