@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rules.apps.AutodiscoverRulesConfig",
     "aissai.accounts",
     "aissai.audit",
@@ -91,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "aissai.accounts.second_factor.SecondFactorMiddleware",
     "aissai.accounts.middleware.UserLanguageMiddleware",
     "aissai.security.middleware.RequestSizeLimitMiddleware",
     "aissai.security.middleware.DatabaseUnavailableMiddleware",
@@ -188,6 +193,10 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 # Exports, decisions and the personal-data download ask for the password again when the
 # last login is older than this (aissai.security.reauth.require_recent_login).
 AISSAI_REAUTH_SECONDS = env_int("AISSAI_REAUTH_SECONDS", 15 * 60)
+# Second factor (aissai.accounts.second_factor): one-time codes from an authenticator app,
+# offered to everyone, required of programme staff and admins when this is on.
+AISSAI_REQUIRE_SECOND_FACTOR = env_bool("AISSAI_REQUIRE_SECOND_FACTOR", default=PRODUCTION)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "AISSAI Calls")
 # Personal data may be anonymised this many days after the person's last call ended.
 AISSAI_RETENTION_DAYS = env_int("AISSAI_RETENTION_DAYS", 5 * 365)
 

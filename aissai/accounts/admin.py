@@ -9,6 +9,7 @@ from aissai.security.reauth import is_recent, reauth_url
 
 from .models import User
 from .personal_data import AnonymisationRefused, anonymise_person, retention_status
+from .second_factor import reset_second_factor
 
 
 @admin.register(User)
@@ -30,7 +31,26 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
-    actions = ["anonymise_people"]
+    actions = ["anonymise_people", "reset_second_factors"]
+
+    def has_reset_second_factor_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    @admin.action(
+        permissions=["reset_second_factor"],
+        description=_("Remove the authenticator app of the selected people (lost phone)"),
+    )
+    def reset_second_factors(self, request, queryset):
+        """Each removal is audited; the person sets up a new app at their next login."""
+        if not is_recent(request):
+            return redirect(reauth_url(request.get_full_path()))
+        done = sum(reset_second_factor(user=user, by=request.user) for user in queryset)
+        self.message_user(
+            request,
+            gettext("Authenticator app removed for %(count)d people.") % {"count": done},
+            messages.SUCCESS,
+        )
+        return None
 
     def has_anonymise_permission(self, request) -> bool:
         return request.user.is_superuser or request.user.is_programme_staff

@@ -186,3 +186,23 @@ class PasswordResetForm(forms.Form):
     (``services.request_password_reset``), the same way whether the address is known."""
 
     email = email_field()
+
+
+class SecondFactorSetupForm(forms.Form):
+    code = forms.CharField(
+        label=_("The six-digit code your app shows"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from your authenticator app, or a recovery code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -7,18 +7,20 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
+from django_otp import login as otp_login
 
 from aissai.security.forms import ReauthForm
 from aissai.security.reauth import record_reauthentication, require_recent_login, safe_next
 
-from . import services
+from . import second_factor, services
 from .demo import DEMO_PASSWORD, DEMO_USERS
 from .forms import (
     LoginForm,
@@ -26,6 +28,8 @@ from .forms import (
     PasswordResetForm,
     ProfileForm,
     ResendVerificationForm,
+    SecondFactorForm,
+    SecondFactorSetupForm,
     SetPasswordForm,
     SignupForm,
 )
@@ -208,7 +212,9 @@ def reauth_page(
     form: ReauthForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    form = form or ReauthForm(initial={"next": next_url})
+    form = form or ReauthForm(
+        initial={"next": next_url}, ask_code=second_factor.has_second_factor(request.user)
+    )
     context = {
         "form": form,
         "next": next_url,
@@ -224,19 +230,90 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.method != "POST":
         return reauth_page(request, next_url=next_url)
-    form = ReauthForm(request.POST)
+    ask_code = second_factor.has_second_factor(request.user)
+    form = ReauthForm(request.POST, ask_code=ask_code)
     if form.is_valid():
         user = authenticate(
             request, username=request.user.email, password=form.cleaned_data["password"]
         )
-        if user is not None and user.pk == request.user.pk:
-            login(request, user)  # the login receiver stamps the time
-            # A cookie copied before this moment does not get the confirmed session.
-            request.session.cycle_key()
-            record_reauthentication(user=user)
-            return redirect(next_url)
-        form.add_error("password", gettext("This password is not right."))
+        if user is None or user.pk != request.user.pk:
+            form.add_error("password", gettext("This password is not right."))
+            return reauth_page(request, next_url=next_url, form=form)
+        device = None
+        if ask_code:
+            device = second_factor.check_second_factor(user=user, code=form.cleaned_data["code"])
+            if device is None:
+                form.add_error("code", gettext("This code is not right, or was already used."))
+                return reauth_page(request, next_url=next_url, form=form)
+        login(request, user)  # the login receiver stamps the time
+        if device is not None:
+            otp_login(request, device)
+        # A cookie copied before this moment does not get the confirmed session.
+        request.session.cycle_key()
+        record_reauthentication(user=user)
+        return redirect(next_url)
     return reauth_page(request, next_url=next_url, form=form)
+
+
+# The second factor: setting up an authenticator app, and a code after the password.
+
+
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """A QR code for the app; the first code from it saves it and shows recovery codes
+    (once: only the page answering that POST shows them)."""
+    user = request.user
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    pending = second_factor.pending(request)
+    if second_factor.has_second_factor(user) and pending != second_factor.SETUP:
+        if request.user.is_verified():
+            return render(request, "accounts/two_factor_active.html", {"next": next_url})
+        return redirect(f"{reverse('accounts:two_factor_verify')}?{urlencode({'next': next_url})}")
+    key = second_factor.setup_key(request.session)
+    form = SecondFactorSetupForm(request.POST or None, initial={"next": next_url})
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = second_factor.confirm_second_factor(
+                user=user, key=key, code=form.cleaned_data["code"]
+            )
+        except second_factor.SecondFactorRefused:
+            form.add_error(
+                "code", gettext("This code is not right. Type the code the app shows now.")
+            )
+        else:
+            otp_login(request, user.totpdevice_set.get(confirmed=True))
+            request.session.pop(second_factor.SETUP_KEY, None)
+            request.session.pop(second_factor.PENDING_KEY, None)
+            return render(
+                request, "accounts/two_factor_codes.html", {"codes": codes, "next": next_url}
+            )
+    context = {
+        "form": form,
+        "qr_code": second_factor.qr_code_svg(user, key),
+        "readable_key": second_factor.readable_key(key),
+        "required": second_factor.requires_second_factor(user),
+    }
+    return render(request, "accounts/two_factor_setup.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The code after the password, for a person who has an authenticator app."""
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    if second_factor.pending(request) != second_factor.VERIFY:
+        return redirect(next_url)
+    form = SecondFactorForm(request.POST or None, initial={"next": next_url})
+    if request.method == "POST" and form.is_valid():
+        device = second_factor.check_second_factor(
+            user=request.user, code=form.cleaned_data["code"]
+        )
+        if device is not None:
+            otp_login(request, device)
+            request.session.pop(second_factor.PENDING_KEY, None)
+            request.session.cycle_key()
+            return redirect(next_url)
+        form.add_error("code", gettext("This code is not right, or was already used."))
+    return render(request, "accounts/two_factor_verify.html", {"form": form})
 
 
 # Personal data: the page, and the download of everything held about the person.

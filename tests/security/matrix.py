@@ -136,6 +136,10 @@ MATRIX: dict[str, Row] = {
     ),
     "accounts:profile": Row(),
     "accounts:reauth": Row(),
+    # Anyone signed in may add an authenticator app; the code page sends a person with no
+    # code to type back to where they were going.
+    "accounts:two_factor_setup": Row(),
+    "accounts:two_factor_verify": Row(),
     "accounts:my_data": Row(),
     "accounts:my_data_download": Row(method="POST"),
     "accounts:password_change": Row(),
