@@ -37,6 +37,7 @@ print(json.dumps({
     "csrf_cookie_secure": getattr(settings, "CSRF_COOKIE_SECURE", False),
     "hsts_seconds": getattr(settings, "SECURE_HSTS_SECONDS", 0),
     "ssl_redirect": getattr(settings, "SECURE_SSL_REDIRECT", False),
+    "second_factor": settings.AISSAI_REQUIRE_SECOND_FACTOR,
 }))
 """
 
@@ -140,6 +141,13 @@ def test_production_refuses_an_empty_secret_key():
 
     assert result.returncode != 0
     assert "ImproperlyConfigured: SECRET_KEY must be set" in result.stderr
+
+
+def test_second_factor_is_required_in_production_and_not_in_the_embedded_mode():
+    assert read_settings(production_env())["second_factor"] is True
+    assert read_settings(clean_env())["second_factor"] is False
+    off = production_env(AISSAI_REQUIRE_SECOND_FACTOR="0")
+    assert read_settings(off)["second_factor"] is False
 
 
 def test_a_trusted_proxy_that_is_not_an_address_stops_the_start():

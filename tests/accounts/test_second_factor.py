@@ -11,6 +11,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aissai.accounts import second_factor
 from aissai.audit.models import AuditEvent
+from tests.accounts.test_accessible_forms import (
+    assert_errors_tied_to_fields,
+    assert_every_field_labelled,
+)
 from tests.factories.accounts import PASSWORD, StaffFactory, SuperuserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -282,3 +286,32 @@ def test_programme_staff_cannot_reset_anybody(client):
 
     assert TOTPDevice.objects.filter(user=person).exists()
     assert not AuditEvent.objects.filter(verb="accounts.second_factor_reset").exists()
+
+
+def test_second_factor_forms_label_every_field_and_tie_errors(client):
+    user = StaffFactory(email="pm@example.org")
+    log_in(client, "pm@example.org")
+    # The code field and the footer's language switcher.
+    assert assert_every_field_labelled(client.get(SETUP).content) == 2
+    refused = client.post(SETUP, {"code": "000000"})
+    assert_errors_tied_to_fields(refused.content, ["code"])
+
+    with_app(user)
+    client.post(reverse("accounts:logout"))
+    log_in(client, "pm@example.org")
+    assert assert_every_field_labelled(client.get(VERIFY).content) == 2
+    assert_errors_tied_to_fields(client.post(VERIFY, {"code": "1"}).content, ["code"])
+
+
+def test_second_factor_pages_are_in_french(client):
+    user = StaffFactory(email="pm@example.org", language="fr")
+    log_in(client, "pm@example.org")
+    setup = client.get(SETUP, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Configurer un second facteur" in setup
+    assert "<title>QR code pour votre application</title>" in setup
+
+    with_app(user)
+    client.post(reverse("accounts:logout"))
+    log_in(client, "pm@example.org")
+    verify = client.get(VERIFY, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Code de votre application" in verify

@@ -1,11 +1,14 @@
 """No ``next`` in the site sends anybody to another site: login, admin login, logout,
-language switch and re-authentication, with every spelling browsers read as another host."""
+language switch, re-authentication and the second-factor code, with every spelling
+browsers read as another host."""
 
 import re
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories.accounts import PASSWORD, SuperuserFactory, UserFactory
 
@@ -86,6 +89,14 @@ def reauthenticate_with_next_in_the_address(client, next_url):
     )
 
 
+def second_factor_code(client, next_url):
+    user = UserFactory(email="ada@example.org")
+    device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    client.post(reverse("accounts:login"), {"username": "ada@example.org", "password": PASSWORD})
+    code = f"{totp(device.bin_key):06d}"
+    return client.post(reverse("accounts:two_factor_verify"), {"code": code, "next": next_url})
+
+
 EVERY_NEXT = [
     login,
     admin_login,
@@ -93,6 +104,7 @@ EVERY_NEXT = [
     set_language,
     reauthenticate,
     reauthenticate_with_next_in_the_address,
+    second_factor_code,
 ]
 
 
