@@ -88,6 +88,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "aissai.security.proxy.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # /healthz answers here: no host check, no HTTPS redirect (SECURE_REDIRECT_EXEMPT), JSON.
+    "aissai.health.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -248,6 +250,8 @@ if PRODUCTION:
     # Preload is on so that `check --deploy` is clean; it only takes effect once the
     # domain is submitted to the browsers' preload list. SECURE_HSTS_PRELOAD=0 opts out.
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    # Load balancers and container checks call /healthz over plain http (aissai/health.py).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 

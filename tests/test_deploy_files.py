@@ -341,24 +341,30 @@ def test_gunicorn_serves_healthz_and_the_container_health_check_passes(tmp_path)
             time.sleep(0.3)
             result = subprocess.run(check, cwd=ROOT, env=env, capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
-        # A host the site does not serve gets 400, and the check reports it.
-        wrong_host = subprocess.run(
-            check,
-            cwd=ROOT,
-            env={**env, "ALLOWED_HOSTS": "other.example.org"},
-            capture_output=True,
-            text=True,
-        )
-        assert wrong_host.returncode == 1
-        assert "healthcheck: /healthz answered 400" in wrong_host.stderr
-        # Without X-Forwarded-Proto the production HTTPS redirect applies.
+        # Plain http, no proxy header, any host: /healthz still answers its JSON.
         plain = urllib.request.Request(
-            f"http://127.0.0.1:{port}/healthz", headers={"Host": "calls.example.org"}
+            f"http://127.0.0.1:{port}/healthz", headers={"Host": "10.0.0.7"}
+        )
+        with urllib.request.build_opener(NoRedirect).open(plain, timeout=5) as answer:
+            assert (answer.status, json.loads(answer.read())) == (
+                200,
+                {"status": "ok", "database": "ok"},
+            )
+        # Every other page still gets the production HTTPS redirect.
+        home = urllib.request.Request(
+            f"http://127.0.0.1:{port}/", headers={"Host": "calls.example.org"}
         )
         with pytest.raises(urllib.error.HTTPError) as redirect:
-            urllib.request.build_opener(NoRedirect).open(plain, timeout=5)
+            urllib.request.build_opener(NoRedirect).open(home, timeout=5)
         assert redirect.value.code == 301
-        assert redirect.value.headers["Location"] == "https://calls.example.org/healthz"
+        assert redirect.value.headers["Location"] == "https://calls.example.org/"
+        # The database gone: 503 with a JSON body, and the check fails saying so.
+        (tmp_path / "health.sqlite3").unlink()
+        (tmp_path / "health.sqlite3").mkdir()
+        down = subprocess.run(check, cwd=ROOT, env=env, capture_output=True, text=True)
+        assert down.returncode == 1
+        assert "healthcheck: /healthz answered 503" in down.stderr
+        assert '"status": "unavailable"' in down.stderr
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=30)
