@@ -79,7 +79,7 @@ worker: install
 	$(BIN)/celery -A aissai worker --loglevel=INFO
 
 beat: install
-	$(BIN)/celery -A aissai beat --loglevel=INFO --schedule var/celerybeat-schedule
+	$(BIN)/celery -A aissai beat --loglevel=INFO
 
 # Backups (docs/reliability.md): a timestamped folder with the database (pg_dump, or the
 # SQLite online backup), the uploaded files and a manifest; restore refuses a database

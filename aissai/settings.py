@@ -353,6 +353,11 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = TIME_ZONE
+# Beat's schedule file; its folder is created on start (aissai/beat.py).
+CELERY_BEAT_SCHEDULER = "aissai.beat:Scheduler"
+CELERY_BEAT_SCHEDULE_FILENAME = env(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "beat" / "celerybeat-schedule")
+)
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {
         "task": "aissai.notifications.tasks.relay_outbox",

@@ -179,8 +179,16 @@ def test_exactly_one_beat_with_its_schedule_on_a_volume(services):
     assert command[:4] == ["celery", "-A", "aissai", "beat"]
     assert beat.get("deploy", {}).get("replicas", 1) == 1
     assert beat.get("scale", 1) == 1
-    schedule = command[command.index("--schedule") + 1]
+    schedule = beat["environment"]["CELERY_BEAT_SCHEDULE_FILENAME"]
     assert Path(schedule).parent.as_posix() in volume_targets(beat).values()
+    assert "--schedule" not in command  # one place says where: the variable
+
+
+def test_migrate_service_loads_the_reference_data_after_the_migrations(services):
+    command = command_text(services["migrate"])
+
+    assert command.index("migrate --no-input") < command.index("load_reference_data")
+    assert "&&" in command  # no reference data on a half-migrated database
 
 
 def test_web_and_worker_share_the_uploads_volume(compose, services):

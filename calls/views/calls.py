@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from calls.forms.calls import FORMSETS, CallForm, CloneForm, StatusForm
 from calls.models import CallStatus
 from calls.selectors.calls import calls_for_staff, is_programme_staff, staff_call_or_404
+from calls.selectors.reference import reference_data_gaps
 from calls.services.calls import (
     CallError,
     allowed_call_targets,
@@ -71,7 +72,11 @@ def _action_label(call, target: str) -> str:
 @require_http_methods(["GET"])
 def manage_call_list(request):
     calls = calls_for_staff(request.user)
-    return render(request, "calls/manage/list.html", {"calls": calls})
+    return render(
+        request,
+        "calls/manage/list.html",
+        {"calls": calls, "reference_gaps": reference_data_gaps()},
+    )
 
 
 @staff_only

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from calls.forms.staff import ApplicationFilterForm, BulkEligibleForm, EligibilityRulingForm
 from calls.models import ApplicationStatus
 from calls.selectors.calls import is_programme_staff, staff_call_or_404
+from calls.selectors.reference import reference_data_gaps
 from calls.selectors.staff import (
     SCREENING_STATUSES,
     SORTS,
@@ -43,7 +44,9 @@ def staff_index(request: HttpRequest) -> HttpResponse:
     if not is_programme_staff(request.user):
         raise Http404
     return render(
-        request, "calls/staff/index.html", {"calls": calls_with_status_counts(request.user)}
+        request,
+        "calls/staff/index.html",
+        {"calls": calls_with_status_counts(request.user), "reference_gaps": reference_data_gaps()},
     )
 
 
