@@ -20,8 +20,9 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends gettext \
     && rm -rf /var/lib/apt/lists/*
 RUN python -m venv /opt/venv
+# The runtime lock only (no test or lint tools), every file checked against its hash.
 COPY requirements.lock /tmp/requirements.lock
-RUN pip install -r /tmp/requirements.lock
+RUN pip install --require-hashes -r /tmp/requirements.lock
 
 WORKDIR /app
 COPY . .

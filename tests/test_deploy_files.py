@@ -214,7 +214,7 @@ def test_dockerfile_builds_assets_from_npm_and_runs_as_a_user():
     assert "RUN npm ci" in text
     fetches = re.search(r"\b(curl|wget)\b|^ADD\s+https?://|<script[^>]+https?://", text, re.M)
     assert not fetches, "the image fetches nothing by URL (no CDN)"
-    assert "pip install -r /tmp/requirements.lock" in text
+    assert "pip install --require-hashes -r /tmp/requirements.lock" in text
     assert "collectstatic --no-input" in text and "compilemessages" in text
     assert re.search(r"^USER app$", text, flags=re.MULTILINE)
     assert "AISSAI_MEDIA_ROOT=/data/uploads" in text
@@ -377,3 +377,37 @@ def test_gunicorn_serves_healthz_and_the_container_health_check_passes(tmp_path)
         server.terminate()
         output, _ = server.communicate(timeout=30)
     assert '"GET /healthz HTTP/1.1" 200' in output
+
+
+def lock_pins(name: str) -> dict[str, str]:
+    text = (ROOT / name).read_text()
+    return dict(re.findall(r"^([a-z0-9][a-z0-9._-]*)==(\S+)", text, flags=re.MULTILINE))
+
+
+def test_server_lock_holds_runtime_packages_only_each_with_a_hash():
+    text = (ROOT / "requirements.lock").read_text()
+    pins = lock_pins("requirements.lock")
+
+    assert {"django", "gunicorn", "celery", "psycopg"} <= set(pins)
+    assert not {"pytest", "playwright", "hypothesis", "ruff", "pip-audit"} & set(pins)
+    blocks = re.split(r"\n(?=[a-z0-9])", text.split("\n", 2)[2])
+    assert all("--hash=sha256:" in block for block in blocks if "==" in block)
+
+
+def test_development_lock_has_every_runtime_pin_at_the_same_version_plus_the_tools():
+    runtime, development = lock_pins("requirements.lock"), lock_pins("requirements-dev.lock")
+
+    assert {name: development.get(name) for name in runtime} == runtime
+    assert {"pytest", "playwright", "hypothesis", "ruff", "pip-audit"} <= set(development)
+    assert "--hash=sha256:" in (ROOT / "requirements-dev.lock").read_text()
+
+
+def test_makefile_installs_the_development_lock_and_production_the_runtime_one():
+    makefile = (ROOT / "Makefile").read_text()
+    readme = (ROOT / "README.md").read_text()
+
+    assert "pip install --quiet --require-hashes -r requirements-dev.lock" in makefile
+    assert "pip install --require-hashes -r requirements.lock" in readme
+    assert "npm ci --omit=dev" in readme
+    messages = re.search(r"compilemessages (--ignore=\S+ ?)+", makefile).group(0)
+    assert messages in readme
