@@ -56,6 +56,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     AISSAI_VAR_DIR=/app/var \
     AISSAI_MEDIA_ROOT=/data/uploads \
     GUNICORN_HOST=0.0.0.0 \
+    AISSAI_UPLOAD_TEMP_DIR=/data/tmp \
     PORT=8000
 # pg_dump / pg_restore for `manage.py backup_data` and `restore_data` (make backup/restore).
 RUN apt-get update \
@@ -64,8 +65,8 @@ RUN apt-get update \
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /nonexistent --no-create-home \
         --shell /usr/sbin/nologin app \
-    && mkdir -p /data/uploads /data/beat \
-    && chown app:app /data/uploads /data/beat \
+    && mkdir -p /data/uploads /data/beat /data/tmp \
+    && chown app:app /data/uploads /data/beat /data/tmp \
     && chmod 750 /data/uploads
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app

@@ -24,8 +24,8 @@ def database_answers() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except DatabaseError as exc:
-        logger.warning("Health check: the database does not answer (%s).", exc)
+    except Exception as exc:  # noqa: BLE001 - JSON in every case (a pool timeout, too)
+        logger.warning("Health check: the database does not answer (%r).", exc)
         # Drop a dead connection now, so that the next check opens a fresh one.
         try:
             connection.close_if_unusable_or_obsolete()

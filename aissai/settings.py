@@ -8,6 +8,7 @@ and ``EMAIL_HOST`` each switch their part to a real service whatever the mode.
 The README's configuration reference lists every variable.
 """
 
+import contextlib
 import ipaddress
 import os
 from pathlib import Path
@@ -16,6 +17,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from aissai import observability
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -73,6 +76,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "django_structlog",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -98,6 +102,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "aissai.accounts.second_factor.SecondFactorMiddleware",
+    # Binds request_id and the client address to every log line of the request.
+    "aissai.request_log.RequestLogMiddleware",
     "aissai.accounts.middleware.UserLanguageMiddleware",
     "aissai.security.middleware.RequestSizeLimitMiddleware",
     "aissai.security.middleware.DatabaseUnavailableMiddleware",
@@ -149,6 +155,10 @@ if DATABASE_URL:
             "min_size": env_int("DATABASE_POOL_MIN", 1),
             "max_size": env_int("DATABASE_POOL_MAX", 10),
         }
+    # Each connection is checked before use (with the pool: as it leaves the pool,
+    # ConnectionPool.check_connection): after a PostgreSQL restart a dead connection is
+    # replaced instead of failing the request (tests/reliability/test_database_restart.py).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
         "default": {
@@ -304,6 +314,15 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Uploads in flight (over FILE_UPLOAD_MAX_MEMORY_SIZE) are spooled here, in the
+# application's data folder; clean_orphan_files removes what a killed process left.
+FILE_UPLOAD_TEMP_DIR = env("AISSAI_UPLOAD_TEMP_DIR", str(VAR_DIR / "tmp" / "uploads"))
+with contextlib.suppress(OSError):  # a read-only build step may not create it
+    Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "aissai.uploads.TemporaryFolderUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # A request body larger than this is refused (413) from its Content-Length alone, before
@@ -333,6 +352,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The programme team's own mailbox: every mail's Reply-To, and the address mails give
 # when they ask people to write back (the sender is usually a no-reply address).
 PROGRAMME_TEAM_EMAIL = env("PROGRAMME_TEAM_EMAIL", "programme-team@aissai.localhost")
+EMAIL_SUBJECT_PREFIX = "[AISSAI Calls] "  # error mails to ADMINS
 EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", "aissai.localhost")
 DEV_MAILBOX = not EMAIL_HOST
 
@@ -384,11 +404,23 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Application limits
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+# --- Observability: logs, error mails, Sentry (aissai/observability.py) -------------------
+# One line per event with a UTC timestamp, level, logger and, in a request, its id and
+# the client address; LOG_FORMAT=json for JSON lines. Web, worker and beat alike.
+LOG_FORMAT = env("LOG_FORMAT", "text").strip().lower()
+observability.configure_structlog()
+LOGGING = observability.logging_config(level=env("LOG_LEVEL", "INFO"), fmt=LOG_FORMAT)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # worker and beat log through LOGGING too
+DJANGO_STRUCTLOG_CELERY_ENABLED = True  # a task's lines carry the request id that queued it
+# ADMINS get a mail on a 500 and on a mail the outbox gave up on ("Name <address>, ...").
+ADMINS = observability.parse_admins(env("ADMINS"))
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    observability.init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", "production" if PRODUCTION else "embedded"),
+        traces_sample_rate=float(env("SENTRY_TRACES_SAMPLE_RATE", "0") or 0),
+    )
+# ---------------------------------------------------------------------------------------
+
 CSRF_FAILURE_VIEW = "aissai.views.csrf_failure"
