@@ -131,7 +131,7 @@ def test_readme_opens_with_the_two_commands():
 
 def test_compose_has_every_production_service(services):
     assert {"postgres", "redis", "migrate", "web", "worker", "beat"} <= set(services)
-    assert services["postgres"]["image"].split(":")[1].startswith("16")
+    assert services["postgres"]["image"] == "postgres:${PG_MAJOR:-17}"
 
 
 def test_data_services_have_health_checks(services):
@@ -210,7 +210,7 @@ def test_dockerfile_builds_assets_from_npm_and_runs_as_a_user():
     stages = re.findall(r"^FROM (\S+) AS (\w+)", text, flags=re.MULTILINE)
 
     assert [image.split(":")[0] for image, _ in stages] == ["node", "python", "python"]
-    assert stages[1][0] == stages[2][0] == "python:3.11-slim"
+    assert stages[1][0] == stages[2][0] == "python:3.11-slim-trixie"
     assert "RUN npm ci" in text
     fetches = re.search(r"\b(curl|wget)\b|^ADD\s+https?://|<script[^>]+https?://", text, re.M)
     assert not fetches, "the image fetches nothing by URL (no CDN)"
@@ -411,3 +411,20 @@ def test_makefile_installs_the_development_lock_and_production_the_runtime_one()
     assert "npm ci --omit=dev" in readme
     messages = re.search(r"compilemessages (--ignore=\S+ ?)+", makefile).group(0)
     assert messages in readme
+
+
+def test_image_postgresql_client_matches_the_postgres_service_and_backs_up_to_a_volume(
+    compose, services
+):
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    default_major = re.search(r"^ARG PG_MAJOR=(\d+)$", dockerfile, re.MULTILINE).group(1)
+
+    assert services["postgres"]["image"] == "postgres:${PG_MAJOR:-%s}" % default_major
+    assert compose["x-app"]["build"]["args"]["PG_MAJOR"] == "${PG_MAJOR:-%s}" % default_major
+    assert '"postgresql-client-${PG_MAJOR}"' in dockerfile
+    assert "BACKUP_DIR=/data/backups" in dockerfile
+    assert re.search(r"chown app:app [^\n]*/data/backups", dockerfile)
+    tools = services["tools"]
+    assert volume_targets(tools) == {"uploads": "/data/uploads", "backups": "/data/backups"}
+    assert tools["profiles"] == ["tools"]  # never started by a plain `up`
+    assert "migrate" not in tools.get("depends_on", {})  # a restore needs an empty database

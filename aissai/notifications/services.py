@@ -431,3 +431,27 @@ def edit_held_mail(
             },
         )
     return row
+
+
+def hold_after_restore() -> int:
+    """After a restore: hold every mail that was waiting to be sent at backup time.
+
+    They may have gone out between the backup and the restore; sending them again
+    would repeat them. Staff read them on the outbox page and release or drop them all
+    (``release_mails`` / ``discard_mails`` on ``restored_held_mails``). Returns how many.
+    """
+    with transaction.atomic():
+        now = timezone.now()
+        held = OutboxMessage.objects.filter(
+            status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]
+        ).update(
+            status=OutboxStatus.HELD,
+            held_after_restore=True,
+            sending_since=None,
+            claimed_by="",
+            queued_at=None,
+            updated_at=now,
+        )
+        if held:
+            record_event(actor=None, verb="mail.held_after_restore", data={"count": held})
+    return held
