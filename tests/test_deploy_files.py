@@ -419,8 +419,9 @@ def test_image_postgresql_client_matches_the_postgres_service_and_backs_up_to_a_
     dockerfile = (ROOT / "Dockerfile").read_text()
     default_major = re.search(r"^ARG PG_MAJOR=(\d+)$", dockerfile, re.MULTILINE).group(1)
 
-    assert services["postgres"]["image"] == "postgres:${PG_MAJOR:-%s}" % default_major
-    assert compose["x-app"]["build"]["args"]["PG_MAJOR"] == "${PG_MAJOR:-%s}" % default_major
+    variable = "${PG_MAJOR:-" + default_major + "}"
+    assert services["postgres"]["image"] == f"postgres:{variable}"
+    assert compose["x-app"]["build"]["args"]["PG_MAJOR"] == variable
     assert '"postgresql-client-${PG_MAJOR}"' in dockerfile
     assert "BACKUP_DIR=/data/backups" in dockerfile
     assert re.search(r"chown app:app [^\n]*/data/backups", dockerfile)
