@@ -155,6 +155,14 @@ if DATABASE_URL:
             "min_size": env_int("DATABASE_POOL_MIN", 1),
             "max_size": env_int("DATABASE_POOL_MAX", 10),
         }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+        "DATABASE_PGBOUNCER"
+    ):
+        # PgBouncer in transaction mode: a server connection serves one transaction at a
+        # time, so nothing may outlive a transaction on it: no server-side cursors
+        # (.iterator() fetches in chunks client-side) and no prepared statements.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
     # Each connection is checked before use (with the pool: as it leaves the pool,
     # ConnectionPool.check_connection): after a PostgreSQL restart a dead connection is
     # replaced instead of failing the request (tests/reliability/test_database_restart.py).
@@ -378,6 +386,9 @@ CELERY_BEAT_SCHEDULER = "aissai.beat:Scheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "beat" / "celerybeat-schedule")
 )
+# Only the beat holding the lock in the shared cache sends periodic tasks; a second beat
+# stands by and takes over this long after the holder stopped renewing it.
+BEAT_LOCK_SECONDS = env_int("BEAT_LOCK_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {
         "task": "aissai.notifications.tasks.relay_outbox",

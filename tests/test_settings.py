@@ -26,6 +26,9 @@ print(json.dumps({
     "engine": db["ENGINE"],
     "pool": db.get("OPTIONS", {}).get("pool"),
     "conn_max_age": db.get("CONN_MAX_AGE"),
+    "health_checks": db.get("CONN_HEALTH_CHECKS"),
+    "server_side_cursors_off": db.get("DISABLE_SERVER_SIDE_CURSORS", False),
+    "prepare_threshold": db.get("OPTIONS", {}).get("prepare_threshold", "default"),
     "debug": settings.DEBUG,
     "production": settings.PRODUCTION,
     "allowed_hosts": settings.ALLOWED_HOSTS,
@@ -251,3 +254,13 @@ def test_production_pool_serves_real_connections(db):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["ConnectionPool", "1"]
+
+
+def test_pgbouncer_mode_turns_off_server_side_cursors_and_prepared_statements():
+    direct = read_settings(production_env())
+    pooled = read_settings(production_env(DATABASE_PGBOUNCER="1"))
+
+    assert (direct["server_side_cursors_off"], direct["prepare_threshold"]) == (False, "default")
+    assert (pooled["server_side_cursors_off"], pooled["prepare_threshold"]) == (True, None)
+    assert pooled["pool"] == {"min_size": 1, "max_size": 10}
+    assert direct["health_checks"] is pooled["health_checks"] is True
