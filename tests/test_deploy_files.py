@@ -160,7 +160,10 @@ def test_app_services_run_in_production_mode_with_real_services(services):
         environment = services[name]["environment"]
         assert environment["AISSAI_PRODUCTION"] == "1", name
         assert environment["DATABASE_URL"].startswith("postgres://"), name
-        assert "@postgres:5432/" in environment["DATABASE_URL"], name
+        direct = name == "migrate"  # migrations straight to PostgreSQL, the rest pooled
+        host = "@postgres:5432/" if direct else "@pgbouncer:6432/"
+        assert host in environment["DATABASE_URL"], name
+        assert environment.get("DATABASE_PGBOUNCER") == (None if direct else "1"), name
         assert environment["CELERY_BROKER_URL"] == "redis://redis:6379/0", name
         assert services[name]["env_file"] == ".env", name
 
@@ -429,3 +432,65 @@ def test_image_postgresql_client_matches_the_postgres_service_and_backs_up_to_a_
     assert volume_targets(tools) == {"uploads": "/data/uploads", "backups": "/data/backups"}
     assert tools["profiles"] == ["tools"]  # never started by a plain `up`
     assert "migrate" not in tools.get("depends_on", {})  # a restore needs an empty database
+
+
+def nginx_site() -> str:
+    return (ROOT / "deploy" / "nginx.conf").read_text()
+
+
+def test_nginx_body_limit_matches_the_application_and_headers_are_overwritten():
+    site = nginx_site()
+    limit = re.search(r"client_max_body_size (\d+)m;", site).group(1)
+
+    assert int(limit) * 1024 * 1024 == settings.AISSAI_MAX_REQUEST_BYTES
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in site
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in site  # overwritten
+    assert "proxy_set_header Host $host;" in site
+    assert "non_idempotent" not in site  # a POST is never sent to a second web server
+    assert "location /static/" in site and "/private-files" not in site
+
+
+@pytest.mark.skipif(not Path("/usr/sbin/nginx").exists(), reason="needs nginx")
+def test_nginx_accepts_the_configuration(tmp_path):
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-subj", "/CN=calls.example.org", "-keyout", str(tmp_path / "key.pem")]
+        + ["-out", str(tmp_path / "cert.pem")],
+        check=True,
+        capture_output=True,
+    )
+    site = (
+        nginx_site()
+        .replace(
+            "/etc/letsencrypt/live/calls.example.org/fullchain.pem", str(tmp_path / "cert.pem")
+        )
+        .replace("/etc/letsencrypt/live/calls.example.org/privkey.pem", str(tmp_path / "key.pem"))
+    )
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n  access_log off;\n  client_body_temp_path {tmp_path};\n"
+        f"  include {tmp_path}/site.conf;\n}}\n"
+    )
+
+    check = subprocess.run(
+        ["/usr/sbin/nginx", "-t", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+
+    assert check.returncode == 0, check.stderr
+    assert "syntax is ok" in check.stderr
+
+
+def test_compose_scales_web_and_workers_through_pgbouncer_in_transaction_mode(services):
+    bouncer = services["pgbouncer"]["environment"]
+
+    assert bouncer["POOL_MODE"] == "transaction"
+    assert bouncer["DB_HOST"] == "postgres"
+    assert services["web"]["deploy"]["replicas"] == "${WEB_REPLICAS:-2}"
+    assert services["worker"]["deploy"]["replicas"] == "${WORKER_REPLICAS:-2}"
+    assert services["beat"]["deploy"]["replicas"] == 1
+    for name in ("web", "worker", "beat"):
+        assert "CACHE_URL" in services[name]["environment"], name  # the beat lock, sessions
+        assert services[name]["depends_on"]["pgbouncer"]["condition"] == "service_healthy"
