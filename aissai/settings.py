@@ -313,8 +313,36 @@ STATICFILES_DIRS = [
 MEDIA_ROOT = Path(env("AISSAI_MEDIA_ROOT", str(VAR_DIR / "uploads")))
 # No URL pattern serves this prefix: files are read only by permission-checked views.
 MEDIA_URL = "/private-files-are-never-served/"
+# --- Uploaded files: local folder (default) or S3-compatible object storage ----------
+# AISSAI_STORAGE=s3 puts uploads in a bucket (django-storages, boto3) so that every web
+# server and worker sees them. Files stay private: no public ACL, and they are read only
+# by the permission-checked views, which stream them (no URL is ever handed out).
+AISSAI_STORAGE = env("AISSAI_STORAGE", "local").strip().lower()
+if AISSAI_STORAGE == "s3":
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AISSAI_S3_BUCKET"),
+            "endpoint_url": env("AISSAI_S3_ENDPOINT_URL") or None,
+            "region_name": env("AISSAI_S3_REGION") or None,
+            "access_key": env("AISSAI_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("AISSAI_S3_SECRET_ACCESS_KEY") or None,
+            "location": env("AISSAI_S3_PREFIX"),
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+        },
+    }
+    if not DEFAULT_STORAGE["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("AISSAI_S3_BUCKET must be set when AISSAI_STORAGE=s3.")
+elif AISSAI_STORAGE == "local":
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured("AISSAI_STORAGE must be local or s3.")
+# ---------------------------------------------------------------------------------------
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
