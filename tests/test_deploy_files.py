@@ -438,13 +438,14 @@ def nginx_site() -> str:
     return (ROOT / "deploy" / "nginx.conf").read_text()
 
 
-def test_nginx_body_limit_matches_the_application_and_headers_are_overwritten():
+def test_nginx_body_limit_matches_the_application_and_sets_the_forwarded_headers():
     site = nginx_site()
     limit = re.search(r"client_max_body_size (\d+)m;", site).group(1)
 
     assert int(limit) * 1024 * 1024 == settings.AISSAI_MAX_REQUEST_BYTES
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in site
-    assert "proxy_set_header X-Forwarded-For $remote_addr;" in site  # overwritten
+    # Appended: the app takes the client AISSAI_PROXY_COUNT hops from the right.
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in site
     assert "proxy_set_header Host $host;" in site
     assert "non_idempotent" not in site  # a POST is never sent to a second web server
     assert "location /static/" in site and "/private-files" not in site

@@ -23,6 +23,9 @@ django.setup()
 import logging
 from django.test import Client
 Client(REMOTE_ADDR="203.0.113.9").get("/calls/staff/", HTTP_X_FORWARDED_FOR="6.6.6.6")
+Client(REMOTE_ADDR="127.0.0.1").get(  # through the trusted proxy: the client it saw
+    "/calls/staff/", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.7"
+)
 logging.getLogger("aissai.drill").warning("outside any request")
 """
 
@@ -41,6 +44,8 @@ def test_log_lines_carry_utc_time_level_logger_request_id_and_client_address(tmp
     assert "logger='django_structlog.middlewares.request'" in finished
     assert "request_id='" in finished and "ip='203.0.113.9'" in finished
     assert "6.6.6.6" not in result.stderr  # a forwarded header is not taken as is
+    proxied = [line for line in lines if "event='request_finished'" in line][1]
+    assert "ip='198.51.100.7'" in proxied
     outside = next(line for line in lines if "outside any request" in line)
     assert "level='warning' logger='aissai.drill'" in outside
     assert "request_id" not in outside
