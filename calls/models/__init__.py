@@ -17,6 +17,7 @@ from .call import (
 )
 from .correspondents import InstituteCorrespondent
 from .reference import Institute, ParentInstitution, Unit, UnitType
+from .staff_conflicts import StaffConflict, StaffConflictSource, StaffConflictStatus
 
 __all__ = [
     "Application",
@@ -34,6 +35,9 @@ __all__ = [
     "ParentInstitution",
     "Partner",
     "RequiredDocument",
+    "StaffConflict",
+    "StaffConflictSource",
+    "StaffConflictStatus",
     "TieBreakRule",
     "Unit",
     "UnitType",

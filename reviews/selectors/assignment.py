@@ -1,8 +1,9 @@
 """Reads of the assignment pages: applications open to assignment, reviewers with their
 load, the state a proposal is computed from, and a proposal as staff read it.
 
-Programme staff only; a staff member never sees who reviews an application they
-coordinate (it is left out of every list here and its page is a 404). A fixed number of
+Programme staff only; a staff member never sees who reviews an application they take
+part in (``calls.selectors.staff_conflicts``: it is left out of every list here and its
+page is a 404). A fixed number of
 queries per page, whatever the number of applications, reviewers or proposed pairs.
 
 The *load* of a reviewer is their number of live assignments in the call (see
@@ -23,6 +24,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from calls.models import Application, ApplicationStatus, Call
+from calls.selectors.staff_conflicts import conflict_clause, withheld_ids
 from reviews.assignment.affinity import AffinityResult, Profile, compute_affinity
 from reviews.assignment.solver import UnmetDemand
 from reviews.models import (
@@ -43,17 +45,13 @@ ASSIGNABLE = (ApplicationStatus.ELIGIBLE, ApplicationStatus.IN_REVIEW)
 PROPOSAL_PAGE_SIZE = 50
 
 
-def _user_id(user: Any) -> int | None:
-    return getattr(user, "pk", None)
-
-
 def assignable_applications(call: Call, user: Any = None) -> QuerySet[Application]:
-    """Applications of the call that may get reviewers, except the user's own."""
-    return (
-        Application.objects.filter(call=call, status__in=ASSIGNABLE)
-        .exclude(coordinator_id=_user_id(user))
-        .order_by("reference", "pk")
-    )
+    """Applications of the call that may get reviewers, except those the user takes part
+    in (no user: all of them)."""
+    queryset = Application.objects.filter(call=call, status__in=ASSIGNABLE)
+    if user is not None:
+        queryset = queryset.exclude(conflict_clause(user))
+    return queryset.order_by("reference", "pk")
 
 
 def _live_count(group: str, **filters) -> Coalesce:
@@ -91,12 +89,12 @@ def overview_applications(call: Call, user: Any) -> QuerySet[Application]:
 
 def application_for_staff_or_404(*, call: Call, user: Any, pk: int) -> Application:
     """An application of the call for its assignment page: submitted, not withdrawn, and
-    not coordinated by the staff member."""
+    not one the staff member takes part in."""
     try:
         return (
             Application.objects.filter(call=call)
             .exclude(status__in=NOT_REVIEWED)
-            .exclude(coordinator_id=_user_id(user))
+            .exclude(conflict_clause(user))
             .get(pk=pk)
         )
     except Application.DoesNotExist as exc:
@@ -323,11 +321,7 @@ def proposal_page(
     dropped pairs, replacement candidates and why it is short; per reviewer the load. A
     fixed number of queries, whatever the number of pairs."""
     result = proposal.result or {}
-    own = set(
-        Application.objects.filter(
-            pk__in=result.get("applications", []), coordinator_id=_user_id(user)
-        ).values_list("pk", flat=True)
-    )
+    own = withheld_ids(user, call=proposal.call_id)
     application_ids = [a for a in result.get("applications", []) if a not in own]
     page = Paginator(application_ids, PROPOSAL_PAGE_SIZE).get_page(page_number)
     applications = Application.objects.in_bulk(list(page.object_list))

@@ -10,7 +10,11 @@ only for what is asked: :meth:`Scoreboard.order` filters and sorts indices over 
 call, :meth:`Scoreboard.rows_at` makes the rows of one page.
 
 Filters only choose the rows shown, so a rank or a calibrated score never depends on the
-filter. Staff only: callers fetch the call with ``calls.selectors.calls.staff_call_or_404``.
+filter. Staff only: callers fetch the call with ``calls.selectors.calls.staff_call_or_404``
+and build the board *for its reader* (``build_scoreboard(call, reader=...)``): the figures
+are cached for the whole call, whoever reads, and the rows of the applications the reader
+takes part in (``calls.selectors.staff_conflicts.withheld_ids``) are left out of every
+row, order, count and crossing afterwards, never from the cached figures.
 Nothing here decides anything.
 """
 
@@ -26,6 +30,7 @@ import numpy as np
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import ApplicationStatus, Call, Criterion
+from calls.selectors.staff_conflicts import withheld_ids
 from reviews.scoring.calibration import Diagnostics
 from reviews.scoring.robustness import (
     CALIBRATED,
@@ -149,6 +154,8 @@ class Scoreboard:
     criteria: list[Criterion]
     figures: Figures
     anonymous: bool = False
+    # Applications of the call withheld from the reader (a conflict of interest).
+    withheld: frozenset[int] = frozenset()
 
     # --- The call as a whole ----------------------------------------------------------
 
@@ -179,11 +186,28 @@ class Scoreboard:
 
     @property
     def size(self) -> int:
-        return self.figures.size
+        """Applications the reader may see (withheld ones are not counted)."""
+        return self.figures.size - len(self._withheld_indices)
+
+    @property
+    def withheld_count(self) -> int:
+        """How many applications of the call are withheld from the reader."""
+        return len(self._withheld_indices)
+
+    @cached_property
+    def _withheld_indices(self) -> frozenset[int]:
+        found = (self.figures.index_of(pk) for pk in self.withheld)
+        return frozenset(index for index in found if index is not None)
+
+    @cached_property
+    def _visible(self) -> np.ndarray:
+        keep = np.ones(self.figures.size, dtype=bool)
+        keep[list(self._withheld_indices)] = False
+        return keep
 
     @property
     def fragile_count(self) -> int:
-        return int(self.figures.fragile.sum())
+        return int((self.figures.fragile & self._visible).sum())
 
     def anonymised(self) -> Scoreboard:
         """The same figures without coordinator, unit, institute or reviewer names."""
@@ -234,9 +258,11 @@ class Scoreboard:
 
     def rows_at(self, indices: Iterable[int]) -> list[ScoreboardRow]:
         """The rows of these application indices, in this order (numbers are gathered
-        column by column: building a page costs the same whatever the size of the call)."""
+        column by column: building a page costs the same whatever the size of the call).
+        Withheld applications are left out."""
         f = self.figures
-        chosen = np.asarray(list(indices), dtype=np.intp)
+        hidden = self._withheld_indices
+        chosen = np.asarray([i for i in indices if i not in hidden], dtype=np.intp)
         overall = _figure_sets(f.overall, chosen)
         criteria = [_figure_sets(group, chosen) for group in f.per_criterion]
         calibrated = _floats(f.calibrated[chosen])
@@ -271,7 +297,7 @@ class Scoreboard:
     @cached_property
     def rows(self) -> list[ScoreboardRow]:
         """Every row, in application id order (exports and whole-call pages)."""
-        return self.rows_at(range(self.size))
+        return self.rows_at(range(self.figures.size))
 
     def row_for(self, application_id: int) -> ScoreboardRow | None:
         index = self.figures.index_of(application_id)
@@ -283,8 +309,12 @@ class Scoreboard:
         return self.rows_at(np.nonzero(np.isin(self.figures.application_ids, wanted))[0])
 
     def indices_with_status(self, *statuses: str) -> list[int]:
-        wanted = set(statuses)
-        return [i for i, status in enumerate(self.figures.statuses) if status in wanted]
+        wanted, hidden = set(statuses), self._withheld_indices
+        return [
+            i
+            for i, status in enumerate(self.figures.statuses)
+            if status in wanted and i not in hidden
+        ]
 
     # --- Filtering and sorting over the whole call ------------------------------------
 
@@ -348,7 +378,7 @@ class Scoreboard:
 
     def mask(self, filters: ScoreboardFilters) -> np.ndarray:
         f = self.figures
-        keep = np.ones(f.size, dtype=bool)
+        keep = self._visible.copy()
         if filters.institute_id is not None:
             chosen = np.zeros(f.size, dtype=bool)
             chosen[f.partner_index[f.partner_institute == filters.institute_id]] = True
@@ -365,9 +395,10 @@ class Scoreboard:
 
     @cached_property
     def _reference_rank(self) -> np.ndarray:
-        order = sorted(range(self.size), key=self.figures.references.__getitem__)
-        rank = np.empty(self.size, dtype=np.int64)
-        rank[order] = np.arange(self.size)
+        size = self.figures.size
+        order = sorted(range(size), key=self.figures.references.__getitem__)
+        rank = np.empty(size, dtype=np.int64)
+        rank[order] = np.arange(size)
         return rank
 
     def order(self, filters: ScoreboardFilters) -> list[int]:
@@ -406,7 +437,11 @@ class Scoreboard:
     @cached_property
     def _references(self) -> dict[int, str]:
         f = self.figures
-        return dict(zip(f.application_ids.tolist(), f.references, strict=True))
+        return {
+            pk: reference
+            for pk, reference in zip(f.application_ids.tolist(), f.references, strict=True)
+            if pk not in self.withheld
+        }
 
     def reviewer_rows(self, indices: Iterable[int] | None = None) -> list[ReviewerRow]:
         f = self.figures
@@ -488,10 +523,19 @@ def sort_rows(
     return present + sorted((r for r in rows if getter(r) is None), key=lambda r: r.reference)
 
 
-def build_scoreboard(call: Call) -> Scoreboard:
-    """The call's scoreboard: cached figures (see ``scoreboard_cache``), rows on demand."""
+def build_scoreboard(call: Call, *, reader: Any = None) -> Scoreboard:
+    """The call's scoreboard: cached figures (see ``scoreboard_cache``), rows on demand.
+
+    ``reader``: the person the rows are for; the applications they take part in are
+    withheld (one query). ``None`` (services, the demo) sees every application."""
     criteria = list(call.criteria.all())
-    return Scoreboard(call=call, criteria=criteria, figures=scoreboard_figures(call, criteria))
+    withheld = withheld_ids(reader, call=call) if reader is not None else frozenset()
+    return Scoreboard(
+        call=call,
+        criteria=criteria,
+        figures=scoreboard_figures(call, criteria),
+        withheld=withheld,
+    )
 
 
 @dataclass(frozen=True)
@@ -510,7 +554,7 @@ def crossing_lines(board: Scoreboard, row: ScoreboardRow) -> list[CrossingLine]:
     if row.robustness is None:
         return []
     references, reviewers = board.references(), board.reviewer_names()
-    return [
+    return [  # a crossing caused by a review of a withheld application is left out
         CrossingLine(
             metric=crossing.metric,
             metric_label=str(METRIC_LABELS[crossing.metric]),
@@ -519,6 +563,7 @@ def crossing_lines(board: Scoreboard, row: ScoreboardRow) -> list[CrossingLine]:
             own_review=crossing.own_review,
         )
         for crossing in row.robustness.crossings
+        if crossing.review_application_id not in board.withheld
     ]
 
 

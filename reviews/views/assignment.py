@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from calls.selectors.staff_conflicts import withheld_ids
 from reviews.forms.assignment import (
     AddReviewerForm,
     ProposalEditForm,
@@ -70,6 +71,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         "page": page,
         "proposals": latest_proposals(call),
         "request_form": ProposalRequestForm(),
+        "withheld": len(withheld_ids(request.user, call=call)),
     }
     return render(request, "reviews/assignment/overview.html", context)
 
@@ -171,6 +173,7 @@ def proposal(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "proposal": item,
         "stage": STAGES.get(item.stage, ""),
         "status_url": reverse("reviews:proposal_status", args=[call.slug, item.pk]),
+        "withheld": len(withheld_ids(request.user, call=call)),
     }
     if item.status in (ProposalStatus.READY, ProposalStatus.CONFIRMED):
         context["view"] = proposal_page(

@@ -67,12 +67,28 @@ def signed_in(**cells: str) -> dict[str, str]:
 
 def only(*roles: str, allowed: str = OK, **cells: str) -> dict[str, str]:
     """The roles named get ``allowed``; other signed-in people a 404; visitors the login."""
-    return outcomes(HIDDEN, **dict.fromkeys(roles, allowed), **cells)
+    return outcomes(HIDDEN, **{**dict.fromkeys(roles, allowed), **cells})
+
+
+STAFF = ("staff", "staff_applicant", "staff_named")
 
 
 def staff_only(allowed: str = OK, **cells: str) -> dict[str, str]:
-    """Programme staff. The superuser (Django admin, reference data) is not programme staff."""
-    return only("staff", allowed=allowed, **cells)
+    """Programme staff, the two who are named in application A included. The superuser
+    (Django admin, reference data) is not programme staff."""
+    return only(*STAFF, allowed=allowed, **cells)
+
+
+def staff_not_a(allowed: str = OK, **cells: str) -> dict[str, str]:
+    """A page of application A's evaluation: programme staff, except the one who takes
+    part in A (confirmed): for them it does not exist. Being named is not enough."""
+    return staff_only(allowed, staff_applicant=HIDDEN, **cells)
+
+
+def whole_call_action(allowed: str = OK, **cells: str) -> dict[str, str]:
+    """An action on every application of the call at once: refused (a page saying so)
+    to the staff member who takes part in one of them."""
+    return staff_only(allowed, staff_applicant=FORBIDDEN, **cells)
 
 
 def none(world=None) -> dict:
@@ -116,7 +132,7 @@ def pending_token(w):
     return {"token": w.pending_invitation.token}
 
 
-APPLICANT_A_READS = ("applicant_a", "staff", "correspondent_involved")
+APPLICANT_A_READS = ("applicant_a", *STAFF, "correspondent_involved")
 ASSIGNED = ("assigned_reviewer", "undeclared_reviewer")
 
 MATRIX: dict[str, Row] = {
@@ -213,7 +229,17 @@ MATRIX: dict[str, Row] = {
     "calls:staff_index": Row(expect=staff_only()),
     "calls:staff_applications": Row(kwargs=call, expect=staff_only()),
     "calls:staff_screening_list": Row(kwargs=call, expect=staff_only()),
-    "calls:staff_screening": Row(kwargs=call_app_a, expect=staff_only()),
+    "calls:staff_screening": Row(kwargs=call_app_a, expect=staff_not_a()),
+    "calls:staff_conflict_declare": Row(kwargs=call, method="POST", expect=staff_only()),
+    "calls:staff_conflict_rule": Row(  # the named person never rules on their own naming
+        kwargs=lambda w: {
+            "slug": w.call.slug,
+            "pk": w.app_a.pk,
+            "user_pk": w.users["staff_named"].pk,
+        },
+        method="POST",
+        expect=staff_not_a(staff_named=HIDDEN),
+    ),
     # Reviews: the reviewer's side ---------------------------------------------------------
     "reviews:dashboard": Row(),
     "reviews:invitation": Row(kwargs=pending_token, expect=public()),
@@ -256,12 +282,12 @@ MATRIX: dict[str, Row] = {
         expect=staff_only(),
     ),
     "reviews:assignment": Row(kwargs=call, expect=staff_only()),
-    "reviews:assignment_application": Row(kwargs=call_app_a, expect=staff_only()),
-    "reviews:assignment_add": Row(kwargs=call_app_a, method="POST", expect=staff_only()),
+    "reviews:assignment_application": Row(kwargs=call_app_a, expect=staff_not_a()),
+    "reviews:assignment_add": Row(kwargs=call_app_a, method="POST", expect=staff_not_a()),
     "reviews:assignment_remove": Row(
         kwargs=lambda w: {"slug": w.call.slug, "pk": w.app_a.pk, "assignment_pk": w.assignment.pk},
         method="POST",
-        expect=staff_only(),
+        expect=staff_not_a(),
     ),
     "reviews:proposal_request": Row(kwargs=call, method="POST", expect=staff_only()),
     "reviews:proposal": Row(kwargs=proposal, expect=staff_only()),
@@ -279,22 +305,24 @@ MATRIX: dict[str, Row] = {
         expect=staff_only(),
     ),
     "reviews:review_reopen": Row(
-        kwargs=lambda w: {"assignment_pk": w.assignment.pk}, method="POST", expect=staff_only()
+        kwargs=lambda w: {"assignment_pk": w.assignment.pk}, method="POST", expect=staff_not_a()
     ),
     "reviews:scoreboard": Row(kwargs=call, expect=staff_only()),
     "reviews:scoreboard_robustness": Row(kwargs=call, expect=staff_only()),
     "reviews:shortlist": Row(kwargs=call, expect=staff_only()),
     "reviews:lists_board": Row(kwargs=call, expect=staff_only()),
-    "reviews:lists_move": Row(kwargs=call, method="POST", expect=staff_only(INVALID)),
-    "reviews:lists_order": Row(kwargs=call, method="POST", expect=staff_only(INVALID)),
-    "reviews:lists_reset": Row(kwargs=call, method="POST", expect=staff_only(INVALID)),
-    "reviews:lists_fix": Row(kwargs=call, method="POST", expect=staff_only(INVALID)),
+    "reviews:lists_move": Row(kwargs=call, method="POST", expect=whole_call_action(INVALID)),
+    "reviews:lists_order": Row(kwargs=call, method="POST", expect=whole_call_action(INVALID)),
+    "reviews:lists_reset": Row(kwargs=call, method="POST", expect=whole_call_action(INVALID)),
+    "reviews:lists_fix": Row(kwargs=call, method="POST", expect=whole_call_action(INVALID)),
     "reviews:decisions": Row(kwargs=call, expect=staff_only()),
-    "reviews:decisions_source": Row(kwargs=call, method="POST", expect=staff_only(INVALID)),
-    "reviews:decisions_decline": Row(kwargs=call_app_a, method="POST", expect=staff_only(INVALID)),
-    "reviews:decisions_fill": Row(kwargs=call, method="POST", expect=staff_only(INVALID)),
-    "reviews:decisions_close": Row(kwargs=call, method="POST", expect=staff_only(INVALID)),
-    "reviews:decisions_publish": Row(kwargs=call, method="POST", expect=staff_only(INVALID)),
+    "reviews:decisions_source": Row(kwargs=call, method="POST", expect=whole_call_action(INVALID)),
+    "reviews:decisions_decline": Row(
+        kwargs=call_app_a, method="POST", expect=whole_call_action(INVALID)
+    ),
+    "reviews:decisions_fill": Row(kwargs=call, method="POST", expect=whole_call_action(INVALID)),
+    "reviews:decisions_close": Row(kwargs=call, method="POST", expect=whole_call_action(INVALID)),
+    "reviews:decisions_publish": Row(kwargs=call, method="POST", expect=whole_call_action(INVALID)),
     "reviews:decisions_history": Row(kwargs=call, expect=staff_only()),
     "reviews:call_dashboard": Row(kwargs=call, expect=staff_only()),
     "reviews:exports": Row(kwargs=call, expect=staff_only()),
@@ -302,7 +330,7 @@ MATRIX: dict[str, Row] = {
         kwargs=lambda w: {"slug": w.call.slug, "kind": "reviews", "file_format": "csv"},
         expect=staff_only(),
     ),
-    "reviews:dossier": Row(kwargs=call_app_a, expect=staff_only()),
+    "reviews:dossier": Row(kwargs=call_app_a, expect=staff_not_a()),
     # Mail ------------------------------------------------------------------------------
     "notifications:outbox": Row(expect=staff_only()),
     "notifications:outbox_release_bulk": Row(expect=staff_only()),
@@ -341,7 +369,7 @@ VARIANTS: dict[str, tuple[str, Row]] = {
     ),
     "calls:application_detail@b": (
         "calls:application_detail",
-        Row(kwargs=lambda w: {"pk": w.app_b.pk}, expect=only("applicant_b", "staff")),
+        Row(kwargs=lambda w: {"pk": w.app_b.pk}, expect=only("applicant_b", *STAFF)),
     ),
     "reviews:assignment_document@other": (
         "reviews:assignment_document",
@@ -366,12 +394,34 @@ VARIANTS: dict[str, tuple[str, Row]] = {
             kwargs=call_app_a,
             method="POST",
             data=lambda w: {"decision": "ineligible", "reason": "Ruled by someone."},
-            expect=staff_only(),
+            expect=staff_not_a(),
         ),
     ),
     "reviews:shortlist@post": (  # confirming the shortlist
         "reviews:shortlist",
-        Row(kwargs=call, method="POST", expect=staff_only()),
+        Row(kwargs=call, method="POST", expect=whole_call_action()),
+    ),
+    # Application B's evaluation: the staff member who takes part in A sees it as usual.
+    "calls:staff_screening@b": (
+        "calls:staff_screening",
+        Row(kwargs=lambda w: {"slug": w.call.slug, "pk": w.app_b.pk}, expect=staff_only()),
+    ),
+    "reviews:assignment_application@b": (
+        "reviews:assignment_application",
+        Row(kwargs=lambda w: {"slug": w.call.slug, "pk": w.app_b.pk}, expect=staff_only()),
+    ),
+    "reviews:dossier@b": (
+        "reviews:dossier",
+        Row(kwargs=lambda w: {"slug": w.call.slug, "pk": w.app_b.pk}, expect=staff_only()),
+    ),
+    # A reviewer's conflict on A (the main row rules on one on B).
+    "reviews:conflict_rule@a": (
+        "reviews:conflict_rule",
+        Row(
+            kwargs=lambda w: {"slug": w.call.slug, "pk": w.confirmed_conflict.pk},
+            method="POST",
+            expect=staff_not_a(),
+        ),
     ),
     "notifications:outbox_release_bulk@post": (
         "notifications:outbox_release_bulk",

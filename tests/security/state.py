@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aissai.audit.models import AuditEvent
 from aissai.notifications.models import OutboxMessage
-from calls.models import Application
+from calls.models import Application, StaffConflict
 from reviews.models import Conflict, Selection
 
 
@@ -38,7 +38,13 @@ def _conflicts(world):
     return sorted(Conflict.objects.values_list("pk", "status"))
 
 
+def _staff_conflicts(world):
+    return sorted(StaffConflict.objects.values_list("pk", "user_id", "status"))
+
+
 FORBIDDEN_POST_STATE = {
+    "calls:staff_conflict_declare": _staff_conflicts,
+    "calls:staff_conflict_rule": _staff_conflicts,
     "calls:application_submit": _applications,
     "calls:application_withdraw": _applications,
     "calls:staff_screening": _applications,  # ruling on eligibility

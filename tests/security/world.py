@@ -20,6 +20,8 @@ from tests.factories.accounts import StaffFactory, SuperuserFactory, UserFactory
 from tests.factories.calls import (
     CallFactory,
     InstituteCorrespondentFactory,
+    PartnerFactory,
+    UnitFactory,
     institute,
     submitted_application,
 )
@@ -43,6 +45,8 @@ ROLES = (
     "correspondent_involved",
     "correspondent_uninvolved",
     "staff",
+    "staff_applicant",  # programme staff who confirmed they lead a partner of A
+    "staff_named",  # programme staff named as a partner lead of A, not confirmed
     "superuser",
 )
 
@@ -92,6 +96,22 @@ def build_world() -> World:
     )
     partner_a = app_a.partners.get(is_coordinating=False)
     partner_lead = UserFactory(email=partner_a.lead_email)
+    # Two members of staff named as partner leads of A: one confirmed it (a conflict in
+    # effect), the other did not (a conflict to rule on: it withholds nothing by itself).
+    staff_applicant = StaffFactory(email="staff.applicant@lab-c.example.fr")
+    staff_named = StaffFactory(email="staff.named@lab-d.example.fr")
+    for position, (person, confirmed_at) in enumerate(
+        ((staff_applicant, timezone.now() - timedelta(days=3)), (staff_named, None)), start=5
+    ):
+        unit = UnitFactory(main_institute=institute("INSB"))
+        PartnerFactory(
+            application=app_a,
+            unit=unit,
+            institute=unit.main_institute,
+            lead_email=person.email.upper(),  # typed by the applicant, in any case
+            confirmed_at=confirmed_at,
+            position=position,
+        )
 
     assignment = assigned_reviewer(app_a, declared=True)
     undeclared = assigned_reviewer(app_a, declared=False)
@@ -151,6 +171,8 @@ def build_world() -> World:
             "correspondent_involved": involved,
             "correspondent_uninvolved": uninvolved,
             "staff": staff,
+            "staff_applicant": staff_applicant,
+            "staff_named": staff_named,
             "superuser": superuser,
         },
     )
