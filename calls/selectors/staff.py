@@ -41,7 +41,7 @@ from calls.models import (
     Unit,
 )
 from calls.selectors.calls import calls_for_staff
-from calls.selectors.staff_conflicts import evaluation_visible_to
+from calls.selectors.staff_conflicts import conflict_clause, evaluation_visible_to
 
 # Statuses in which staff screen eligibility (and may rule again).
 SCREENING_STATUSES = (
@@ -171,12 +171,18 @@ def _ordering(sort: str) -> list[Any]:
     return [*ordered, F("pk").desc() if descending else F("pk").asc()]
 
 
-def staff_applications(*, call: Call, filters: ApplicationFilters) -> QuerySet[Application]:
-    """The applications of ``call`` matching ``filters``, sorted, with the row data.
+def staff_applications(
+    *, call: Call, filters: ApplicationFilters, user: Any = None
+) -> QuerySet[Application]:
+    """The applications of ``call`` matching ``filters``, sorted, with the row data; for
+    ``user``, not those they take part in (their status tells the outcome of the
+    evaluation: ``calls.selectors.staff_conflicts``).
 
     Filters on partners use ``EXISTS`` so they never change the counts of a row.
     """
     queryset = Application.objects.filter(call=call)
+    if user is not None:
+        queryset = queryset.exclude(conflict_clause(user))
     q = filters.q.strip()
     if q:
         queryset = queryset.filter(_search(q))

@@ -72,7 +72,9 @@ def staff_applications(request: HttpRequest, slug: str) -> HttpResponse:
     call = staff_call_or_404(request.user, slug)
     form = ApplicationFilterForm(request.GET, call=call)
     filters = form.filters()
-    paginator = Paginator(applications_table(call=call, filters=filters), form.page_size())
+    paginator = Paginator(
+        applications_table(call=call, filters=filters, user=request.user), form.page_size()
+    )
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "call": call,
@@ -81,6 +83,7 @@ def staff_applications(request: HttpRequest, slug: str) -> HttpResponse:
         "rows": prepare_rows(page.object_list, call=call),
         "headers": {h["key"]: h for h in _sort_headers(filters.sort)},
         "screening_statuses": [s.value for s in SCREENING_STATUSES],
+        "withheld": len(withheld_ids(request.user, call=call)),
         "filtered": any(
             [filters.q, filters.status, filters.institute, filters.unit, filters.discipline]
         ),

@@ -119,11 +119,13 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 # --- Applications -------------------------------------------------------------------
 
 
-def applications_table(*, call: Call, filters: ApplicationFilters | None = None) -> Table:
+def applications_table(
+    *, call: Call, filters: ApplicationFilters | None = None, by: Any = None
+) -> Table:
     """The applications of the staff table (same filters and order), a chunk at a time:
     the table's rows as plain values, then the partners and disciplines of the chunk."""
     queryset = (
-        staff_applications(call=call, filters=filters or ApplicationFilters())
+        staff_applications(call=call, filters=filters or ApplicationFilters(), user=by)
         .prefetch_related(None)  # the related rows are read per chunk below, as values
         .values_list(
             "pk",
@@ -137,6 +139,7 @@ def applications_table(*, call: Call, filters: ApplicationFilters | None = None)
         )
     )
     through = Application.disciplines.through
+    hidden = withheld_ids(by, call=call) if by is not None else frozenset()
 
     def rows() -> Iterator[list[Any]]:
         french = (get_language() or "").startswith("fr")
@@ -171,6 +174,7 @@ def applications_table(*, call: Call, filters: ApplicationFilters | None = None)
                     "; ".join(disciplines[pk]),
                     submitted_at,
                 ]
+        yield from withheld_line(len(hidden))
 
     return Table(
         kind="applications",

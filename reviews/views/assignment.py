@@ -44,6 +44,7 @@ from reviews.services.assignment import (
     replace_pair,
     request_proposal,
 )
+from reviews.views.conflicted import conflicted_refusal
 
 OVERVIEW_PAGE_SIZE = 50
 REFUSALS_SHOWN = 10
@@ -204,6 +205,9 @@ def proposal_status(request: HttpRequest, slug: str, pk: int) -> JsonResponse:
 def proposal_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     call = call_for_staff_or_404(request.user, slug)
     item = proposal_for_staff_or_404(call=call, pk=pk)
+    covered = (item.result or {}).get("applications", [])
+    if refusal := conflicted_refusal(request, call, application_ids=covered):
+        return refusal
     form = ProposalEditForm(request.POST)
     back = reverse("reviews:proposal", args=[call.slug, item.pk])
     if request.POST.get("page", "").isdigit():
@@ -234,6 +238,9 @@ def proposal_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def proposal_confirm(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     call = call_for_staff_or_404(request.user, slug)
     item = proposal_for_staff_or_404(call=call, pk=pk)
+    covered = (item.result or {}).get("applications", [])
+    if refusal := conflicted_refusal(request, call, application_ids=covered):
+        return refusal
     try:
         outcome = confirm_proposal(proposal=item, by=request.user)
     except AssignmentError as exc:

@@ -82,7 +82,8 @@ def _table(request: HttpRequest, call: Call, kind: str) -> tuple[Table, dict]:
             "discipline": filters.discipline.pk if filters.discipline else None,
             "sort": filters.sort,
         }
-        return applications_table(call=call, filters=filters), {"filters": recorded}
+        table = applications_table(call=call, filters=filters, by=request.user)
+        return table, {"filters": recorded}
     if kind == "reviews":
         identities = _flag(request, "identities")
         table = reviews_table(call=call, by=request.user, identities=identities)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from aissai.audit.models import AuditEvent
 from calls.models import ApplicationStatus, StaffConflict, StaffConflictSource
 from calls.selectors.staff_conflicts import evaluation_visible_to, withheld_ids
-from reviews.models import ListMove
+from reviews.models import AssignmentProposal, ListMove, ProposalStatus
 from reviews.selectors.scoreboard_cache import cache_key
 from tests.factories.accounts import StaffFactory
 from tests.factories.calls import PartnerFactory, submitted_application
@@ -349,3 +349,44 @@ def test_admin_list_moves_leave_out_the_application(client, scenario, conflicted
     html = response.content.decode()
     assert other.reference in html
     assert own.reference not in html
+
+
+def test_applications_table_and_its_export_leave_out_the_application(client, scenario, conflicted):
+    own, *others = references(scenario)
+
+    html = applications_page(client, conflicted, scenario.call)
+    rows = export_rows(client, conflicted, scenario.call, "applications")
+
+    assert own not in html
+    assert all(reference in html for reference in others)
+    assert WITHHELD_PAGE in html
+    assert sorted(row[0] for row in rows[1:-1]) == sorted(others)
+    assert rows[-1] == [WITHHELD_EXPORT]
+
+
+def test_staff_in_conflict_cannot_confirm_a_proposal_that_covers_the_application(
+    client, scenario, conflicted
+):
+    own, other = scenario.applications[:2]
+    covering = AssignmentProposal.objects.create(
+        call=scenario.call,
+        status=ProposalStatus.READY,
+        progress=100,
+        result={"applications": [own.pk, other.pk], "pairs": []},
+    )
+    elsewhere = AssignmentProposal.objects.create(
+        call=scenario.call,
+        status=ProposalStatus.READY,
+        progress=100,
+        result={"applications": [other.pk], "pairs": []},
+    )
+    client.force_login(conflicted)
+
+    def confirm(proposal):
+        url = reverse("reviews:proposal_confirm", args=[scenario.call.slug, proposal.pk])
+        return client.post(url)
+
+    assert confirm(covering).status_code == 403
+    covering.refresh_from_db()
+    assert covering.status == ProposalStatus.READY
+    assert confirm(elsewhere).status_code == 302
