@@ -154,8 +154,10 @@ class Scoreboard:
     criteria: list[Criterion]
     figures: Figures
     anonymous: bool = False
-    # Applications of the call withheld from the reader (a conflict of interest).
+    # Applications of the call withheld from the reader (a conflict of interest), and
+    # the reviewers (invitation ids) whose reviews that count include one of them.
     withheld: frozenset[int] = frozenset()
+    withheld_reviewers: frozenset[int] = frozenset()
 
     # --- The call as a whole ----------------------------------------------------------
 
@@ -443,10 +445,20 @@ class Scoreboard:
             if pk not in self.withheld
         }
 
+    def reviewer_indices(self) -> list[int]:
+        """Indices of the reviewers the reader may see: not those who reviewed a withheld
+        application (their name would tell who reviewed it)."""
+        hidden = self.withheld_reviewers
+        return [
+            index for index, pk in enumerate(self.figures.reviewer_ids.tolist()) if pk not in hidden
+        ]
+
     def reviewer_rows(self, indices: Iterable[int] | None = None) -> list[ReviewerRow]:
         f = self.figures
         rows = []
-        for index in range(len(f.reviewer_ids)) if indices is None else indices:
+        for index in self.reviewer_indices() if indices is None else indices:
+            if int(f.reviewer_ids[index]) in self.withheld_reviewers:
+                continue
             label = str(_("Reviewer %(number)d") % {"number": index + 1})
             rows.append(
                 ReviewerRow(
@@ -476,7 +488,8 @@ class Scoreboard:
         names = {}
         for index, pk in enumerate(f.reviewer_ids.tolist()):
             label = str(_("Reviewer %(number)d") % {"number": index + 1})
-            names[pk] = label if self.anonymous else f.reviewer_names[index]
+            hidden = pk in self.withheld_reviewers
+            names[pk] = label if self.anonymous or hidden else f.reviewer_names[index]
         return names
 
 
@@ -530,11 +543,19 @@ def build_scoreboard(call: Call, *, reader: Any = None) -> Scoreboard:
     withheld (one query). ``None`` (services, the demo) sees every application."""
     criteria = list(call.criteria.all())
     withheld = withheld_ids(reader, call=call) if reader is not None else frozenset()
+    reviewers = frozenset()
+    if withheld:  # one more query, for a reader in conflict only
+        reviewers = frozenset(
+            counted_reviews(call)
+            .filter(assignment__application_id__in=withheld)
+            .values_list("assignment__invitation_id", flat=True)
+        )
     return Scoreboard(
         call=call,
         criteria=criteria,
         figures=scoreboard_figures(call, criteria),
         withheld=withheld,
+        withheld_reviewers=reviewers,
     )
 
 

@@ -133,7 +133,7 @@ def scoreboard(request: HttpRequest, slug: str) -> HttpResponse:
     call = _call_for(request, slug, "reviews.view_scoreboard")
     board, form, filters, page = _board_and_page(request, call)
     headers = _sort_headers(board, filters.sort)
-    reviewers = Paginator(range(len(board.figures.reviewer_ids)), REVIEWER_PAGE_SIZE).get_page(
+    reviewers = Paginator(board.reviewer_indices(), REVIEWER_PAGE_SIZE).get_page(
         request.GET.get("reviewers_page")
     )
     context = {

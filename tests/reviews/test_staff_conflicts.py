@@ -20,6 +20,7 @@ from aissai.audit.models import AuditEvent
 from calls.models import ApplicationStatus, StaffConflict, StaffConflictSource
 from calls.selectors.staff_conflicts import evaluation_visible_to, withheld_ids
 from reviews.models import AssignmentProposal, ListMove, ProposalStatus
+from reviews.selectors.scoreboard import build_scoreboard
 from reviews.selectors.scoreboard_cache import cache_key
 from tests.factories.accounts import StaffFactory
 from tests.factories.calls import PartnerFactory, submitted_application
@@ -390,3 +391,19 @@ def test_staff_in_conflict_cannot_confirm_a_proposal_that_covers_the_application
     covering.refresh_from_db()
     assert covering.status == ProposalStatus.READY
     assert confirm(elsewhere).status_code == 302
+
+
+def test_reviewers_of_a_withheld_application_leave_the_leniency_table():
+    # Application i is reviewed by reviewers i and i + 1.
+    scenario = call_in_review(applications=3, reviewers=4, per_application=2)
+    person = StaffFactory()
+    name_as_lead(scenario.applications[0], person, confirmed=True)
+    ids = [invitation.pk for invitation in scenario.invitations]
+
+    board = build_scoreboard(scenario.call, reader=person)
+    everyone = build_scoreboard(scenario.call, reader=StaffFactory())
+
+    assert [row.invitation_id for row in board.reviewer_rows()] == ids[2:]
+    assert [row.invitation_id for row in everyone.reviewer_rows()] == ids
+    assert board.reviewer_names()[ids[0]] == "Reviewer 1"
+    assert everyone.reviewer_names()[ids[0]] == scenario.invitations[0].expert.full_name
