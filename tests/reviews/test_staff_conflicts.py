@@ -407,3 +407,17 @@ def test_reviewers_of_a_withheld_application_leave_the_leniency_table():
     assert [row.invitation_id for row in everyone.reviewer_rows()] == ids
     assert board.reviewer_names()[ids[0]] == "Reviewer 1"
     assert everyone.reviewer_names()[ids[0]] == scenario.invitations[0].expert.full_name
+
+
+def test_admin_applications_leave_out_the_application(client, scenario, conflicted):
+    conflicted.is_staff = True
+    conflicted.save(update_fields=["is_staff"])
+    own, other = scenario.applications[:2]
+    client.force_login(conflicted)
+
+    listing = client.get(reverse("admin:calls_application_changelist"))
+    change = client.get(reverse("admin:calls_application_change", args=[own.pk]))
+
+    assert other.reference in listing.content.decode()
+    assert own.reference not in listing.content.decode()
+    assert change.status_code == 302  # the admin's "does not exist" redirect
