@@ -273,6 +273,8 @@ def test_a_confirmed_naming_withholds_the_application(client, scenario, named):
     )
 
     assert "is confirmed" in response.content.decode()
+    event = AuditEvent.objects.get(verb="application.staff_conflict_ruled")
+    assert (event.actor, event.data["status"]) == (manager, "confirmed")
     row = StaffConflict.objects.get(user=named)
     assert (row.source, row.status, row.ruled_by) == (
         StaffConflictSource.NAMED,
