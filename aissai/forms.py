@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aissai.concurrency import EditBase, EditConflict
+from aissai.formatting import long_datetime
 
 EDIT_BASE_FIELD = "edit_base"
 KEEP_PREFIX = "keep-"
@@ -63,7 +64,7 @@ def display_value(form_field: forms.Field | None, value: Any) -> str:
     if isinstance(value, (list, tuple, set, frozenset)):
         return ", ".join(display_value(form_field, item) for item in value)
     if isinstance(value, datetime.datetime):
-        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+        return long_datetime(timezone.localtime(value))
     if isinstance(value, datetime.date):
         return formats.date_format(value, "DATE_FORMAT")
     choices = getattr(form_field, "choices", None)
