@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('calls', '0005_edit_revision'),
+        ('calls', '0006_edit_revision'),
         ('reviews', '0005_review_edit_revision'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
