@@ -147,6 +147,7 @@ def test_exact_leave_one_out_equals_refitting_without_the_review():
             result.weights[keep],
             30,
             8,
+            ridge=result.fit.ridge,
         )
         assert np.allclose(matrix[left_out], refit.quality, atol=1e-8)
 
