@@ -144,6 +144,10 @@ class RobustnessSummary:
     metrics: tuple[str, ...]
     calibration_mode: str  # "exact", "approximate" or "unavailable"
 
+    @property
+    def approximate(self) -> bool:
+        return self.calibration_mode == "approximate"
+
 
 def _number(value) -> float | None:
     value = float(value)
