@@ -27,6 +27,7 @@ urlpatterns = [
     ),
     # Programme staff: the pool of a call.
     path("staff/units/", pool.unit_options, name="unit_options"),
+    path("staff/units/named/", pool.unit_named, name="unit_named"),
     path("staff/<slug:slug>/experts/", pool.pool, name="pool"),
     path("staff/<slug:slug>/experts/invite/", pool.invite, name="invite"),
     path("staff/<slug:slug>/experts/import/", pool.invite_bulk, name="invite_bulk"),

@@ -5,6 +5,9 @@ the findings. An expert is flagged for an application when
 
 * they are one of its partner leads (same e-mail: confirmed; similar name: suspected);
 * they belong to a partner unit (same unit id: confirmed);
+* the institution they typed names a partner unit (its code such as "UMR 5505", its
+  RNSR identifier or its acronym, as in "LAAS-CNRS (UPR 3251)" or "IRIT, UMR 5505,
+  Toulouse"): suspected, for staff to rule on;
 * their institution is one of a partner unit's parent institutions (same id or
   name, or an e-mail domain of that institution: confirmed; same acronym: suspected);
 * their e-mail domain is that of a partner lead or of a partner unit (confirmed);
@@ -34,6 +37,9 @@ from reviews.conflicts.matching import (
     name_tokens,
     normalise_orcid,
     token_similarity,
+    unit_acronym_key,
+    unit_label_code,
+    unit_mentions,
     word_ratio,
 )
 from reviews.conflicts.policy import DEFAULT_POLICY, DetectionPolicy
@@ -42,6 +48,7 @@ from reviews.conflicts.policy import DEFAULT_POLICY, DetectionPolicy
 class Reason(StrEnum):
     SAME_PERSON = "same_person"
     SAME_UNIT = "same_unit"
+    UNIT_NAMED = "unit_named"
     SAME_INSTITUTION = "same_institution"
     SAME_EMAIL_DOMAIN = "same_email_domain"
     EXCLUDED = "excluded_by_applicants"
@@ -70,6 +77,8 @@ class PartnerInfo:
     lead_email: str = ""
     lead_name: str = ""
     unit_label: str = ""
+    unit_acronym: str = ""
+    unit_rnsr: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,9 @@ class Conflict:
         text = {
             Reason.SAME_PERSON: _("The expert is a partner lead (%(detail)s)."),
             Reason.SAME_UNIT: _("The expert belongs to a partner unit (%(detail)s)."),
+            Reason.UNIT_NAMED: _(
+                "The institution the expert typed names a partner unit (%(detail)s)."
+            ),
             Reason.SAME_INSTITUTION: _(
                 "The expert's institution is a parent institution of a partner unit (%(detail)s)."
             ),
@@ -209,12 +221,14 @@ def detect_conflicts(
         defaultdict(list),
         defaultdict(list),
     )
+    named_units = _UnitNames()
     by_lead_email: dict[str, list[int]] = defaultdict(list)
     lead_names: list[tuple[int, str]] = []
     for a, application in enumerate(applications):
         for partner in application.partners:
             if partner.unit_id is not None:
                 by_unit[partner.unit_id].append((a, partner.unit_label or str(partner.unit_id)))
+            _index_unit_names(named_units, a, partner, policy)
             for institution in partner.institutions:
                 key = institution_key(institution.name)
                 short = acronym(institution.acronym)
@@ -249,6 +263,8 @@ def detect_conflicts(
             findings.add(e, a, Reason.SAME_PERSON, expert.email, confirmed)
         for a, label in by_unit.get(expert.unit_id, ()) if expert.unit_id is not None else ():
             findings.add(e, a, Reason.SAME_UNIT, label, confirmed)
+        for a, label in named_units.named_in(expert.institution):
+            findings.add(e, a, Reason.UNIT_NAMED, f"{label} ← {expert.institution}", suspected)
         for a, name in by_institution_id.get(expert.institution_id, ()):
             findings.add(e, a, Reason.SAME_INSTITUTION, name, confirmed)
         for part in affiliation_parts(expert.institution):
@@ -271,6 +287,35 @@ def detect_conflicts(
             findings.add(e, a, Reason.SAME_PERSON, detail, suspected)
     _check_exclusions(applications, experts, names, findings, policy)
     return findings.result()
+
+
+class _UnitNames:
+    """Partner units by what free text may call them: code, RNSR identifier, acronym."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[tuple[str, object], list[tuple[int, str]]] = defaultdict(list)
+
+    def add(self, kind: str, key, a: int, label: str) -> None:
+        if key and (a, label) not in self.by_key[(kind, key)]:
+            self.by_key[(kind, key)].append((a, label))
+
+    def named_in(self, text: str) -> list[tuple[int, str]]:
+        if not text or not self.by_key:
+            return []
+        mentions = unit_mentions(text)
+        keys = [("code", code) for code in mentions.codes]
+        keys += [("rnsr", rnsr) for rnsr in mentions.rnsr]
+        keys += [("acronym", word) for word in mentions.words]
+        return [found for key in keys for found in self.by_key.get(key, ())]
+
+
+def _index_unit_names(names: _UnitNames, a: int, partner: PartnerInfo, policy) -> None:
+    label = " ".join(filter(None, (partner.unit_label, partner.unit_acronym))) or str(
+        partner.unit_id
+    )
+    names.add("code", unit_label_code(partner.unit_label), a, label)
+    names.add("rnsr", partner.unit_rnsr.strip().upper(), a, label)
+    names.add("acronym", unit_acronym_key(partner.unit_acronym, policy), a, label)
 
 
 def _check_exclusions(applications, experts, names, findings, policy) -> None:

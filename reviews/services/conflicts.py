@@ -125,10 +125,24 @@ def detection_inputs(
             id=pk, name=name, acronym=acronym, email_domains=tuple(domains or ())
         )
     by_application: dict[int, list[PartnerInfo]] = defaultdict(list)
-    for application_id, unit_id, label, domains, lead_email, lead_name in partners.order_by(
-        "application_id", "position", "pk"
-    ).values_list(
-        "application_id", "unit_id", "unit__label", "unit__email_domains", "lead_email", "lead_name"
+    for (
+        application_id,
+        unit_id,
+        label,
+        domains,
+        lead_email,
+        lead_name,
+        unit_acronym,
+        unit_rnsr,
+    ) in partners.order_by("application_id", "position", "pk").values_list(
+        "application_id",
+        "unit_id",
+        "unit__label",
+        "unit__email_domains",
+        "lead_email",
+        "lead_name",
+        "unit__acronym",
+        "unit__rnsr",
     ):
         by_application[application_id].append(
             PartnerInfo(
@@ -138,6 +152,8 @@ def detection_inputs(
                 lead_email=lead_email,
                 lead_name=lead_name,
                 unit_label=label,
+                unit_acronym=unit_acronym,
+                unit_rnsr=unit_rnsr,
             )
         )
     exclusions: dict[int, list[ExclusionInfo]] = defaultdict(list)

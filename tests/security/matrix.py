@@ -259,6 +259,7 @@ MATRIX: dict[str, Row] = {
     "reviews:decline_place": Row(kwargs=app_a, method="POST", expect=only()),
     # Reviews: staff: pool, conflicts, assignment -------------------------------------------
     "reviews:unit_options": Row(expect=staff_only()),
+    "reviews:unit_named": Row(expect=staff_only()),
     "reviews:pool": Row(kwargs=call, expect=staff_only()),
     "reviews:invite": Row(kwargs=call, expect=staff_only()),
     "reviews:invite_bulk": Row(kwargs=call, expect=staff_only()),
