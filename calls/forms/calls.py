@@ -122,6 +122,7 @@ class CallForm(forms.ModelForm):
             "min_institutes",
             "min_units",
             "reviews_per_application",
+            "coauthorship_years",
             "partner_confirmation_required",
             "abstract_max_chars",
             "tie_break_order",
@@ -144,11 +145,17 @@ class CallForm(forms.ModelForm):
     def __init__(self, *args, locked: frozenset[str] = frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tie_break_order"].set_choices(tie_break_choices(self.instance))
+        # Left empty, the window keeps its current value (5 years for a new call).
+        self.fields["coauthorship_years"].required = False
         for name in ("opens_at", "closes_at", "review_deadline"):
             self.fields[name].input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
         for name in locked:
             self.fields[name].disabled = True
             self.fields[name].help_text = _("Fixed once the call is open.")
+
+    def clean_coauthorship_years(self) -> int:
+        value = self.cleaned_data.get("coauthorship_years")
+        return value if value is not None else self.instance.coauthorship_years
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"]

@@ -12,7 +12,11 @@ the findings. An expert is flagged for an application when
   name, or an e-mail domain of that institution: confirmed; same acronym: suspected);
 * their e-mail domain is that of a partner lead or of a partner unit (confirmed);
 * the applicants asked to exclude them (same e-mail or ORCID: confirmed; similar
-  name: suspected, confirmed when name and institution are both the same).
+  name: suspected, confirmed when name and institution are both the same);
+* they published with a member of the application's team (its coordinator or a
+  partner lead) recently, by their imported publication list (a co-author's name similar
+  to the member's, initials and accents tolerated: suspected). The caller passes only
+  the publications of the call's window of years.
 
 Umbrella organisations (CNRS under any of its names) and their domains (``cnrs.fr``
 and every ``*.cnrs.fr``) never count, nor do public mail providers: otherwise every
@@ -52,6 +56,7 @@ class Reason(StrEnum):
     SAME_INSTITUTION = "same_institution"
     SAME_EMAIL_DOMAIN = "same_email_domain"
     EXCLUDED = "excluded_by_applicants"
+    COAUTHOR = "coauthor"
 
 
 class Status(StrEnum):
@@ -94,6 +99,16 @@ class ApplicationInfo:
     id: Hashable
     partners: tuple[PartnerInfo, ...] = ()
     exclusions: tuple[ExclusionInfo, ...] = ()
+    coordinator_name: str = ""
+
+
+@dataclass(frozen=True)
+class Coauthorship:
+    """A co-author of one of the expert's publications."""
+
+    name: str
+    year: int | None = None
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,6 +120,7 @@ class ExpertInfo:
     unit_id: Hashable | None = None
     orcid: str = ""
     institution_id: Hashable | None = None
+    coauthors: tuple[Coauthorship, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +152,9 @@ class Conflict:
                 "The expert's e-mail domain is that of a partner (%(detail)s)."
             ),
             Reason.EXCLUDED: _("The applicants asked to exclude this expert (%(detail)s)."),
+            Reason.COAUTHOR: _(
+                "The expert published with a member of the application’s team (%(detail)s)."
+            ),
         }[self.reason]
         return text % {"detail": self.detail}
 
@@ -153,8 +172,8 @@ class _NameIndex:
     that matches one of its words (``word_ratio`` >= 0.8), found through the blocks of
     words sharing their first or last two letters."""
 
-    def __init__(self, experts: Sequence[ExpertInfo]):
-        self.tokens = [name_tokens(e.name) for e in experts]
+    def __init__(self, names: Sequence[str]):
+        self.tokens = [name_tokens(name) for name in names]
         self.experts_with: dict[str, set[int]] = defaultdict(set)
         self.blocks: dict[str, set[str]] = defaultdict(set)
         for ix, tokens in enumerate(self.tokens):
@@ -280,13 +299,43 @@ def detect_conflicts(
             for a, detail in by_domain.get(domain, ()):
                 findings.add(e, a, Reason.SAME_EMAIL_DOMAIN, detail, confirmed)
 
-    names = _NameIndex(experts)
+    names = _NameIndex([expert.name for expert in experts])
     for a, lead_name in lead_names:
         for e, score in names.matches(lead_name, policy.name_threshold):
             detail = f"{lead_name} ~ {experts[e].name} ({score:.2f})"
             findings.add(e, a, Reason.SAME_PERSON, detail, suspected)
     _check_exclusions(applications, experts, names, findings, policy)
+    _check_coauthors(applications, experts, findings, policy)
     return findings.result()
+
+
+def _check_coauthors(applications, experts, findings, policy) -> None:
+    """Each team member's name against every co-author of every expert (indexed once)."""
+    owners = [
+        (e, coauthor)
+        for e, expert in enumerate(experts)
+        for coauthor in expert.coauthors
+        if token_similarity(name_tokens(coauthor.name), name_tokens(expert.name))
+        < policy.name_threshold  # the expert themself
+    ]
+    if not owners:
+        return
+    index = _NameIndex([coauthor.name for _e, coauthor in owners])
+    for a, application in enumerate(applications):
+        team = [application.coordinator_name, *(p.lead_name for p in application.partners)]
+        for member in dict.fromkeys(name for name in team if name):
+            best: dict[int, tuple[float, Coauthorship]] = {}
+            for ix, score in index.matches(member, policy.name_threshold):
+                e, coauthor = owners[ix]
+                if e not in best or (score, coauthor.year or 0) > (
+                    best[e][0],
+                    best[e][1].year or 0,
+                ):
+                    best[e] = (score, coauthor)
+            for e, (_score, coauthor) in best.items():
+                year = coauthor.year or "?"
+                detail = f"{member} ~ {coauthor.name} ({year}, {coauthor.title[:120]})"
+                findings.add(e, a, Reason.COAUTHOR, detail, Status.SUSPECTED)
 
 
 class _UnitNames:

@@ -37,8 +37,10 @@ from reviews.conflicts.matching import unit_acronym_key, unit_mentions
 from reviews.models import (
     ConfidentialityAcceptance,
     ConfidentialityTerms,
+    Expert,
     Invitation,
     InvitationStatus,
+    Publication,
 )
 
 # The statuses the pool page filters on. "expired" is computed: a pending invitation whose
@@ -303,3 +305,14 @@ def units_named_in(text: str, *, limit: int = 5) -> list[Unit]:
     ]
     wanted |= Q(pk__in=by_acronym)
     return list(Unit.objects.active().filter(wanted).order_by("unit_type", "number")[:limit])
+
+
+def expert_of(user: Any) -> Expert | None:
+    """The expert profile of a signed-in person, if they have one."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Expert.objects.filter(user=user).first()
+
+
+def recent_publications(expert: Expert, *, limit: int = 50) -> list[Publication]:
+    return list(expert.publications.order_by("-year", "title")[:limit])

@@ -249,6 +249,7 @@ MATRIX: dict[str, Row] = {
     "reviews:invitation_decline": Row(kwargs=pending_token, method="POST", expect=public()),
     "reviews:confidentiality": Row(kwargs=call, expect=only(*REVIEWERS)),
     "reviews:my_assignments": Row(),
+    "reviews:my_publications": Row(expect=only(*REVIEWERS)),
     "reviews:assignment_detail": Row(kwargs=app_a, expect=only(*ASSIGNED)),
     "reviews:assignment_declare": Row(kwargs=app_a, method="POST", expect=only(*ASSIGNED)),
     "reviews:review_edit": Row(kwargs=app_a, expect=only(*ASSIGNED)),
@@ -271,6 +272,10 @@ MATRIX: dict[str, Row] = {
     "reviews:invitation_withdraw": Row(
         kwargs=lambda w: {"slug": w.call.slug, "pk": w.pending_invitation.pk},
         method="POST",
+        expect=staff_only(),
+    ),
+    "reviews:invitation_publications": Row(
+        kwargs=lambda w: {"slug": w.call.slug, "pk": w.assignment.invitation_id},
         expect=staff_only(),
     ),
     "reviews:terms_edit": Row(kwargs=call, expect=staff_only()),
