@@ -106,9 +106,10 @@ def _scoped_invitations(call: Call, invitation_ids: Iterable[int] | None):
 def detection_inputs(
     *, call: Call, application_ids: Iterable[int] | None = None, invitation_ids=None
 ) -> tuple[list[ApplicationInfo], list[ExpertInfo]]:
-    """The detection's inputs for the call, in five queries: applications, partners
-    (unit, unit domains, lead), the units' parent institutions, the exclusion lists and
-    the accepted experts."""
+    """The detection's inputs for the call, in six queries: applications (with their
+    coordinator's name), partners (unit, unit domains, lead), the units' parent
+    institutions, the exclusion lists, the accepted experts and their publications of the
+    call's window of years."""
     applications = _scoped_applications(call, application_ids)
     rows = list(applications.order_by("pk").values_list("pk", "coordinator__full_name"))
     partners = Partner.objects.filter(application__in=applications.values("pk"))

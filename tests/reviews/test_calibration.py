@@ -255,3 +255,9 @@ def test_calibration_of_forty_thousand_reviews_takes_under_ten_seconds():
     assert result.supported
     assert (len(result.application_ids), len(result.reviewer_ids)) == (10_000, 3_000)
     assert np.corrcoef(result.leniency, leniency)[0, 1] > 0.95
+    # Beyond 1,000 reviewers the variances are moment estimates (uniform ±1.5: sd 0.87)
+    variance = result.diagnostics.variance
+    assert variance.method == "moments"
+    assert variance.leniency_sd == pytest.approx(np.sqrt(0.75), abs=0.06)
+    assert variance.noise_sd == pytest.approx(0.3, abs=0.03)
+    assert not result.diagnostics.exact_errors
