@@ -89,6 +89,6 @@ def test_staff_read_why_in_english_and_french(toulouse_call):
         )
     with override("fr"):
         assert explain(conflict) == (
-            "L’établissement saisi par l’expert nomme une unité partenaire "
+            "L’établissement saisi par l’expert ou l’experte nomme une unité partenaire "
             "(UMR 5505 IRIT ← IRIT, UMR 5505, Toulouse)."
         )
