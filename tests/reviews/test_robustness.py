@@ -230,7 +230,7 @@ def test_robustness_of_forty_thousand_reviews():
     elapsed = time.perf_counter() - started
 
     print(f"\nrobustness of 40,000 reviews: {elapsed:.3f} s, {len(report.fragile)} fragile")
-    assert elapsed < 15
+    assert elapsed < 30  # 4–9 s alone on the shared 2-core machine; 24 s beside another suite
     assert report.calibration_mode == "exact"
     assert len(report.applications) == 10_000
     assert 0 < len(report.fragile) < 10_000
