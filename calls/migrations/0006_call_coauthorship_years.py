@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('calls', '0004_application_call_reference_index'),
+        ('calls', '0005_staff_conflict'),
     ]
 
     operations = [
