@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "aissai.notifications",
     "calls",
     "reviews",
+    "awards",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AwardsConfig(AppConfig):
+    name = "awards"
+    verbose_name = _("Awards")
+
+    def ready(self) -> None:
+        # A funded decision (written by reviews) opens a fellowship; a decision that takes
+        # the place away abandons the fellowship still recruiting. Reviews never import us.
+        from awards.services import hooks
+
+        hooks.connect_signals()
