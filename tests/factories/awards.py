@@ -8,9 +8,16 @@ from datetime import date
 from decimal import Decimal
 
 from awards.models import Fellowship
+from awards.services.dates import planned_end
 from awards.services.fellowships import Recruit, hosting_units, record_recruitment
 from calls.models import FundingSource
-from tests.factories.reviews import ReviewScenario, fix_as_shown, shortlisted_call
+from tests.factories.accounts import UserFactory
+from tests.factories.reviews import (
+    FundingDecisionFactory,
+    ReviewScenario,
+    fix_as_shown,
+    shortlisted_call,
+)
 
 
 @dataclass
@@ -74,3 +81,23 @@ def recruit(
             start_date=start_date,
         ),
     )
+
+
+def recruited_fellowship(
+    application, *, fellow=None, start_date: date, state: str = "recruited"
+) -> Fellowship:
+    """A fellowship written directly in ``state`` (for pages and the authorization
+    matrix): a funded decision by a new source of the call, the recruit recorded."""
+    FundingDecisionFactory(application=application)  # opens the fellowship
+    fellowship = Fellowship.objects.get(application=application, state="recruiting")
+    fellow = fellow or UserFactory()
+    fellowship.fellow = fellow
+    fellowship.fellow_name = fellow.full_name
+    fellowship.fellow_email = fellow.email
+    fellowship.phd_date = date(2024, 6, 1)
+    fellowship.hosting_unit = hosting_units(application)[0]
+    fellowship.start_date = start_date
+    fellowship.end_date = planned_end(start_date, fellowship.planned_months)
+    fellowship.state = state
+    fellowship.save()
+    return fellowship

@@ -116,6 +116,11 @@ def pending_token(w):
     return {"token": w.pending_invitation.token}
 
 
+def fellowship(w):
+    return {"pk": w.fellowship.pk}
+
+
+FELLOWSHIP_A_READS = ("applicant_a", "fellow_a", "staff", "correspondent_involved")
 APPLICANT_A_READS = ("applicant_a", "staff", "correspondent_involved")
 ASSIGNED = ("assigned_reviewer", "undeclared_reviewer")
 
@@ -303,6 +308,22 @@ MATRIX: dict[str, Row] = {
         expect=staff_only(),
     ),
     "reviews:dossier": Row(kwargs=call_app_a, expect=staff_only()),
+    # Awards: fellowships after the decision ---------------------------------------------
+    "awards:my_fellowships": Row(),
+    "awards:fellowship": Row(kwargs=fellowship, expect=only(*FELLOWSHIP_A_READS)),
+    "awards:fellowship_recruit": Row(kwargs=fellowship, expect=only("applicant_a", "staff")),
+    "awards:fellowship_start": Row(
+        kwargs=fellowship, method="POST", expect=only("applicant_a", "staff")
+    ),
+    "awards:fellowship_suspend": Row(kwargs=fellowship, method="POST", expect=staff_only()),
+    "awards:fellowship_end": Row(
+        kwargs=lambda w: {"pk": w.running_fellowship.pk}, method="POST", expect=staff_only()
+    ),
+    "awards:fellowship_abandon": Row(kwargs=fellowship, method="POST", expect=staff_only()),
+    "awards:fellowship_fail": Row(kwargs=fellowship, method="POST", expect=staff_only()),
+    "awards:fellowship_amount": Row(kwargs=fellowship, method="POST", expect=staff_only()),
+    "awards:call_fellowships": Row(kwargs=call, expect=staff_only()),
+    "awards:call_settings": Row(kwargs=call, method="POST", expect=staff_only()),
     # Mail ------------------------------------------------------------------------------
     "notifications:outbox": Row(expect=staff_only()),
     "notifications:outbox_release_bulk": Row(expect=staff_only()),
@@ -376,6 +397,19 @@ VARIANTS: dict[str, tuple[str, Row]] = {
     "notifications:outbox_release_bulk@post": (
         "notifications:outbox_release_bulk",
         Row(method="POST", expect=staff_only()),
+    ),
+    # The recruitment form, posted (empty: the form says what is missing).
+    "awards:fellowship_recruit@post": (
+        "awards:fellowship_recruit",
+        Row(kwargs=fellowship, method="POST", expect=only("applicant_a", "staff", allowed=INVALID)),
+    ),
+    # B's fellowship: its coordinator reads it, A's coordinator and fellow do not.
+    "awards:fellowship@b": (
+        "awards:fellowship",
+        Row(
+            kwargs=lambda w: {"pk": w.running_fellowship.pk},
+            expect=only("applicant_b", "staff"),
+        ),
     ),
     "calls:manage_call_clone@post": (
         "calls:manage_call_clone",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from aissai.audit.models import AuditEvent
 from aissai.notifications.models import OutboxMessage
+from awards.models import Fellowship
 from calls.models import Application
 from reviews.models import Conflict, Selection
 
@@ -38,6 +39,14 @@ def _conflicts(world):
     return sorted(Conflict.objects.values_list("pk", "status"))
 
 
+def _fellowships(world):
+    return sorted(
+        Fellowship.objects.values_list(
+            "pk", "state", "committed_amount", "released_amount", "end_date", "fellow_email"
+        )
+    )
+
+
 FORBIDDEN_POST_STATE = {
     "calls:application_submit": _applications,
     "calls:application_withdraw": _applications,
@@ -50,4 +59,11 @@ FORBIDDEN_POST_STATE = {
     "notifications:outbox_release_bulk": _outbox,
     "reviews:export": _audit,  # every export leaves an audit event
     "reviews:conflict_rule": _conflicts,
+    "awards:fellowship_recruit": _fellowships,
+    "awards:fellowship_start": _fellowships,
+    "awards:fellowship_suspend": _fellowships,
+    "awards:fellowship_end": _fellowships,
+    "awards:fellowship_abandon": _fellowships,
+    "awards:fellowship_fail": _fellowships,
+    "awards:fellowship_amount": _fellowships,
 }

@@ -13,10 +13,12 @@ from typing import Any
 
 from django.utils import timezone
 
+from awards.models import FellowshipState
 from calls.models import ApplicationStatus, CallStatus
 from calls.services.calls import allowed_call_targets
 from reviews.models import AssignmentProposal, ConflictSource, ConflictStatus, ProposalStatus
 from tests.factories.accounts import StaffFactory, SuperuserFactory, UserFactory
+from tests.factories.awards import recruited_fellowship
 from tests.factories.calls import (
     CallFactory,
     InstituteCorrespondentFactory,
@@ -44,6 +46,7 @@ ROLES = (
     "correspondent_uninvolved",
     "staff",
     "superuser",
+    "fellow_a",
 )
 
 
@@ -66,6 +69,8 @@ class World:
     outbox_message: Any
     dev_message: Any
     status_target: str
+    fellowship: Any  # A's fellowship, recruited (starts today; its fellow is ``fellow_a``)
+    running_fellowship: Any  # B's fellowship, running
     users: dict[str, Any] = field(default_factory=dict)
     sessions: dict[str, str] = field(default_factory=dict)  # role -> session key
 
@@ -119,6 +124,13 @@ def build_world() -> World:
     staff = StaffFactory()
     superuser = SuperuserFactory()
 
+    # After the decision (the awards): A's fellowship recruited, B's running.
+    fellow = UserFactory(email="fellow.a@lab-a.example.fr")
+    fellowship = recruited_fellowship(app_a, fellow=fellow, start_date=timezone.localdate())
+    running = recruited_fellowship(
+        app_b, start_date=timezone.localdate() - timedelta(days=30), state=FellowshipState.RUNNING
+    )
+
     return World(
         call=call,
         app_a=app_a,
@@ -139,6 +151,8 @@ def build_world() -> World:
         ),
         dev_message=DevMailboxMessageFactory(),
         status_target=allowed_call_targets(call)[0],
+        fellowship=fellowship,
+        running_fellowship=running,
         users={
             "anonymous": None,
             "applicant_a": applicant_a,
@@ -152,5 +166,6 @@ def build_world() -> World:
             "correspondent_uninvolved": uninvolved,
             "staff": staff,
             "superuser": superuser,
+            "fellow_a": fellow,
         },
     )
