@@ -1,7 +1,10 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from calls.models import Unit
+from awards.models import DonorContact, OutputKind
+from awards.services.reports import OutputData, check_output
+from calls.models import FundingSource, Unit
 
 
 class DateInput(forms.DateInput):
@@ -57,3 +60,82 @@ class AmountForm(forms.Form):
 
 class AwardSettingsForm(forms.Form):
     recruitment_deadline = date_field(_("Recruitment deadline"), required=False)
+
+
+class ReportForm(forms.Form):
+    progress = forms.CharField(
+        label=_("Progress"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    collaborations = forms.CharField(
+        label=_("Collaborations"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    difficulties = forms.CharField(
+        label=_("Difficulties"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    donor_contacts = forms.ModelMultipleChoiceField(
+        label=_("Collaborations with the donor's researchers"),
+        queryset=DonorContact.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    upload = forms.FileField(
+        label=_("Report (PDF)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+    )
+
+    def __init__(self, *args, contacts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["donor_contacts"].queryset = contacts
+        if not contacts.exists():
+            del self.fields["donor_contacts"]
+
+
+class OutputForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *OutputKind.choices])
+    title = forms.CharField(label=_("Title"), max_length=500)
+    doi = forms.CharField(label=_("DOI"), max_length=200, required=False)
+    url = forms.URLField(label=_("URL"), max_length=500, required=False, assume_scheme="https")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            checked = check_output(OutputData(**cleaned))
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from error
+        return vars(checked)
+
+
+OutputFormSet = forms.formset_factory(OutputForm, extra=2, max_num=50)
+
+
+class MilestoneForm(forms.Form):
+    name_en = forms.CharField(label=_("Name (English)"), max_length=120)
+    name_fr = forms.CharField(label=_("Name (French)"), max_length=120)
+    month = forms.IntegerField(
+        label=_("Month after the start"),
+        min_value=1,
+        required=False,
+        help_text=_("Leave empty for the final report, due at the end of the fellowship."),
+    )
+
+
+class DonorContactForm(forms.Form):
+    funding_source = forms.ModelChoiceField(
+        label=_("Funding source"), queryset=FundingSource.objects.none()
+    )
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    email = forms.EmailField(label=_("E-mail address"), required=False)
+    team = forms.CharField(label=_("Team or department"), max_length=200, required=False)
+
+    def __init__(self, *args, call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["funding_source"].queryset = FundingSource.objects.filter(call=call)

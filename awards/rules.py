@@ -5,6 +5,7 @@ actions on a fellowship a person can already see, and the staff pages of a call.
 - ``awards.manage``: programme staff (the call's fellowships, money, settings).
 - ``awards.record_recruitment``: staff or the project's coordinator, before the start.
 - ``awards.start``: staff or the coordinator, once recruited.
+- ``awards.report``: staff, the coordinator or the fellow, once the fellow is recruited.
 - ``awards.suspend``, ``awards.end``, ``awards.abandon``, ``awards.fail_recruitment``,
   ``awards.change_amount``: staff, in the states the transition table allows.
 """
@@ -40,6 +41,19 @@ running = state_in(S.RUNNING)
 not_abandoned = state_in(S.RECRUITING, S.RECRUITED, S.RUNNING, S.ENDED)
 staff_or_coordinator = is_programme_staff | is_fellowship_coordinator
 
+
+@rules.predicate
+def is_fellow(user, fellowship) -> bool:
+    return bool(
+        user
+        and user.is_authenticated
+        and fellowship is not None
+        and fellowship.fellow_id == user.pk
+    )
+
+
+reporting = state_in(S.RECRUITED, S.RUNNING, S.ENDED)
+
 rules.add_rule("awards.manage", is_programme_staff)
 rules.add_rule("awards.record_recruitment", staff_or_coordinator & before_start)
 rules.add_rule("awards.start", staff_or_coordinator & recruited)
@@ -48,6 +62,7 @@ rules.add_rule("awards.end", is_programme_staff & running)
 rules.add_rule("awards.abandon", is_programme_staff & recruited_or_running)
 rules.add_rule("awards.fail_recruitment", is_programme_staff & before_start)
 rules.add_rule("awards.change_amount", is_programme_staff & not_abandoned)
+rules.add_rule("awards.report", (staff_or_coordinator | is_fellow) & reporting)
 
 ACTIONS = (
     "record_recruitment",

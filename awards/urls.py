@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import fellowships, staff
+from .views import fellowships, reports, staff
 
 app_name = "awards"
 
@@ -14,6 +14,27 @@ urlpatterns = [
     path("fellowships/<int:pk>/abandon/", staff.abandon, name="fellowship_abandon"),
     path("fellowships/<int:pk>/fail/", staff.fail_recruitment, name="fellowship_fail"),
     path("fellowships/<int:pk>/amount/", staff.change_amount, name="fellowship_amount"),
+    path("fellowships/<int:pk>/reports/<int:milestone_pk>/", reports.report, name="report"),
+    path(
+        "fellowships/<int:pk>/reports/<int:report_pk>/file/",
+        reports.report_file,
+        name="report_file",
+    ),
     path("calls/<slug:slug>/", staff.call_fellowships, name="call_fellowships"),
+    path("calls/<slug:slug>/reports/", reports.call_reports, name="call_reports"),
+    path("calls/<slug:slug>/reports/milestones/", reports.milestone_add, name="milestone_add"),
+    path(
+        "calls/<slug:slug>/reports/milestones/<int:pk>/remove/",
+        reports.milestone_remove,
+        name="milestone_remove",
+    ),
+    path(
+        "calls/<slug:slug>/reports/contacts/", reports.donor_contact_add, name="donor_contact_add"
+    ),
+    path(
+        "calls/<slug:slug>/outputs.<str:file_format>",
+        reports.outputs_export,
+        name="outputs_export",
+    ),
     path("calls/<slug:slug>/settings/", staff.call_settings, name="call_settings"),
 ]

@@ -16,6 +16,7 @@ from awards.forms import AmountForm, EndForm, ReasonForm, RecruitForm, Suspensio
 from awards.models import Fellowship
 from awards.rules import allowed_actions
 from awards.selectors import fellowships as selectors
+from awards.selectors.reports import due_on, milestones_of, reports_of
 from awards.services.errors import AwardError
 from awards.services.fellowships import Recruit, hosting_units, record_recruitment, start_fellowship
 
@@ -44,8 +45,18 @@ def my_fellowships(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     fellowship = fellowship_or_404(request, pk)
     can = allowed_actions(request.user, fellowship)
+    reports = reports_of(fellowship)
+    milestones = [
+        {
+            "milestone": milestone,
+            "due": due_on(fellowship, milestone),
+            "report": reports.get(milestone.pk),
+        }
+        for milestone in milestones_of(fellowship.application.call)
+    ]
     context = {
         "fellowship": fellowship,
+        "milestones": milestones,
         "suspensions": list(fellowship.suspensions.all()),
         "can": can,
         "suspension_form": SuspensionForm(auto_id="suspension_%s") if can["suspend"] else None,

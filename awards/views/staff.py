@@ -25,7 +25,7 @@ from calls.selectors.calls import staff_call_or_404
 from .fellowships import fellowship_or_404
 
 
-def _staff_call(request: HttpRequest, slug: str) -> Call:
+def staff_call(request: HttpRequest, slug: str) -> Call:
     call = staff_call_or_404(request.user, slug)
     if not rules.test_rule("awards.manage", request.user):
         raise Http404
@@ -35,7 +35,7 @@ def _staff_call(request: HttpRequest, slug: str) -> Call:
 @login_required
 @require_GET
 def call_fellowships(request: HttpRequest, slug: str) -> HttpResponse:
-    call = _staff_call(request, slug)
+    call = staff_call(request, slug)
     settings = selectors.award_settings(call)
     context = {
         "call": call,
@@ -51,7 +51,7 @@ def call_fellowships(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def call_settings(request: HttpRequest, slug: str) -> HttpResponse:
-    call = _staff_call(request, slug)
+    call = staff_call(request, slug)
     form = AwardSettingsForm(request.POST)
     if form.is_valid():
         services.set_award_settings(call=call, by=request.user, **form.cleaned_data)

@@ -120,6 +120,10 @@ def fellowship(w):
     return {"pk": w.fellowship.pk}
 
 
+def report_form(w):
+    return {"pk": w.fellowship.pk, "milestone_pk": w.milestone.pk}
+
+
 FELLOWSHIP_A_READS = ("applicant_a", "fellow_a", "staff", "correspondent_involved")
 APPLICANT_A_READS = ("applicant_a", "staff", "correspondent_involved")
 ASSIGNED = ("assigned_reviewer", "undeclared_reviewer")
@@ -322,6 +326,22 @@ MATRIX: dict[str, Row] = {
     "awards:fellowship_abandon": Row(kwargs=fellowship, method="POST", expect=staff_only()),
     "awards:fellowship_fail": Row(kwargs=fellowship, method="POST", expect=staff_only()),
     "awards:fellowship_amount": Row(kwargs=fellowship, method="POST", expect=staff_only()),
+    "awards:report": Row(kwargs=report_form, expect=only("applicant_a", "fellow_a", "staff")),
+    "awards:report_file": Row(
+        kwargs=lambda w: {"pk": w.fellowship.pk, "report_pk": w.report.pk},
+        expect=only(*FELLOWSHIP_A_READS),
+    ),
+    "awards:call_reports": Row(kwargs=call, expect=staff_only()),
+    "awards:milestone_add": Row(kwargs=call, method="POST", expect=staff_only()),
+    "awards:milestone_remove": Row(
+        kwargs=lambda w: {"slug": w.call.slug, "pk": w.milestone.pk},
+        method="POST",
+        expect=staff_only(),
+    ),
+    "awards:donor_contact_add": Row(kwargs=call, method="POST", expect=staff_only()),
+    "awards:outputs_export": Row(
+        kwargs=lambda w: {"slug": w.call.slug, "file_format": "csv"}, expect=staff_only()
+    ),
     "awards:call_fellowships": Row(kwargs=call, expect=staff_only()),
     "awards:call_settings": Row(kwargs=call, method="POST", expect=staff_only()),
     # Mail ------------------------------------------------------------------------------
@@ -402,6 +422,22 @@ VARIANTS: dict[str, tuple[str, Row]] = {
     "awards:fellowship_recruit@post": (
         "awards:fellowship_recruit",
         Row(kwargs=fellowship, method="POST", expect=only("applicant_a", "staff", allowed=INVALID)),
+    ),
+    "awards:report@post": (
+        "awards:report",
+        Row(
+            kwargs=report_form,
+            method="POST",
+            expect=only("applicant_a", "fellow_a", "staff", allowed=INVALID),
+        ),
+    ),
+    # B's report form: B is running but A's fellow and coordinator may not report for it.
+    "awards:report@b": (
+        "awards:report",
+        Row(
+            kwargs=lambda w: {"pk": w.running_fellowship.pk, "milestone_pk": w.milestone.pk},
+            expect=only("applicant_b", "staff"),
+        ),
     ),
     # B's fellowship: its coordinator reads it, A's coordinator and fellow do not.
     "awards:fellowship@b": (

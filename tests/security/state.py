@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aissai.audit.models import AuditEvent
 from aissai.notifications.models import OutboxMessage
-from awards.models import Fellowship
+from awards.models import Fellowship, Report, ReportMilestone
 from calls.models import Application
 from reviews.models import Conflict, Selection
 
@@ -47,6 +47,14 @@ def _fellowships(world):
     )
 
 
+def _reports(world):
+    return sorted(Report.objects.values_list("pk", "progress", "submitted_at"))
+
+
+def _milestones(world):
+    return sorted(ReportMilestone.objects.values_list("pk", "month"))
+
+
 FORBIDDEN_POST_STATE = {
     "calls:application_submit": _applications,
     "calls:application_withdraw": _applications,
@@ -66,4 +74,8 @@ FORBIDDEN_POST_STATE = {
     "awards:fellowship_abandon": _fellowships,
     "awards:fellowship_fail": _fellowships,
     "awards:fellowship_amount": _fellowships,
+    "awards:report": _reports,
+    "awards:milestone_add": _milestones,
+    "awards:milestone_remove": _milestones,
+    "awards:outputs_export": _audit,  # every export leaves an audit event
 }

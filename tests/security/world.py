@@ -11,15 +11,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from awards.models import FellowshipState
+from awards.services.reports import add_milestone, submit_report
 from calls.models import ApplicationStatus, CallStatus
 from calls.services.calls import allowed_call_targets
 from reviews.models import AssignmentProposal, ConflictSource, ConflictStatus, ProposalStatus
 from tests.factories.accounts import StaffFactory, SuperuserFactory, UserFactory
 from tests.factories.awards import recruited_fellowship
 from tests.factories.calls import (
+    VALID_PDF,
     CallFactory,
     InstituteCorrespondentFactory,
     institute,
@@ -71,6 +74,8 @@ class World:
     status_target: str
     fellowship: Any  # A's fellowship, recruited (starts today; its fellow is ``fellow_a``)
     running_fellowship: Any  # B's fellowship, running
+    milestone: Any  # the call's month-9 report milestone
+    report: Any  # A's month-9 report, with its PDF
     users: dict[str, Any] = field(default_factory=dict)
     sessions: dict[str, str] = field(default_factory=dict)  # role -> session key
 
@@ -130,6 +135,14 @@ def build_world() -> World:
     running = recruited_fellowship(
         app_b, start_date=timezone.localdate() - timedelta(days=30), state=FellowshipState.RUNNING
     )
+    milestone = add_milestone(call=call, by=staff, name_en="Month 9", name_fr="Mois 9", month=9)
+    report = submit_report(
+        fellowship=fellowship,
+        milestone=milestone,
+        by=fellow,
+        progress="On track.",
+        upload=SimpleUploadedFile("report.pdf", VALID_PDF, content_type="application/pdf"),
+    )
 
     return World(
         call=call,
@@ -153,6 +166,8 @@ def build_world() -> World:
         status_target=allowed_call_targets(call)[0],
         fellowship=fellowship,
         running_fellowship=running,
+        milestone=milestone,
+        report=report,
         users={
             "anonymous": None,
             "applicant_a": applicant_a,

@@ -52,6 +52,8 @@ class FellowshipState(models.TextChoices):
 
 
 OPEN_STATES = (FellowshipState.RECRUITING, FellowshipState.RECRUITED, FellowshipState.RUNNING)
+# A fellowship reports once its fellow is recruited.
+REPORTING_STATES = (FellowshipState.RECRUITED, FellowshipState.RUNNING, FellowshipState.ENDED)
 
 
 class Fellowship(models.Model):
@@ -185,18 +187,32 @@ class Suspension(models.Model):
 class ReminderKind(models.TextChoices):
     RECRUITMENT_BEFORE = "recruitment_before", _("Before the recruitment deadline")
     RECRUITMENT_AFTER = "recruitment_after", _("After the recruitment deadline")
+    REPORT_BEFORE = "report_before", _("Before a report is due")
 
 
 class AwardReminder(models.Model):
     fellowship = models.ForeignKey(Fellowship, on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(_("kind"), max_length=30, choices=ReminderKind.choices)
+    # Reminders of a report name its milestone; recruitment reminders have none.
+    milestone = models.ForeignKey(
+        "awards.ReportMilestone", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("award reminder")
         verbose_name_plural = _("award reminders")
         constraints = [
-            models.UniqueConstraint(fields=["fellowship", "kind"], name="awards_reminder_once"),
+            models.UniqueConstraint(
+                fields=["fellowship", "kind"],
+                condition=Q(milestone__isnull=True),
+                name="awards_reminder_once",
+            ),
+            models.UniqueConstraint(
+                fields=["fellowship", "kind", "milestone"],
+                condition=Q(milestone__isnull=False),
+                name="awards_reminder_once_per_milestone",
+            ),
         ]
 
     def __str__(self) -> str:
