@@ -139,3 +139,42 @@ class DonorContactForm(forms.Form):
     def __init__(self, *args, call, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["funding_source"].queryset = FundingSource.objects.filter(call=call)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+
+def datetime_field(label) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        widget=DateTimeInput(format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M"],
+        help_text=_("Paris time."),
+    )
+
+
+class EventForm(forms.Form):
+    title_en = forms.CharField(label=_("Title (English)"), max_length=200)
+    title_fr = forms.CharField(label=_("Title (French)"), max_length=200)
+    starts_at = datetime_field(_("Starts at"))
+    place = forms.CharField(label=_("Place"), max_length=300, required=False)
+    video_url = forms.URLField(
+        label=_("Video link"), max_length=500, required=False, assume_scheme="https"
+    )
+    programme_en = forms.CharField(
+        label=_("Programme (English)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    programme_fr = forms.CharField(
+        label=_("Programme (French)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    answers_until = datetime_field(_("Answers accepted until"))
+
+
+class RsvpForm(forms.Form):
+    attends = forms.TypedChoiceField(
+        label=_("Will you attend?"),
+        choices=[("yes", _("Yes, I will attend")), ("no", _("No, I will not attend"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )

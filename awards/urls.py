@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import fellowships, reports, staff
+from .views import events, fellowships, reports, staff
 
 app_name = "awards"
 
@@ -21,6 +21,11 @@ urlpatterns = [
         name="report_file",
     ),
     path("calls/<slug:slug>/", staff.call_fellowships, name="call_fellowships"),
+    path("calls/<slug:slug>/events/", events.call_events, name="call_events"),
+    path("events/<int:pk>/", events.event, name="event"),
+    path("events/<int:pk>/invite/", events.event_invite, name="event_invite"),
+    path("events/<int:pk>/attendance/", events.event_attendance, name="event_attendance"),
+    path("rsvp/<str:token>/", events.rsvp, name="rsvp"),
     path("calls/<slug:slug>/reports/", reports.call_reports, name="call_reports"),
     path("calls/<slug:slug>/reports/milestones/", reports.milestone_add, name="milestone_add"),
     path(

@@ -1,3 +1,4 @@
+from .events import Answer, Event, EventInvitation, InviteeRole
 from .fellowships import (
     OPEN_STATES,
     REPORTING_STATES,
@@ -11,6 +12,10 @@ from .fellowships import (
 from .reports import DonorContact, Output, OutputKind, Report, ReportMilestone
 
 __all__ = [
+    "Answer",
+    "Event",
+    "EventInvitation",
+    "InviteeRole",
     "OPEN_STATES",
     "REPORTING_STATES",
     "AwardReminder",

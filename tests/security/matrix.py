@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from awards.services.events import rsvp_token
 from tests.security.world import ROLES
 
 OK, LOGIN, HIDDEN, NOT_ALLOWED, FORBIDDEN, GONE, INVALID = (
@@ -118,6 +119,10 @@ def pending_token(w):
 
 def fellowship(w):
     return {"pk": w.fellowship.pk}
+
+
+def event(w):
+    return {"pk": w.event.pk}
 
 
 def report_form(w):
@@ -343,6 +348,12 @@ MATRIX: dict[str, Row] = {
         kwargs=lambda w: {"slug": w.call.slug, "file_format": "csv"}, expect=staff_only()
     ),
     "awards:call_fellowships": Row(kwargs=call, expect=staff_only()),
+    "awards:call_events": Row(kwargs=call, expect=staff_only()),
+    "awards:event": Row(kwargs=event, expect=staff_only()),
+    "awards:event_invite": Row(kwargs=event, method="POST", expect=staff_only()),
+    "awards:event_attendance": Row(kwargs=event, expect=staff_only()),
+    # The answer link of the mail: whoever holds it answers, signed in or not.
+    "awards:rsvp": Row(kwargs=lambda w: {"token": rsvp_token(w.event_invitation)}, expect=public()),
     "awards:call_settings": Row(kwargs=call, method="POST", expect=staff_only()),
     # Mail ------------------------------------------------------------------------------
     "notifications:outbox": Row(expect=staff_only()),
@@ -422,6 +433,26 @@ VARIANTS: dict[str, tuple[str, Row]] = {
     "awards:fellowship_recruit@post": (
         "awards:fellowship_recruit",
         Row(kwargs=fellowship, method="POST", expect=only("applicant_a", "staff", allowed=INVALID)),
+    ),
+    "awards:call_events@post": (  # creating an event (empty: the form says what is missing)
+        "awards:call_events",
+        Row(kwargs=call, method="POST", expect=staff_only(INVALID)),
+    ),
+    "awards:rsvp@forged": (
+        "awards:rsvp",
+        Row(
+            kwargs=lambda w: {"token": "eyJpIjoxfQ:forged:signature"},
+            expect=outcomes(HIDDEN, anonymous=HIDDEN),
+        ),
+    ),
+    "awards:rsvp@post": (
+        "awards:rsvp",
+        Row(
+            kwargs=lambda w: {"token": rsvp_token(w.event_invitation)},
+            method="POST",
+            data=lambda w: {"attends": "yes"},
+            expect=public(),
+        ),
     ),
     "awards:report@post": (
         "awards:report",

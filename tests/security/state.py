@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aissai.audit.models import AuditEvent
 from aissai.notifications.models import OutboxMessage
-from awards.models import Fellowship, Report, ReportMilestone
+from awards.models import Event, EventInvitation, Fellowship, Report, ReportMilestone
 from calls.models import Application
 from reviews.models import Conflict, Selection
 
@@ -51,6 +51,14 @@ def _reports(world):
     return sorted(Report.objects.values_list("pk", "progress", "submitted_at"))
 
 
+def _invitations(world):
+    return sorted(EventInvitation.objects.values_list("pk", "answer"))
+
+
+def _events(world):
+    return sorted(Event.objects.values_list("pk", "title_en"))
+
+
 def _milestones(world):
     return sorted(ReportMilestone.objects.values_list("pk", "month"))
 
@@ -75,6 +83,8 @@ FORBIDDEN_POST_STATE = {
     "awards:fellowship_fail": _fellowships,
     "awards:fellowship_amount": _fellowships,
     "awards:report": _reports,
+    "awards:event_invite": _invitations,
+    "awards:call_events": _events,
     "awards:milestone_add": _milestones,
     "awards:milestone_remove": _milestones,
     "awards:outputs_export": _audit,  # every export leaves an audit event

@@ -14,7 +14,8 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from awards.models import FellowshipState
+from awards.models import EventInvitation, FellowshipState, InviteeRole
+from awards.services.events import EventData, create_event
 from awards.services.reports import add_milestone, submit_report
 from calls.models import ApplicationStatus, CallStatus
 from calls.services.calls import allowed_call_targets
@@ -76,6 +77,8 @@ class World:
     running_fellowship: Any  # B's fellowship, running
     milestone: Any  # the call's month-9 report milestone
     report: Any  # A's month-9 report, with its PDF
+    event: Any  # the kick-off, with A's coordinator invited
+    event_invitation: Any
     users: dict[str, Any] = field(default_factory=dict)
     sessions: dict[str, str] = field(default_factory=dict)  # role -> session key
 
@@ -144,6 +147,22 @@ def build_world() -> World:
         upload=SimpleUploadedFile("report.pdf", VALID_PDF, content_type="application/pdf"),
     )
 
+    now = timezone.now()
+    event = create_event(
+        call=call,
+        by=staff,
+        data=EventData(
+            title_en="Kick-off",
+            title_fr="Lancement",
+            starts_at=now + timedelta(days=30),
+            answers_until=now + timedelta(days=20),
+            place="Paris",
+        ),
+    )
+    event_invitation = EventInvitation.objects.create(
+        event=event, person=applicant_a, role=InviteeRole.COORDINATOR
+    )
+
     return World(
         call=call,
         app_a=app_a,
@@ -168,6 +187,8 @@ def build_world() -> World:
         running_fellowship=running,
         milestone=milestone,
         report=report,
+        event=event,
+        event_invitation=event_invitation,
         users={
             "anonymous": None,
             "applicant_a": applicant_a,
