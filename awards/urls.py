@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import events, fellowships, reports, staff
+from .views import donor, events, fellowships, reports, staff
 
 app_name = "awards"
 
@@ -22,6 +22,16 @@ urlpatterns = [
     ),
     path("calls/<slug:slug>/", staff.call_fellowships, name="call_fellowships"),
     path("calls/<slug:slug>/events/", events.call_events, name="call_events"),
+    path(
+        "calls/<slug:slug>/sources/<int:pk>/donor-report/",
+        donor.donor_report_page,
+        name="donor_report",
+    ),
+    path(
+        "calls/<slug:slug>/sources/<int:pk>/donor-report.xlsx",
+        donor.donor_report_xlsx,
+        name="donor_report_xlsx",
+    ),
     path("events/<int:pk>/", events.event, name="event"),
     path("events/<int:pk>/invite/", events.event_invite, name="event_invite"),
     path("events/<int:pk>/attendance/", events.event_attendance, name="event_attendance"),

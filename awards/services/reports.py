@@ -301,3 +301,19 @@ def record_outputs_export(
                 "source": source.pk if source is not None else None,
             },
         )
+
+
+def record_donor_report(*, source: FundingSource, by: Any, file_format: str, language: str) -> None:
+    """The donor's report takes the projects' data out of the site: one audit event."""
+    with transaction.atomic():
+        record_event(
+            actor=by,
+            verb="call.exported",
+            target=source.call,
+            data={
+                "export": "donor_report",
+                "source": source.pk,
+                "format": file_format,
+                "language": language,
+            },
+        )

@@ -121,6 +121,10 @@ def fellowship(w):
     return {"pk": w.fellowship.pk}
 
 
+def source(w):
+    return {"slug": w.call.slug, "pk": w.fellowship.funding_source_id}
+
+
 def event(w):
     return {"pk": w.event.pk}
 
@@ -349,6 +353,8 @@ MATRIX: dict[str, Row] = {
     ),
     "awards:call_fellowships": Row(kwargs=call, expect=staff_only()),
     "awards:call_events": Row(kwargs=call, expect=staff_only()),
+    "awards:donor_report": Row(kwargs=source, expect=staff_only()),
+    "awards:donor_report_xlsx": Row(kwargs=source, expect=staff_only()),
     "awards:event": Row(kwargs=event, expect=staff_only()),
     "awards:event_invite": Row(kwargs=event, method="POST", expect=staff_only()),
     "awards:event_attendance": Row(kwargs=event, expect=staff_only()),

@@ -87,5 +87,7 @@ FORBIDDEN_POST_STATE = {
     "awards:call_events": _events,
     "awards:milestone_add": _milestones,
     "awards:milestone_remove": _milestones,
-    "awards:outputs_export": _audit,  # every export leaves an audit event
+    "awards:outputs_export": _audit,
+    "awards:donor_report": _audit,
+    "awards:donor_report_xlsx": _audit,  # every export leaves an audit event
 }
