@@ -12,3 +12,8 @@ class AwardsConfig(AppConfig):
         from awards.services import hooks
 
         hooks.connect_signals()
+        # The demo continues the past edition after the decision (see awards.demo).
+        from awards.demo import ensure_awards
+        from reviews.demo.steps import register_step
+
+        register_step(ensure_awards)
