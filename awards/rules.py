@@ -2,6 +2,7 @@
 (``awards.selectors.fellowships.fellowships_visible_to``); these predicates gate the
 actions on a fellowship a person can already see, and the staff pages of a call.
 
+- ``awards.has_fellowships``: the person sees a fellowship (the "Fellowships" link).
 - ``awards.manage``: programme staff (the call's fellowships, money, settings).
 - ``awards.record_recruitment``: staff or the project's coordinator, before the start.
 - ``awards.start``: staff or the coordinator, once recruited.
@@ -13,6 +14,7 @@ actions on a fellowship a person can already see, and the staff pages of a call.
 import rules
 
 from awards.models import FellowshipState as S
+from awards.selectors.fellowships import fellowships_visible_to
 from calls.rules import is_programme_staff
 
 
@@ -54,6 +56,24 @@ def is_fellow(user, fellowship) -> bool:
 
 reporting = state_in(S.RECRUITED, S.RUNNING, S.ENDED)
 
+# Cached on the user object: the navigation asks on every page.
+_HAS_FELLOWSHIPS_CACHE = "_awards_has_fellowships"
+
+
+@rules.predicate
+def has_fellowships(user) -> bool:
+    """Whether the person sees at least one fellowship (as coordinator, fellow or
+    correspondent; staff reach them from the call's pages). One query per request."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    cached = getattr(user, _HAS_FELLOWSHIPS_CACHE, None)
+    if cached is None:
+        cached = fellowships_visible_to(user).exists()
+        setattr(user, _HAS_FELLOWSHIPS_CACHE, cached)
+    return cached
+
+
+rules.add_rule("awards.has_fellowships", has_fellowships)
 rules.add_rule("awards.manage", is_programme_staff)
 rules.add_rule("awards.record_recruitment", staff_or_coordinator & before_start)
 rules.add_rule("awards.start", staff_or_coordinator & recruited)
