@@ -66,13 +66,15 @@ class Fellowship(models.Model):
     decision = models.ForeignKey(
         FundingDecision,
         verbose_name=_("funding decision"),
-        on_delete=models.PROTECT,
+        # RESTRICT, not PROTECT: deleting the project (or its call) deletes its
+        # fellowships with its decisions; nothing else may delete a decision under one.
+        on_delete=models.RESTRICT,
         related_name="+",
     )
     funding_source = models.ForeignKey(
         FundingSource,
         verbose_name=_("funding source"),
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         related_name="awarded_fellowships",
     )
     state = models.CharField(

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import RestrictedError
 from django.utils import timezone, translation
 
 from aissai.accounts.models import User
@@ -29,7 +30,8 @@ from reviews.models import FundingDecision, FundingOutcome
 from reviews.services.decisions import close_complementary_list, record_decline
 from tests.factories.accounts import StaffFactory, UserFactory
 from tests.factories.awards import funded_call, recruit
-from tests.factories.calls import UnitFactory
+from tests.factories.calls import UnitFactory, submitted_application
+from tests.factories.reviews import FundingDecisionFactory
 
 pytestmark = pytest.mark.django_db
 F = FellowshipState
@@ -258,3 +260,13 @@ def test_a_decline_abandons_the_fellowship_being_recruited(award):
         == FundingOutcome.FUNDED
     )
     assert award.fellowship("D").state == F.RECRUITING
+
+
+def test_deleting_a_project_deletes_its_fellowship_but_a_decision_alone_cannot_go():
+    application = submitted_application()
+    FundingDecisionFactory(application=application)
+    fellowship = Fellowship.objects.get(application=application)
+    with pytest.raises(RestrictedError):
+        fellowship.decision.delete()
+    application.delete()
+    assert not Fellowship.objects.filter(pk=fellowship.pk).exists()
