@@ -123,6 +123,7 @@ class CallForm(VersionedFormMixin, forms.ModelForm):
             "min_institutes",
             "min_units",
             "reviews_per_application",
+            "coauthorship_years",
             "partner_confirmation_required",
             "abstract_max_chars",
             "tie_break_order",
@@ -145,6 +146,8 @@ class CallForm(VersionedFormMixin, forms.ModelForm):
     def __init__(self, *args, locked: frozenset[str] = frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tie_break_order"].set_choices(tie_break_choices(self.instance))
+        # Left empty, the window keeps its current value (5 years for a new call).
+        self.fields["coauthorship_years"].required = False
         for name in ("opens_at", "closes_at", "review_deadline"):
             self.fields[name].input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
         for name in locked:
@@ -163,6 +166,10 @@ class CallForm(VersionedFormMixin, forms.ModelForm):
             and name in self.cleaned_data
             and (only is None or name in only)
         }
+
+    def clean_coauthorship_years(self) -> int:
+        value = self.cleaned_data.get("coauthorship_years")
+        return value if value is not None else self.instance.coauthorship_years
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"]

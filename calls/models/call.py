@@ -90,6 +90,15 @@ class Call(models.Model):
     reviews_per_application = models.PositiveSmallIntegerField(
         _("reviews per application"), default=3, validators=[MinValueValidator(1)]
     )
+    coauthorship_years = models.PositiveSmallIntegerField(
+        _("co-authorship window (years)"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_(
+            "An expert who published with a member of an application’s team within this "
+            "many calendar years (the current one included) has a suspected conflict."
+        ),
+    )
     partner_confirmation_required = models.BooleanField(
         _("partner confirmation required before submission"), default=False
     )

@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from calls.models import ApplicationStatus, Call, Criterion
 from calls.selectors.staff_conflicts import withheld_ids
 from reviews.scoring.calibration import Diagnostics
+from reviews.scoring.links import LinkKind
 from reviews.scoring.robustness import (
     CALIBRATED,
     MEAN,
@@ -61,6 +62,7 @@ __all__ = [
     "build_scoreboard",
     "counted_reviews",
     "crossing_lines",
+    "weak_link_lines",
     "funded_places",
     "metric_cells",
 ]
@@ -142,6 +144,10 @@ class RobustnessSummary:
     metrics: tuple[str, ...]
     calibration_mode: str  # "exact", "approximate" or "unavailable"
 
+    @property
+    def approximate(self) -> bool:
+        return self.calibration_mode == "approximate"
+
 
 def _number(value) -> float | None:
     value = float(value)
@@ -177,6 +183,10 @@ class Scoreboard:
     def robustness(self) -> RobustnessSummary:
         f = self.figures
         return RobustnessSummary(f.funded_places, f.metrics, f.calibration_mode)
+
+    @cached_property
+    def weak_links(self) -> list[WeakLinkLine]:
+        return weak_link_lines(self)
 
     @property
     def calibration_supported(self) -> bool:
@@ -575,6 +585,45 @@ def crossing_lines(board: Scoreboard, row: ScoreboardRow) -> list[CrossingLine]:
         for crossing in row.robustness.crossings
         if crossing.review_application_id not in board.withheld
     ]
+
+
+@dataclass(frozen=True)
+class WeakLinkLine:
+    """One weak link of the review graph, in words a person reads."""
+
+    kind: str
+    text: str
+
+
+def weak_link_lines(board: Scoreboard) -> list[WeakLinkLine]:
+    """The single reviews, experts or applications that join groups of reviewers, named
+    (reviewer labels when anonymous), with the size of the group they carry."""
+    references, reviewers = board.references(), board.reviewer_names()
+    lines = []
+    for link in board.diagnostics.weak_links:
+        names = {
+            "reviewer": reviewers.get(link.reviewer_id, ""),
+            "reference": references.get(link.application_id, ""),
+            "reviewers": link.reviewers,
+            "applications": link.applications,
+        }
+        if link.kind == LinkKind.REVIEW:
+            text = _(
+                "the review of %(reference)s by %(reviewer)s alone joins a group of "
+                "%(reviewers)s reviewers and %(applications)s applications to the others"
+            )
+        elif link.kind == LinkKind.REVIEWER:
+            text = _(
+                "%(reviewer)s alone joins a group of %(reviewers)s reviewers and "
+                "%(applications)s applications to the others"
+            )
+        else:
+            text = _(
+                "%(reference)s alone joins a group of %(reviewers)s reviewers and "
+                "%(applications)s applications to the others"
+            )
+        lines.append(WeakLinkLine(kind=link.kind, text=str(text) % names))
+    return lines
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from awards.services.events import rsvp_token
 from tests.security.world import ROLES
 
 OK, LOGIN, HIDDEN, NOT_ALLOWED, FORBIDDEN, GONE, INVALID = (
@@ -132,7 +133,25 @@ def pending_token(w):
     return {"token": w.pending_invitation.token}
 
 
+def fellowship(w):
+    return {"pk": w.fellowship.pk}
+
+
+def source(w):
+    return {"slug": w.call.slug, "pk": w.fellowship.funding_source_id}
+
+
+def event(w):
+    return {"pk": w.event.pk}
+
+
+def report_form(w):
+    return {"pk": w.fellowship.pk, "milestone_pk": w.milestone.pk}
+
+
 APPLICANT_A_READS = ("applicant_a", *STAFF, "correspondent_involved")
+# Staff conflicts hide an application's evaluation, not its fellowship's follow-up.
+FELLOWSHIP_A_READS = ("applicant_a", "fellow_a", *STAFF, "correspondent_involved")
 ASSIGNED = ("assigned_reviewer", "undeclared_reviewer")
 
 MATRIX: dict[str, Row] = {
@@ -249,6 +268,7 @@ MATRIX: dict[str, Row] = {
     "reviews:invitation_decline": Row(kwargs=pending_token, method="POST", expect=public()),
     "reviews:confidentiality": Row(kwargs=call, expect=only(*REVIEWERS)),
     "reviews:my_assignments": Row(),
+    "reviews:my_publications": Row(expect=only(*REVIEWERS)),
     "reviews:assignment_detail": Row(kwargs=app_a, expect=only(*ASSIGNED)),
     "reviews:assignment_declare": Row(kwargs=app_a, method="POST", expect=only(*ASSIGNED)),
     "reviews:review_edit": Row(kwargs=app_a, expect=only(*ASSIGNED)),
@@ -259,6 +279,7 @@ MATRIX: dict[str, Row] = {
     "reviews:decline_place": Row(kwargs=app_a, method="POST", expect=only()),
     # Reviews: staff: pool, conflicts, assignment -------------------------------------------
     "reviews:unit_options": Row(expect=staff_only()),
+    "reviews:unit_named": Row(expect=staff_only()),
     "reviews:pool": Row(kwargs=call, expect=staff_only()),
     "reviews:invite": Row(kwargs=call, expect=staff_only()),
     "reviews:invite_bulk": Row(kwargs=call, expect=staff_only()),
@@ -270,6 +291,10 @@ MATRIX: dict[str, Row] = {
     "reviews:invitation_withdraw": Row(
         kwargs=lambda w: {"slug": w.call.slug, "pk": w.pending_invitation.pk},
         method="POST",
+        expect=staff_only(),
+    ),
+    "reviews:invitation_publications": Row(
+        kwargs=lambda w: {"slug": w.call.slug, "pk": w.assignment.invitation_id},
         expect=staff_only(),
     ),
     "reviews:terms_edit": Row(kwargs=call, expect=staff_only()),
@@ -331,6 +356,46 @@ MATRIX: dict[str, Row] = {
         expect=staff_only(),
     ),
     "reviews:dossier": Row(kwargs=call_app_a, expect=staff_not_a()),
+    # Awards: fellowships after the decision ---------------------------------------------
+    "awards:my_fellowships": Row(),
+    "awards:fellowship": Row(kwargs=fellowship, expect=only(*FELLOWSHIP_A_READS)),
+    "awards:fellowship_recruit": Row(kwargs=fellowship, expect=only("applicant_a", *STAFF)),
+    "awards:fellowship_start": Row(
+        kwargs=fellowship, method="POST", expect=only("applicant_a", *STAFF)
+    ),
+    "awards:fellowship_suspend": Row(kwargs=fellowship, method="POST", expect=staff_only()),
+    "awards:fellowship_end": Row(
+        kwargs=lambda w: {"pk": w.running_fellowship.pk}, method="POST", expect=staff_only()
+    ),
+    "awards:fellowship_abandon": Row(kwargs=fellowship, method="POST", expect=staff_only()),
+    "awards:fellowship_fail": Row(kwargs=fellowship, method="POST", expect=staff_only()),
+    "awards:fellowship_amount": Row(kwargs=fellowship, method="POST", expect=staff_only()),
+    "awards:report": Row(kwargs=report_form, expect=only("applicant_a", "fellow_a", *STAFF)),
+    "awards:report_file": Row(
+        kwargs=lambda w: {"pk": w.fellowship.pk, "report_pk": w.report.pk},
+        expect=only(*FELLOWSHIP_A_READS),
+    ),
+    "awards:call_reports": Row(kwargs=call, expect=staff_only()),
+    "awards:milestone_add": Row(kwargs=call, method="POST", expect=staff_only()),
+    "awards:milestone_remove": Row(
+        kwargs=lambda w: {"slug": w.call.slug, "pk": w.milestone.pk},
+        method="POST",
+        expect=staff_only(),
+    ),
+    "awards:donor_contact_add": Row(kwargs=call, method="POST", expect=staff_only()),
+    "awards:outputs_export": Row(
+        kwargs=lambda w: {"slug": w.call.slug, "file_format": "csv"}, expect=staff_only()
+    ),
+    "awards:call_fellowships": Row(kwargs=call, expect=staff_only()),
+    "awards:call_events": Row(kwargs=call, expect=staff_only()),
+    "awards:donor_report": Row(kwargs=source, expect=staff_only()),
+    "awards:donor_report_xlsx": Row(kwargs=source, expect=staff_only()),
+    "awards:event": Row(kwargs=event, expect=staff_only()),
+    "awards:event_invite": Row(kwargs=event, method="POST", expect=staff_only()),
+    "awards:event_attendance": Row(kwargs=event, expect=staff_only()),
+    # The answer link of the mail: whoever holds it answers, signed in or not.
+    "awards:rsvp": Row(kwargs=lambda w: {"token": rsvp_token(w.event_invitation)}, expect=public()),
+    "awards:call_settings": Row(kwargs=call, method="POST", expect=staff_only()),
     # Mail ------------------------------------------------------------------------------
     "notifications:outbox": Row(expect=staff_only()),
     "notifications:outbox_release_bulk": Row(expect=staff_only()),
@@ -426,6 +491,55 @@ VARIANTS: dict[str, tuple[str, Row]] = {
     "notifications:outbox_release_bulk@post": (
         "notifications:outbox_release_bulk",
         Row(method="POST", expect=staff_only()),
+    ),
+    # The recruitment form, posted (empty: the form says what is missing).
+    "awards:fellowship_recruit@post": (
+        "awards:fellowship_recruit",
+        Row(kwargs=fellowship, method="POST", expect=only("applicant_a", *STAFF, allowed=INVALID)),
+    ),
+    "awards:call_events@post": (  # creating an event (empty: the form says what is missing)
+        "awards:call_events",
+        Row(kwargs=call, method="POST", expect=staff_only(INVALID)),
+    ),
+    "awards:rsvp@forged": (
+        "awards:rsvp",
+        Row(
+            kwargs=lambda w: {"token": "eyJpIjoxfQ:forged:signature"},
+            expect=outcomes(HIDDEN, anonymous=HIDDEN),
+        ),
+    ),
+    "awards:rsvp@post": (
+        "awards:rsvp",
+        Row(
+            kwargs=lambda w: {"token": rsvp_token(w.event_invitation)},
+            method="POST",
+            data=lambda w: {"attends": "yes"},
+            expect=public(),
+        ),
+    ),
+    "awards:report@post": (
+        "awards:report",
+        Row(
+            kwargs=report_form,
+            method="POST",
+            expect=only("applicant_a", "fellow_a", *STAFF, allowed=INVALID),
+        ),
+    ),
+    # B's report form: B is running but A's fellow and coordinator may not report for it.
+    "awards:report@b": (
+        "awards:report",
+        Row(
+            kwargs=lambda w: {"pk": w.running_fellowship.pk, "milestone_pk": w.milestone.pk},
+            expect=only("applicant_b", *STAFF),
+        ),
+    ),
+    # B's fellowship: its coordinator reads it, A's coordinator and fellow do not.
+    "awards:fellowship@b": (
+        "awards:fellowship",
+        Row(
+            kwargs=lambda w: {"pk": w.running_fellowship.pk},
+            expect=only("applicant_b", *STAFF),
+        ),
     ),
     "calls:manage_call_clone@post": (
         "calls:manage_call_clone",

@@ -6,17 +6,12 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('calls', '0005_staff_conflict'),
+        ('reviews', '0005_expert_publication'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='application',
-            name='revision',
-            field=models.PositiveIntegerField(default=0, editable=False, verbose_name='edit revision'),
-        ),
-        migrations.AddField(
-            model_name='call',
+            model_name='review',
             name='revision',
             field=models.PositiveIntegerField(default=0, editable=False, verbose_name='edit revision'),
         ),

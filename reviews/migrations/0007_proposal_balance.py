@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('calls', '0006_edit_revision'),
-        ('reviews', '0005_review_edit_revision'),
+        ('calls', '0007_edit_revision'),
+        ('reviews', '0006_review_edit_revision'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

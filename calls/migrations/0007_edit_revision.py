@@ -6,12 +6,17 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0004_scoreboard_change'),
+        ('calls', '0006_call_coauthorship_years'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='review',
+            model_name='application',
+            name='revision',
+            field=models.PositiveIntegerField(default=0, editable=False, verbose_name='edit revision'),
+        ),
+        migrations.AddField(
+            model_name='call',
             name='revision',
             field=models.PositiveIntegerField(default=0, editable=False, verbose_name='edit revision'),
         ),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('calls', '0006_edit_revision'),
+        ('calls', '0007_edit_revision'),
     ]
 
     operations = [
