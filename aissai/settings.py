@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "aissai.notifications",
     "calls",
     "reviews",
+    "awards",
 ]
 
 MIDDLEWARE = [
@@ -426,9 +427,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.send_review_reminders",
         "schedule": crontab(hour=8, minute=0),  # daily, Paris time (CELERY_TIMEZONE)
     },
+    "send-draft-reminders": {
+        "task": "calls.tasks.send_draft_reminders",
+        "schedule": crontab(minute=15),  # hourly: "1 day before" means 24 hours, not 8 am
+    },
+    "send-award-reminders": {
+        "task": "awards.tasks.send_award_reminders",
+        "schedule": crontab(hour=8, minute=15),  # daily, Paris time
+    },
 }
 # Reviewers with unfinished reviews get a reminder this many days before the deadline.
 REVIEW_REMINDER_DAYS_BEFORE = env_int("REVIEW_REMINDER_DAYS_BEFORE", 7)
+# Coordinators of unsubmitted drafts get a reminder this many days before the call closes
+# (one per number, the most urgent one only when several are due at once).
+APPLICANT_REMINDER_DAYS_BEFORE = sorted(
+    {int(days) for days in env_list("APPLICANT_REMINDER_DAYS_BEFORE", "7,1") if int(days) > 0},
+    reverse=True,
+)
+# Fellowship coordinators get a reminder this many days before the recruitment deadline
+# (and one once it has passed) and before each report is due.
+AWARD_REMINDER_DAYS_BEFORE = env_int("AWARD_REMINDER_DAYS_BEFORE", 14)
+# People invited to a fellowship event (the kick-off) get a reminder this many days before.
+AWARD_EVENT_REMINDER_DAYS = env_int("AWARD_EVENT_REMINDER_DAYS", 3)
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 5)
 OUTBOX_STUCK_SECONDS = env_int("OUTBOX_STUCK_SECONDS", 600)
 # Retry n waits OUTBOX_BACKOFF_SECONDS * 2**(n-1), at most OUTBOX_BACKOFF_MAX_SECONDS.

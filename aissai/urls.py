@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("aissai.accounts.urls")),
     path("calls/", include("calls.urls")),
     path("reviews/", include("reviews.urls")),
+    path("awards/", include("awards.urls")),
     path("mail/", include("aissai.notifications.urls")),
     path("admin/", admin.site.urls),
 ]

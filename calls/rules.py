@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from calls.models import ApplicationStatus, CallStatus
 from calls.selectors.correspondents import correspondent_institute_ids
+from calls.selectors.staff_conflicts import is_in_conflict
 from calls.transitions import APPLICANT, can_transition
 
 
@@ -72,14 +73,16 @@ def is_applicant_of(user, application) -> bool:
 
 @rules.predicate
 def is_conflicted_staff(user, application) -> bool:
-    """Programme staff who apply in ``application`` (coordinator or partner lead).
+    """Programme staff whose conflict with ``application`` is in effect: they coordinate
+    it, lead a partner unit of it and confirmed it, or declared the conflict (or the
+    managers confirmed it). Being named as a partner lead by the applicants is not enough
+    on its own (``calls.selectors.staff_conflicts``).
 
-    Staff rights never reach their own applications' evaluation: pages and exports that
-    show reviews, scores, reviewer identities or conflicts must answer 404 for such an
-    application (``calls.view_application_reviews``) and leave it out of lists built for
-    this person (``calls.selectors.applications.involving_person`` gives the queryset
-    filter)."""
-    return is_programme_staff(user) and is_applicant_of(user, application)
+    Staff rights never reach such an application's evaluation: pages and exports that
+    show reviews, scores, reviewer identities or conflicts answer 404 for it
+    (``calls.view_application_reviews``) and leave it out of lists built for this person
+    (``calls.selectors.staff_conflicts.evaluation_visible_to`` and ``withheld_ids``)."""
+    return is_programme_staff(user) and is_in_conflict(user, application)
 
 
 # Institute correspondents ---------------------------------------------------------------
@@ -110,7 +113,7 @@ rules.add_rule("calls.manage_correspondents", is_programme_staff)
 rules.add_rule("calls.is_correspondent", is_institute_correspondent)
 # Reviews, scores, reviewer identities and conflicts of an application: programme staff,
 # never for an application in which they apply themselves.
-rules.add_rule("calls.view_application_reviews", is_programme_staff & ~is_applicant_of)
+rules.add_rule("calls.view_application_reviews", is_programme_staff & ~is_conflicted_staff)
 # The real status (correspondents are CNRS staff), unless the person applies in it: then
 # only the status the applicants may see.
 rules.add_rule("calls.view_internal_status", is_correspondent_for & ~is_applicant_of)

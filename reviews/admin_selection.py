@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from calls.models import Application
+from calls.selectors.staff_conflicts import conflict_clause
 from reviews.models import FundingDecision, ListEntry, ListKind, ListMove, RankedList, Selection
 from reviews.services.lists import (
     REASON_MAX_CHARS,
@@ -196,6 +198,18 @@ class RankedListAdmin(admin.ModelAdmin):
                 messages.success(request, _("%(call)s: lists reset.") % {"call": ranked.call})
 
 
+class WithoutConflictedApplications:
+    """Rows of applications the person takes part in are left out of the admin too
+    (``calls.selectors.staff_conflicts``): their list moves and funding decisions."""
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .exclude(application__in=Application.objects.filter(conflict_clause(request.user)))
+        )
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -208,7 +222,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ListMove)
-class ListMoveAdmin(ReadOnlyAdmin):
+class ListMoveAdmin(WithoutConflictedApplications, ReadOnlyAdmin):
     list_display = [
         "at",
         "call",
@@ -228,7 +242,7 @@ class ListMoveAdmin(ReadOnlyAdmin):
 
 
 @admin.register(FundingDecision)
-class FundingDecisionAdmin(ReadOnlyAdmin):
+class FundingDecisionAdmin(WithoutConflictedApplications, ReadOnlyAdmin):
     list_display = [
         "application",
         "outcome",

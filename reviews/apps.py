@@ -13,3 +13,8 @@ class ReviewsConfig(AppConfig):
         conflicts.connect_signals()
         # The cached scoreboard figures are recomputed after any change that moves them.
         scoreboard_stamp.connect_signals()
+        # What this app holds about a person: its part of the download and anonymisation.
+        from aissai.accounts.personal_data.registry import register_holder
+        from reviews.personal_data import HOLDER
+
+        register_holder(HOLDER)

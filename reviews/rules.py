@@ -17,6 +17,7 @@ import rules
 
 from calls.models import ApplicationStatus
 from calls.rules import is_coordinator, is_programme_staff
+from calls.selectors.staff_conflicts import withheld_ids
 from reviews.models import Selection
 from reviews.selectors.conflicts import has_confirmed_conflict as _has_confirmed_conflict
 from reviews.selectors.pool import (
@@ -86,6 +87,16 @@ def holds_published_funded_place(user, application) -> bool:
     )
 
 
+@rules.predicate
+def has_conflict_in_call(user, call) -> bool:
+    """The staff member takes part in an application of ``call`` (one query)."""
+    return call is not None and bool(withheld_ids(user, call=call))
+
+
+# Acting on every application of a call at once (confirming the shortlist, the lists,
+# funding decisions): not by a staff member who takes part in one of them, who cannot
+# see it. They still read the pages, without the withheld rows.
+rules.add_rule("reviews.act_for_whole_call", is_programme_staff & ~has_conflict_in_call)
 rules.add_rule("reviews.rank_lists", is_programme_staff)
 rules.add_rule("reviews.decide_funding", is_programme_staff)
 rules.add_rule("reviews.decline_place", is_coordinator & holds_published_funded_place)

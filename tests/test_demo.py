@@ -189,8 +189,11 @@ def test_past_edition_tells_the_story_55_to_25_to_6_plus_3_to_8_funded():
     later += [S.NOT_FUNDED, S.DECLINED]
     assert applications.filter(status__in=later).count() == 25
     assert applications.filter(status=S.NOT_SHORTLISTED).count() == 30
+    # After the decision (the awards demo): one funded project failed to recruit and gave
+    # its place to the last project waiting on the complementary list.
     assert applications.filter(status=S.FUNDED).count() == 8
-    assert applications.filter(status=S.COMPLEMENTARY_LIST).count() == 1
+    assert applications.filter(status=S.DECLINED).count() == 1
+    assert applications.filter(status=S.COMPLEMENTARY_LIST).count() == 0
     assert applications.filter(status=S.NOT_SELECTED).count() == 16
     # Every application: at least 2 units from at least 2 institutes, leads off the demo domain.
     for application in applications.prefetch_related("partners"):
@@ -200,23 +203,31 @@ def test_past_edition_tells_the_story_55_to_25_to_6_plus_3_to_8_funded():
         assert not any(p.lead_email.endswith("@demo.aissai.localhost") for p in partners)
     institutes = Partner.objects.filter(application__call=call).values("institute").distinct()
     assert institutes.count() == 10
-    # Lists fixed with 6 + 3 entries; the additional grant promoted the first 2 waiting,
-    # so the main list now has 8 entries and the complementary list 1.
+    # Lists fixed with 6 + 3 entries; the additional grant promoted the first 2 waiting;
+    # the failed recruitment promoted the third: the main list has 8 entries, the
+    # complementary list none.
     history = selection_history(call)
     assert (history.main_at_fix, history.complementary_at_fix) == (6, 3)
-    assert (history.funded, history.promoted) == (8, 2)
+    assert (history.funded, history.promoted) == (8, 3)
     entries = ListEntry.objects.filter(ranked_list__call=call)
     assert entries.filter(ranked_list__kind=ListKind.MAIN).count() == 8
-    assert entries.filter(ranked_list__kind=ListKind.COMPLEMENTARY).count() == 1
+    assert entries.filter(ranked_list__kind=ListKind.COMPLEMENTARY).count() == 0
     assert list(call.funding_sources.order_by("pk").values_list("name", "fellowships")) == [
         ("Industry donation", 6),
         ("Additional grant", 2),
     ]
     kinds = list(ListMove.objects.filter(call=call).order_by("pk").values_list("kind", flat=True))
-    assert kinds == [MoveKind.MOVED, MoveKind.SHIFTED, MoveKind.PROMOTED, MoveKind.PROMOTED]
+    assert kinds == [
+        MoveKind.MOVED,
+        MoveKind.SHIFTED,
+        MoveKind.PROMOTED,
+        MoveKind.PROMOTED,
+        MoveKind.DECLINED,
+        MoveKind.PROMOTED,
+    ]
     decisions = FundingDecision.objects.filter(application__call=call, is_current=True)
     assert decisions.filter(outcome=FundingOutcome.FUNDED).count() == 8
-    assert decisions.filter(promoted=True).count() == 2
+    assert decisions.filter(promoted=True).count() == 3
 
 
 def test_past_edition_has_reviews_audit_and_released_results_mails():

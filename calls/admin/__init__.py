@@ -5,4 +5,5 @@ from . import (  # noqa: F401
     calls,
     correspondents,
     reference,
+    staff_conflicts,
 )

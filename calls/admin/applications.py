@@ -28,6 +28,7 @@ from calls.models import (
     Partner,
 )
 from calls.selectors.staff import with_counts
+from calls.selectors.staff_conflicts import conflict_clause
 
 
 def _programme_staff(request: HttpRequest) -> bool:
@@ -188,7 +189,10 @@ class ApplicationAdmin(ProgrammeStaffAccess, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
-        return with_counts(super().get_queryset(request))
+        # Never an application the person takes part in: its status and audit trail tell
+        # its evaluation (``calls.selectors.staff_conflicts``).
+        queryset = super().get_queryset(request).exclude(conflict_clause(request.user))
+        return with_counts(queryset)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # applications are made by applicants

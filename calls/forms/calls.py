@@ -3,9 +3,10 @@
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator
-from django.forms import inlineformset_factory
+from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from aissai.forms import EDIT_BASE_FIELD, ExplainedFormSetMixin, VersionedFormMixin
 from calls.models import Call, Criterion, FundingSource, RequiredDocument, TieBreakRule
 from calls.services.calls import RESERVED_SLUGS
 
@@ -92,7 +93,7 @@ def tie_break_choices(call: Call | None) -> list[tuple[str, str]]:
     return by_criterion + fixed
 
 
-class CallForm(forms.ModelForm):
+class CallForm(VersionedFormMixin, forms.ModelForm):
     tie_break_order = TieBreakField(
         label=_("Tie-break order"),
         help_text=_(
@@ -122,6 +123,7 @@ class CallForm(forms.ModelForm):
             "min_institutes",
             "min_units",
             "reviews_per_application",
+            "coauthorship_years",
             "partner_confirmation_required",
             "abstract_max_chars",
             "tie_break_order",
@@ -144,11 +146,30 @@ class CallForm(forms.ModelForm):
     def __init__(self, *args, locked: frozenset[str] = frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tie_break_order"].set_choices(tie_break_choices(self.instance))
+        # Left empty, the window keeps its current value (5 years for a new call).
+        self.fields["coauthorship_years"].required = False
         for name in ("opens_at", "closes_at", "review_deadline"):
             self.fields[name].input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
         for name in locked:
             self.fields[name].disabled = True
             self.fields[name].help_text = _("Fixed once the call is open.")
+
+    def edited_values(self, only: list[str] | None = None) -> dict:
+        """The fields this form may change, as cleaned (after ``is_valid()``): not those
+        fixed by the call's status, nor those the request left out (``only``: of these)."""
+        skip = self.left_out() | {EDIT_BASE_FIELD}
+        return {
+            name: self.cleaned_data[name]
+            for name, field in self.fields.items()
+            if not field.disabled
+            and name not in skip
+            and name in self.cleaned_data
+            and (only is None or name in only)
+        }
+
+    def clean_coauthorship_years(self) -> int:
+        value = self.cleaned_data.get("coauthorship_years")
+        return value if value is not None else self.instance.coauthorship_years
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"]
@@ -232,14 +253,23 @@ class FundingSourceForm(forms.ModelForm):
         widgets = {"granted_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
+class CallItemsFormSet(ExplainedFormSetMixin, BaseInlineFormSet):
+    pass
+
+
 CriterionFormSet = inlineformset_factory(
-    Call, Criterion, form=CriterionForm, extra=1, can_delete=True
+    Call, Criterion, form=CriterionForm, formset=CallItemsFormSet, extra=1, can_delete=True
 )
 RequiredDocumentFormSet = inlineformset_factory(
-    Call, RequiredDocument, form=RequiredDocumentForm, extra=1, can_delete=True
+    Call,
+    RequiredDocument,
+    form=RequiredDocumentForm,
+    formset=CallItemsFormSet,
+    extra=1,
+    can_delete=True,
 )
 FundingSourceFormSet = inlineformset_factory(
-    Call, FundingSource, form=FundingSourceForm, extra=1, can_delete=True
+    Call, FundingSource, form=FundingSourceForm, formset=CallItemsFormSet, extra=1, can_delete=True
 )
 
 FORMSETS = {

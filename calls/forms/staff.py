@@ -16,6 +16,7 @@ from calls.selectors.staff import (
     AutomaticChecks,
     units_in_call,
 )
+from calls.selectors.staff_conflicts import evaluation_visible_to
 from calls.services.eligibility import ruling_problem
 from calls.transitions import STAFF, allowed_targets
 
@@ -161,8 +162,11 @@ class BulkEligibleForm(forms.Form):
         error_messages={"required": _("Select at least one application.")},
     )
 
-    def __init__(self, *args: Any, call: Call, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, call: Call, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["applications"].queryset = Application.objects.filter(
-            call=call, status=ApplicationStatus.SUBMITTED
-        ).order_by("pk")
+        # Never one the person takes part in (it is not on their screening page either).
+        self.fields["applications"].queryset = (
+            evaluation_visible_to(user)
+            .filter(call=call, status=ApplicationStatus.SUBMITTED)
+            .order_by("pk")
+        )

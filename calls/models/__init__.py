@@ -3,6 +3,7 @@ from .application import (
     ApplicationStatus,
     ApplicationVersion,
     Document,
+    DraftReminder,
     ExcludedReviewer,
     Partner,
 )
@@ -17,6 +18,7 @@ from .call import (
 )
 from .correspondents import InstituteCorrespondent
 from .reference import Institute, ParentInstitution, Unit, UnitType
+from .staff_conflicts import StaffConflict, StaffConflictSource, StaffConflictStatus
 
 __all__ = [
     "Application",
@@ -27,6 +29,7 @@ __all__ = [
     "Criterion",
     "Discipline",
     "Document",
+    "DraftReminder",
     "ExcludedReviewer",
     "FundingSource",
     "Institute",
@@ -34,6 +37,9 @@ __all__ = [
     "ParentInstitution",
     "Partner",
     "RequiredDocument",
+    "StaffConflict",
+    "StaffConflictSource",
+    "StaffConflictStatus",
     "TieBreakRule",
     "Unit",
     "UnitType",

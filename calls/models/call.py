@@ -90,6 +90,15 @@ class Call(models.Model):
     reviews_per_application = models.PositiveSmallIntegerField(
         _("reviews per application"), default=3, validators=[MinValueValidator(1)]
     )
+    coauthorship_years = models.PositiveSmallIntegerField(
+        _("co-authorship window (years)"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_(
+            "An expert who published with a member of an application’s team within this "
+            "many calendar years (the current one included) has a suspected conflict."
+        ),
+    )
     partner_confirmation_required = models.BooleanField(
         _("partner confirmation required before submission"), default=False
     )
@@ -113,6 +122,9 @@ class Call(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Raised at each save through the edit form's service: a form loaded at an older
+    # revision is merged field by field, never saved over what changed since.
+    revision = models.PositiveIntegerField(_("edit revision"), default=0, editable=False)
 
     objects = CallQuerySet.as_manager()
 

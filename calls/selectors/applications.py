@@ -54,8 +54,8 @@ def correspondent_clause(user) -> Q:
 
 def involving_person(user) -> Q:
     """Applications in which ``user`` is an applicant: the coordinator, or a partner lead
-    (matched by e-mail address, case-insensitive). Reviews pages exclude these for staff
-    who apply (see ``calls.rules.is_conflicted_staff``); one EXISTS subquery."""
+    (matched by e-mail address, case-insensitive), confirmed or not; one EXISTS subquery.
+    Staff conflicts are not this: see ``calls.selectors.staff_conflicts``."""
     if user is None or not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
     lead = Partner.objects.filter(application_id=OuterRef("pk"), lead_email__iexact=user.email)

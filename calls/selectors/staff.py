@@ -41,6 +41,7 @@ from calls.models import (
     Unit,
 )
 from calls.selectors.calls import calls_for_staff
+from calls.selectors.staff_conflicts import conflict_clause, evaluation_visible_to
 
 # Statuses in which staff screen eligibility (and may rule again).
 SCREENING_STATUSES = (
@@ -170,12 +171,18 @@ def _ordering(sort: str) -> list[Any]:
     return [*ordered, F("pk").desc() if descending else F("pk").asc()]
 
 
-def staff_applications(*, call: Call, filters: ApplicationFilters) -> QuerySet[Application]:
-    """The applications of ``call`` matching ``filters``, sorted, with the row data.
+def staff_applications(
+    *, call: Call, filters: ApplicationFilters, user: Any = None
+) -> QuerySet[Application]:
+    """The applications of ``call`` matching ``filters``, sorted, with the row data; for
+    ``user``, not those they take part in (their status tells the outcome of the
+    evaluation: ``calls.selectors.staff_conflicts``).
 
     Filters on partners use ``EXISTS`` so they never change the counts of a row.
     """
     queryset = Application.objects.filter(call=call)
+    if user is not None:
+        queryset = queryset.exclude(conflict_clause(user))
     q = filters.q.strip()
     if q:
         queryset = queryset.filter(_search(q))
@@ -211,15 +218,18 @@ def required_document_kinds(call: Call) -> frozenset[str]:
     return frozenset(d.kind for d in call.required_documents.all() if d.is_required)
 
 
-def screening_applications(*, call: Call, status: str = "") -> QuerySet[Application]:
-    """Applications staff screen (submitted by default), with their row data."""
+def screening_applications(*, call: Call, user: Any, status: str = "") -> QuerySet[Application]:
+    """Applications ``user`` screens (submitted by default), with their row data: not
+    those they take part in (``calls.selectors.staff_conflicts``)."""
     statuses = [status] if status in SCREENING_STATUSES else [ApplicationStatus.SUBMITTED]
-    queryset = Application.objects.filter(call=call, status__in=statuses)
+    queryset = evaluation_visible_to(user).filter(call=call, status__in=statuses)
     return application_rows(queryset).order_by(*_ordering("submitted"))
 
 
-def screening_application_or_404(*, call: Call, pk: int) -> Application:
-    application = application_rows(Application.objects.filter(call=call, pk=pk)).first()
+def screening_application_or_404(*, call: Call, user: Any, pk: int) -> Application:
+    """One application for its screening page; 404 when ``user`` takes part in it."""
+    queryset = evaluation_visible_to(user).filter(call=call, pk=pk)
+    application = application_rows(queryset).first()
     if application is None:
         raise Http404
     return application

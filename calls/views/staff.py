@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from calls.forms.staff import ApplicationFilterForm, BulkEligibleForm, EligibilityRulingForm
+from calls.forms.staff_conflicts import DeclareStaffConflictForm
 from calls.models import ApplicationStatus
 from calls.selectors.calls import is_programme_staff, staff_call_or_404
 from calls.selectors.reference import reference_data_gaps
@@ -29,6 +30,7 @@ from calls.selectors.staff import (
     screening_applications,
 )
 from calls.selectors.staff import staff_applications as applications_table
+from calls.selectors.staff_conflicts import named_staff_to_rule, withheld_ids
 from calls.services.eligibility import (
     EligibilityRulingError,
     rule_eligibility,
@@ -73,7 +75,9 @@ def staff_applications(request: HttpRequest, slug: str) -> HttpResponse:
     call = staff_call_or_404(request.user, slug)
     form = ApplicationFilterForm(request.GET, call=call)
     filters = form.filters()
-    paginator = Paginator(applications_table(call=call, filters=filters), form.page_size())
+    paginator = Paginator(
+        applications_table(call=call, filters=filters, user=request.user), form.page_size()
+    )
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "call": call,
@@ -82,8 +86,14 @@ def staff_applications(request: HttpRequest, slug: str) -> HttpResponse:
         "rows": prepare_rows(page.object_list, call=call),
         "headers": {h["key"]: h for h in _sort_headers(filters.sort)},
         "screening_statuses": [s.value for s in SCREENING_STATUSES],
+        "withheld": len(withheld_ids(request.user, call=call)),
         "filtered": any(
             [filters.q, filters.status, filters.institute, filters.unit, filters.discipline]
+        ),
+        # Applications naming a staff member who has not confirmed: for the others to rule.
+        "named_staff": [n for n in named_staff_to_rule(call) if n.staff_id != request.user.pk],
+        "declare_form": DeclareStaffConflictForm(
+            call=call, user=request.user, auto_id="declare_%s"
         ),
     }
     return render(request, "calls/staff/applications.html", context)
@@ -94,7 +104,7 @@ def staff_screening_list(request: HttpRequest, slug: str) -> HttpResponse:
     """Applications waiting for a ruling with their automatic checks; bulk 'eligible'."""
     call = staff_call_or_404(request.user, slug)
     if request.method == "POST":
-        form = BulkEligibleForm(request.POST, call=call)
+        form = BulkEligibleForm(request.POST, call=call, user=request.user)
         if form.is_valid():
             result = rule_eligible_in_bulk(
                 call=call, applications=form.cleaned_data["applications"], by=request.user
@@ -123,7 +133,10 @@ def staff_screening_list(request: HttpRequest, slug: str) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in SCREENING_STATUSES:
         status = ApplicationStatus.SUBMITTED
-    paginator = Paginator(screening_applications(call=call, status=status), SCREENING_PAGE_SIZE)
+    paginator = Paginator(
+        screening_applications(call=call, user=request.user, status=status),
+        SCREENING_PAGE_SIZE,
+    )
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "call": call,
@@ -132,6 +145,7 @@ def staff_screening_list(request: HttpRequest, slug: str) -> HttpResponse:
         "status": status,
         "statuses": [(s.value, s.label) for s in SCREENING_STATUSES],
         "bulk": status == ApplicationStatus.SUBMITTED,
+        "withheld": len(withheld_ids(request.user, call=call)),
     }
     return render(request, "calls/staff/screening_list.html", context)
 
@@ -140,7 +154,7 @@ def staff_screening_list(request: HttpRequest, slug: str) -> HttpResponse:
 def staff_screening(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The automatic checks of one application and the staff ruling (POST)."""
     call = staff_call_or_404(request.user, slug)
-    application = screening_application_or_404(call=call, pk=pk)
+    application = screening_application_or_404(call=call, user=request.user, pk=pk)
     checks = automatic_checks(application, call=call, required_kinds=required_document_kinds(call))
     form = EligibilityRulingForm(
         request.POST if request.method == "POST" else None,

@@ -5,11 +5,18 @@ the findings. An expert is flagged for an application when
 
 * they are one of its partner leads (same e-mail: confirmed; similar name: suspected);
 * they belong to a partner unit (same unit id: confirmed);
+* the institution they typed names a partner unit (its code such as "UMR 5505", its
+  RNSR identifier or its acronym, as in "LAAS-CNRS (UPR 3251)" or "IRIT, UMR 5505,
+  Toulouse"): suspected, for staff to rule on;
 * their institution is one of a partner unit's parent institutions (same id or
   name, or an e-mail domain of that institution: confirmed; same acronym: suspected);
 * their e-mail domain is that of a partner lead or of a partner unit (confirmed);
 * the applicants asked to exclude them (same e-mail or ORCID: confirmed; similar
-  name: suspected, confirmed when name and institution are both the same).
+  name: suspected, confirmed when name and institution are both the same);
+* they published with a member of the application's team (its coordinator or a
+  partner lead) recently, by their imported publication list (a co-author's name similar
+  to the member's, initials and accents tolerated: suspected). The caller passes only
+  the publications of the call's window of years.
 
 Umbrella organisations (CNRS under any of its names) and their domains (``cnrs.fr``
 and every ``*.cnrs.fr``) never count, nor do public mail providers: otherwise every
@@ -34,6 +41,9 @@ from reviews.conflicts.matching import (
     name_tokens,
     normalise_orcid,
     token_similarity,
+    unit_acronym_key,
+    unit_label_code,
+    unit_mentions,
     word_ratio,
 )
 from reviews.conflicts.policy import DEFAULT_POLICY, DetectionPolicy
@@ -42,9 +52,11 @@ from reviews.conflicts.policy import DEFAULT_POLICY, DetectionPolicy
 class Reason(StrEnum):
     SAME_PERSON = "same_person"
     SAME_UNIT = "same_unit"
+    UNIT_NAMED = "unit_named"
     SAME_INSTITUTION = "same_institution"
     SAME_EMAIL_DOMAIN = "same_email_domain"
     EXCLUDED = "excluded_by_applicants"
+    COAUTHOR = "coauthor"
 
 
 class Status(StrEnum):
@@ -70,6 +82,8 @@ class PartnerInfo:
     lead_email: str = ""
     lead_name: str = ""
     unit_label: str = ""
+    unit_acronym: str = ""
+    unit_rnsr: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,6 +99,16 @@ class ApplicationInfo:
     id: Hashable
     partners: tuple[PartnerInfo, ...] = ()
     exclusions: tuple[ExclusionInfo, ...] = ()
+    coordinator_name: str = ""
+
+
+@dataclass(frozen=True)
+class Coauthorship:
+    """A co-author of one of the expert's publications."""
+
+    name: str
+    year: int | None = None
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,6 +120,7 @@ class ExpertInfo:
     unit_id: Hashable | None = None
     orcid: str = ""
     institution_id: Hashable | None = None
+    coauthors: tuple[Coauthorship, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,6 +142,9 @@ class Conflict:
         text = {
             Reason.SAME_PERSON: _("The expert is a partner lead (%(detail)s)."),
             Reason.SAME_UNIT: _("The expert belongs to a partner unit (%(detail)s)."),
+            Reason.UNIT_NAMED: _(
+                "The institution the expert typed names a partner unit (%(detail)s)."
+            ),
             Reason.SAME_INSTITUTION: _(
                 "The expert's institution is a parent institution of a partner unit (%(detail)s)."
             ),
@@ -124,6 +152,9 @@ class Conflict:
                 "The expert's e-mail domain is that of a partner (%(detail)s)."
             ),
             Reason.EXCLUDED: _("The applicants asked to exclude this expert (%(detail)s)."),
+            Reason.COAUTHOR: _(
+                "The expert published with a member of the application’s team (%(detail)s)."
+            ),
         }[self.reason]
         return text % {"detail": self.detail}
 
@@ -141,8 +172,8 @@ class _NameIndex:
     that matches one of its words (``word_ratio`` >= 0.8), found through the blocks of
     words sharing their first or last two letters."""
 
-    def __init__(self, experts: Sequence[ExpertInfo]):
-        self.tokens = [name_tokens(e.name) for e in experts]
+    def __init__(self, names: Sequence[str]):
+        self.tokens = [name_tokens(name) for name in names]
         self.experts_with: dict[str, set[int]] = defaultdict(set)
         self.blocks: dict[str, set[str]] = defaultdict(set)
         for ix, tokens in enumerate(self.tokens):
@@ -209,12 +240,14 @@ def detect_conflicts(
         defaultdict(list),
         defaultdict(list),
     )
+    named_units = _UnitNames()
     by_lead_email: dict[str, list[int]] = defaultdict(list)
     lead_names: list[tuple[int, str]] = []
     for a, application in enumerate(applications):
         for partner in application.partners:
             if partner.unit_id is not None:
                 by_unit[partner.unit_id].append((a, partner.unit_label or str(partner.unit_id)))
+            _index_unit_names(named_units, a, partner, policy)
             for institution in partner.institutions:
                 key = institution_key(institution.name)
                 short = acronym(institution.acronym)
@@ -249,6 +282,8 @@ def detect_conflicts(
             findings.add(e, a, Reason.SAME_PERSON, expert.email, confirmed)
         for a, label in by_unit.get(expert.unit_id, ()) if expert.unit_id is not None else ():
             findings.add(e, a, Reason.SAME_UNIT, label, confirmed)
+        for a, label in named_units.named_in(expert.institution):
+            findings.add(e, a, Reason.UNIT_NAMED, f"{label} ← {expert.institution}", suspected)
         for a, name in by_institution_id.get(expert.institution_id, ()):
             findings.add(e, a, Reason.SAME_INSTITUTION, name, confirmed)
         for part in affiliation_parts(expert.institution):
@@ -264,13 +299,72 @@ def detect_conflicts(
             for a, detail in by_domain.get(domain, ()):
                 findings.add(e, a, Reason.SAME_EMAIL_DOMAIN, detail, confirmed)
 
-    names = _NameIndex(experts)
+    names = _NameIndex([expert.name for expert in experts])
     for a, lead_name in lead_names:
         for e, score in names.matches(lead_name, policy.name_threshold):
             detail = f"{lead_name} ~ {experts[e].name} ({score:.2f})"
             findings.add(e, a, Reason.SAME_PERSON, detail, suspected)
     _check_exclusions(applications, experts, names, findings, policy)
+    _check_coauthors(applications, experts, findings, policy)
     return findings.result()
+
+
+def _check_coauthors(applications, experts, findings, policy) -> None:
+    """Each team member's name against every co-author of every expert (indexed once)."""
+    owners = [
+        (e, coauthor)
+        for e, expert in enumerate(experts)
+        for coauthor in expert.coauthors
+        if token_similarity(name_tokens(coauthor.name), name_tokens(expert.name))
+        < policy.name_threshold  # the expert themself
+    ]
+    if not owners:
+        return
+    index = _NameIndex([coauthor.name for _e, coauthor in owners])
+    for a, application in enumerate(applications):
+        team = [application.coordinator_name, *(p.lead_name for p in application.partners)]
+        for member in dict.fromkeys(name for name in team if name):
+            best: dict[int, tuple[float, Coauthorship]] = {}
+            for ix, score in index.matches(member, policy.name_threshold):
+                e, coauthor = owners[ix]
+                if e not in best or (score, coauthor.year or 0) > (
+                    best[e][0],
+                    best[e][1].year or 0,
+                ):
+                    best[e] = (score, coauthor)
+            for e, (_score, coauthor) in best.items():
+                year = coauthor.year or "?"
+                detail = f"{member} ~ {coauthor.name} ({year}, {coauthor.title[:120]})"
+                findings.add(e, a, Reason.COAUTHOR, detail, Status.SUSPECTED)
+
+
+class _UnitNames:
+    """Partner units by what free text may call them: code, RNSR identifier, acronym."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[tuple[str, object], list[tuple[int, str]]] = defaultdict(list)
+
+    def add(self, kind: str, key, a: int, label: str) -> None:
+        if key and (a, label) not in self.by_key[(kind, key)]:
+            self.by_key[(kind, key)].append((a, label))
+
+    def named_in(self, text: str) -> list[tuple[int, str]]:
+        if not text or not self.by_key:
+            return []
+        mentions = unit_mentions(text)
+        keys = [("code", code) for code in mentions.codes]
+        keys += [("rnsr", rnsr) for rnsr in mentions.rnsr]
+        keys += [("acronym", word) for word in mentions.words]
+        return [found for key in keys for found in self.by_key.get(key, ())]
+
+
+def _index_unit_names(names: _UnitNames, a: int, partner: PartnerInfo, policy) -> None:
+    label = " ".join(filter(None, (partner.unit_label, partner.unit_acronym))) or str(
+        partner.unit_id
+    )
+    names.add("code", unit_label_code(partner.unit_label), a, label)
+    names.add("rnsr", partner.unit_rnsr.strip().upper(), a, label)
+    names.add("acronym", unit_acronym_key(partner.unit_acronym, policy), a, label)
 
 
 def _check_exclusions(applications, experts, names, findings, policy) -> None:

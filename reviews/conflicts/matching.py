@@ -1,9 +1,11 @@
 """Text matching for conflict detection: accent folding, registrable e-mail domains,
-institution names and acronyms, person names and ORCID iDs. Pure functions."""
+institution names and acronyms, person names and ORCID iDs, research units named in
+free text (codes such as 'UMR 5505', RNSR identifiers, acronyms). Pure functions."""
 
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -218,3 +220,66 @@ def normalise_orcid(orcid: str) -> str:
 def acronym(text: str) -> str:
     """Letters and digits only, folded: 'U.T. 3' -> 'ut3'."""
     return "".join(_WORD.findall(fold(text)))
+
+
+# ------------------------------------------------------------------- units
+
+# Unit types written with a number in free text ("FR" is left out: "FR 75005" is a
+# postcode far more often than a federation).
+UNIT_CODE_TYPES = ("umr", "upr", "uar", "irl", "fre", "usr", "umi", "emr")
+_UNIT_CODE = re.compile(
+    r"(?<![a-z0-9])(" + "|".join(UNIT_CODE_TYPES) + r")"
+    r"[^a-z0-9]{0,3}(?:(?:cnrs|n|no|nr)[^a-z0-9]{0,3}){0,2}(\d{3,5})(?!\d)"
+)
+_RNSR = re.compile(r"(?<![a-z0-9])(\d{9}[a-z])(?![a-z0-9])")
+_TOKEN = re.compile(r"[a-z0-9]+")
+MIN_UNIT_ACRONYM = 3
+MAX_ACRONYM_WORDS = 3
+
+
+def unit_code(unit_type: str, number: str) -> tuple[str, str] | None:
+    """('umr', '5505') for UMR 5505, the key under which free text finds it; None when
+    the number is not made of digits."""
+    number = (number or "").strip()
+    if not number.isdigit():
+        return None
+    return (unit_type or "").strip().lower(), str(int(number))
+
+
+def unit_label_code(label: str) -> tuple[str, str] | None:
+    """The key of a label such as 'UMR 5505' (or 'umr5505')."""
+    found = re.fullmatch(r"\s*([A-Za-z]{2,4})\s*[-\u2013]?\s*(\d{1,6})\s*", label or "")
+    return unit_code(found.group(1), found.group(2)) if found else None
+
+
+@dataclass(frozen=True)
+class UnitMentions:
+    """What free text such as 'LAAS-CNRS (UPR 3251)' says about research units: unit
+    codes, RNSR identifiers, and the word sequences that could be unit acronyms."""
+
+    codes: frozenset[tuple[str, str]]
+    rnsr: frozenset[str]
+    words: frozenset[str]
+
+
+def unit_mentions(text: str) -> UnitMentions:
+    folded = fold(text or "").replace(".", "")
+    codes = frozenset(unit_code(t, n) for t, n in _UNIT_CODE.findall(folded))
+    rnsr = frozenset(found.upper() for found in _RNSR.findall(folded))
+    tokens = _TOKEN.findall(folded)
+    words = {
+        "".join(tokens[i : i + size])
+        for size in range(1, MAX_ACRONYM_WORDS + 1)
+        for i in range(len(tokens) - size + 1)
+    }
+    return UnitMentions(codes=codes - {None}, rnsr=rnsr, words=frozenset(words))
+
+
+def unit_acronym_key(text: str, policy: DetectionPolicy = DEFAULT_POLICY) -> str:
+    """The key of a unit acronym, '' when it cannot name a unit on its own: too short,
+    only digits, or an umbrella organisation ('CNRS')."""
+    key = acronym(text)
+    umbrella = {acronym(name) for name in policy.umbrella_organisations}
+    if len(key) < MIN_UNIT_ACRONYM or key.isdigit() or key in umbrella:
+        return ""
+    return key

@@ -12,8 +12,10 @@ related rows are fetched per chunk, so memory stays flat whatever the size of th
 - scoreboard: the figures of :func:`reviews.selectors.scoreboard.build_scoreboard`;
 - decisions: status, place on the lists and current funding decision of each application.
 
-A member of staff who coordinates an application of the call gets neither its reviews
-nor its scoreboard row (a role never leaks rights into another).
+A member of staff who takes part in an application of the call
+(``calls.selectors.staff_conflicts``) gets neither its reviews, nor its scoreboard row,
+nor its decision row (a role never leaks rights into another); the last row of such an
+export says how many applications were withheld.
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Case, FilteredRelation, IntegerField, Q, Value, When
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from calls.models import Application, ApplicationStatus, Call, Partner
 from calls.selectors.staff import ApplicationFilters, staff_applications
+from calls.selectors.staff_conflicts import withheld_ids
 from reviews.models import (
     CriterionScore,
     FundingOutcome,
@@ -88,6 +91,20 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
+def withheld_line(count: int) -> list[list[str]]:
+    """The last row of an export that leaves out applications the reader takes part in."""
+    if not count:
+        return []
+    message = ngettext(
+        "%(count)d application is withheld from this export because of a conflict of "
+        "interest: you take part in it.",
+        "%(count)d applications are withheld from this export because of a conflict of "
+        "interest: you take part in them.",
+        count,
+    )
+    return [[message % {"count": count}]]
+
+
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     batch: list[Any] = []
     for item in items:
@@ -102,11 +119,13 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 # --- Applications -------------------------------------------------------------------
 
 
-def applications_table(*, call: Call, filters: ApplicationFilters | None = None) -> Table:
+def applications_table(
+    *, call: Call, filters: ApplicationFilters | None = None, by: Any = None
+) -> Table:
     """The applications of the staff table (same filters and order), a chunk at a time:
     the table's rows as plain values, then the partners and disciplines of the chunk."""
     queryset = (
-        staff_applications(call=call, filters=filters or ApplicationFilters())
+        staff_applications(call=call, filters=filters or ApplicationFilters(), user=by)
         .prefetch_related(None)  # the related rows are read per chunk below, as values
         .values_list(
             "pk",
@@ -120,6 +139,7 @@ def applications_table(*, call: Call, filters: ApplicationFilters | None = None)
         )
     )
     through = Application.disciplines.through
+    hidden = withheld_ids(by, call=call) if by is not None else frozenset()
 
     def rows() -> Iterator[list[Any]]:
         french = (get_language() or "").startswith("fr")
@@ -154,6 +174,7 @@ def applications_table(*, call: Call, filters: ApplicationFilters | None = None)
                     "; ".join(disciplines[pk]),
                     submitted_at,
                 ]
+        yield from withheld_line(len(hidden))
 
     return Table(
         kind="applications",
@@ -198,9 +219,10 @@ def reviews_table(*, call: Call, by: Any, identities: bool = False) -> Table:
     """One row per review that counts. ``identities``: add the reviewer's name, e-mail
     and institution (staff ask for it explicitly; the export is audited)."""
     criteria = list(call.criteria.order_by("position", "id"))
+    hidden = withheld_ids(by, call=call)
     queryset = (
         counted_reviews(call)
-        .exclude(assignment__application__coordinator=by)
+        .exclude(assignment__application_id__in=hidden)
         .order_by("assignment__application__reference", "assignment__application_id", "pk")
         .values_list(*_REVIEW_COLUMNS)
     )
@@ -247,6 +269,7 @@ def reviews_table(*, call: Call, by: Any, identities: bool = False) -> Table:
                     submitted_at,
                 ]
                 yield row
+        yield from withheld_line(len(hidden))
 
     return Table(
         kind="reviews-with-identities" if identities else "reviews",
@@ -263,10 +286,9 @@ def reviews_table(*, call: Call, by: Any, identities: bool = False) -> Table:
 def scoreboard_table(*, call: Call, by: Any, anonymous: bool = False) -> Table:
     """The scoreboard figures, highest mean first (computed in one pass, see
     :mod:`reviews.selectors.scoreboard`); ``anonymous`` leaves out names and units."""
-    board = build_scoreboard(call)
+    board = build_scoreboard(call, reader=by)
     if anonymous:
         board = board.anonymised()
-    own = set(Application.objects.filter(call=call, coordinator=by).values_list("pk", flat=True))
     calibrated = board.calibration_supported
     headers = [_("Reference"), _("Acronym"), _("Title"), _("Status")]
     if not anonymous:
@@ -290,8 +312,6 @@ def scoreboard_table(*, call: Call, by: Any, anonymous: bool = False) -> Table:
 
     def rows() -> Iterator[list[Any]]:
         for row in board.select(ScoreboardFilters(sort=f"-{MEAN}")):
-            if row.application_id in own:
-                continue
             overall = row.overall
             values: list[Any] = [row.reference, row.acronym, row.title, row.status_label]
             if not anonymous:
@@ -316,6 +336,7 @@ def scoreboard_table(*, call: Call, by: Any, anonymous: bool = False) -> Table:
                 values += [row.rank(CALIBRATED)]
             values += [_yes_no(overall.disagreement), _yes_no(row.fragile)]
             yield values
+        yield from withheld_line(board.withheld_count)
 
     return Table(
         kind="scoreboard-anonymised" if anonymous else "scoreboard",
@@ -345,12 +366,15 @@ _DECISION_COLUMNS = (
 )
 
 
-def decisions_table(*, call: Call) -> Table:
+def decisions_table(*, call: Call, by: Any = None) -> Table:
     """Every submitted application: status, list and position, current funding decision.
-    Main list first, then the complementary list, in list order, then the others."""
+    Main list first, then the complementary list, in list order, then the others. Not the
+    applications ``by`` takes part in."""
+    hidden = withheld_ids(by, call=call) if by is not None else frozenset()
     queryset = (
         Application.objects.filter(call=call)
         .exclude(status=ApplicationStatus.DRAFT)
+        .exclude(pk__in=hidden)
         .annotate(
             decision=FilteredRelation(
                 "funding_decisions", condition=Q(funding_decisions__is_current=True)
@@ -393,6 +417,7 @@ def decisions_table(*, call: Call) -> Table:
                 decided_at,
                 reason or "",
             ]
+        yield from withheld_line(len(hidden))
 
     return Table(
         kind="decisions",

@@ -105,6 +105,15 @@ class ExpertInvitationForm(forms.Form):
         self.call = call
         self._invited = invited
         self._units = units
+        self.fields["institution"].widget.attrs.update(
+            {
+                "hx-get": reverse("reviews:unit_named"),
+                "hx-trigger": "input changed delay:400ms",
+                "hx-target": "#unit-named",
+                "hx-swap": "innerHTML",
+                "aria-describedby": "unit-named",
+            }
+        )
         self.fields["unit"].widget.attrs.update(
             {
                 "list": "unit-options",

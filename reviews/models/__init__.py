@@ -18,6 +18,7 @@ from .experts import (
     Expert,
     Invitation,
     InvitationStatus,
+    Publication,
 )
 from .scoreboard import ScoreboardChange
 from .selection import (
@@ -45,6 +46,7 @@ __all__ = [
     "Expert",
     "Invitation",
     "InvitationStatus",
+    "Publication",
     "Recommendation",
     "ReminderKind",
     "ReminderSent",

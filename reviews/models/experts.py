@@ -56,6 +56,28 @@ class Expert(models.Model):
         super().save(*args, **kwargs)
 
 
+class Publication(models.Model):
+    """One of an expert's recent publications, imported from a list they or staff gave
+    (BibTeX, as HAL, ORCID and most tools export it): its co-authors may be in conflict."""
+
+    expert = models.ForeignKey(
+        Expert, verbose_name=_("expert"), on_delete=models.CASCADE, related_name="publications"
+    )
+    title = models.CharField(_("title"), max_length=500)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    authors = models.JSONField(_("co-authors"), default=list, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+        ordering = ["-year", "title"]
+        indexes = [models.Index(fields=["expert", "year"], name="reviews_publication_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.year or '—'})"
+
+
 class InvitationStatus(models.TextChoices):
     PENDING = "pending", _("Invited")
     ACCEPTED = "accepted", _("Accepted")

@@ -10,26 +10,29 @@ fitted by weighted least squares with a ridge penalty on the leniencies::
 
 - ``w`` comes from the reviewer's declared confidence (see
   :data:`reviews.scoring.stats.CONFIDENCE_WEIGHTS`: 1 → 0.5 … 3 → 1.0 … 5 → 1.5).
-- The ridge anchors the model: a common constant can move between qualities
-  and leniencies without changing the fit, and the penalty picks the solution
-  whose leniencies average zero (within each connected group of reviewers).
-  The calibrated score of an application is therefore "what a reviewer of
-  average leniency would have given", on the same 0–10 scale as the raw totals.
-- The default ridge is small (anchoring only): adding a constant to every
-  score of one reviewer then moves that reviewer's leniency by (almost) the
-  same constant and leaves the calibrated order unchanged. A larger ridge (1–3)
-  shrinks the leniencies of reviewers with few reviews towards zero
-  (random-effects style) at the price of absorbing such a shift only in part.
+- The ridge is the ratio of the noise variance to the variance of the leniencies,
+  **estimated from the reviews** (restricted maximum likelihood, or moments for very
+  large calls: :mod:`reviews.scoring.variance`): the leniencies are shrunk hard when
+  reviewers barely differ or each reads few applications, hardly at all when they
+  differ much and read many. This is the best linear unbiased predictor of the mixed
+  model with random leniencies (MacKay et al. 2017). With 3–5 reviews per expert it
+  recovers quality far better than a tiny ridge, at the price of absorbing only part
+  of a constant that one expert adds to all their scores (docs/calibration.md gives
+  the figures). ``calibrate(ridge=…)`` fixes the ridge instead.
+- Whatever the ridge, the leniencies average zero within each connected group of
+  reviewers (the penalty picks that solution among those fitting equally well), so
+  the calibrated score of an application is "what a reviewer of average leniency
+  would have given", on the same 0–10 scale as the raw totals.
 
 Solving: the normal equations are reduced to the reviewers' block (the Schur
-complement, one row per reviewer, sparse), solved by conjugate gradients with
-a Jacobi preconditioner (dense solve for small calls); qualities follow in
-closed form. 40,000 reviews × 10,000 applications × 3,000 reviewers take well
-under a second.
-
-Standard errors are approximations: residual variance × (1/Wₐ + Σ_r (w_ar/Wₐ)² / S_rr),
-which ignores the covariance between leniency estimates (exact values would
-need the inverse of the reviewer block).
+complement, one row per reviewer, sparse). Up to
+:data:`~reviews.scoring.variance.EIGEN_LIMIT` reviewers it is diagonalised once, which
+gives the REML estimate, the solution and the **exact** standard errors
+(σ² × the diagonal of the inverse of the whole system: Dₐ⁻¹ + M S⁻¹ Mᵀ for qualities,
+S⁻¹ for leniencies). Above, it is solved by conjugate gradients with a Jacobi
+preconditioner and the standard errors leave out the covariance between leniency
+estimates (``diagnostics.exact_errors`` is then False). 40,000 reviews × 10,000
+applications × 3,000 reviewers take well under a second.
 
 When the data cannot support a calibration, :class:`Diagnostics` says so and why
 (``supported`` is False, ``reasons`` hold a code and a translatable message) and the
@@ -39,28 +42,40 @@ calibrated scores, standard errors and leniencies are NaN: show raw figures only
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import cg
+from threadpoolctl import threadpool_limits
 
 from .diagnostics import CalibrationThresholds, Diagnostics, Reason, ReasonCode, diagnose
+from .links import WeakLink, find_weak_links
 from .stats import as_float_array, confidence_weights, encode
+from .variance import (
+    EIGEN_LIMIT,
+    FIXED,
+    MIN_RIDGE,
+    Spectrum,
+    VarianceEstimate,
+    moments,
+    reml,
+    spectrum,
+)
 
-DEFAULT_RIDGE = 1e-3
 DENSE_LIMIT = 400  # reviewers; below this the reviewer block is solved densely
 CG_TOLERANCE = 1e-10
 
 __all__ = [
-    "DEFAULT_RIDGE",
     "CalibrationResult",
     "CalibrationThresholds",
     "Diagnostics",
     "Fit",
     "Reason",
     "ReasonCode",
+    "VarianceEstimate",
+    "WeakLink",
     "calibrate",
     "fit_additive_model",
 ]
@@ -78,19 +93,19 @@ class Fit:
     ridge: float
 
 
-def fit_additive_model(
-    app_codes: np.ndarray,
-    reviewer_codes: np.ndarray,
-    scores: np.ndarray,
-    weights: np.ndarray,
-    n_applications: int,
-    n_reviewers: int,
-    *,
-    ridge: float = DEFAULT_RIDGE,
-) -> Fit:
-    """Solve the ridge-weighted least squares problem; every application needs a review."""
-    if ridge <= 0:
-        raise ValueError("the ridge must be positive")
+@dataclass(frozen=True)
+class _System:
+    """The normal equations with qualities eliminated (no ridge yet)."""
+
+    app_weight: np.ndarray
+    coupling: sp.csr_matrix
+    scaled: sp.csr_matrix  # M = Dₐ⁻¹ B
+    schur: sp.csr_matrix  # S₀ = diag(W_r) − Bᵀ Dₐ⁻¹ B
+    app_rhs: np.ndarray
+    rhs: np.ndarray  # r = reviewers' right-hand side − Mᵀ (applications' right-hand side)
+
+
+def _system(app_codes, reviewer_codes, scores, weights, n_applications, n_reviewers) -> _System:
     app_weight = np.bincount(app_codes, weights, n_applications)
     if np.any(app_weight <= 0):
         raise ValueError("every application needs at least one review with positive weight")
@@ -100,20 +115,41 @@ def fit_additive_model(
     )
     app_rhs = np.bincount(app_codes, weights * scores, n_applications)
     reviewer_rhs = np.bincount(reviewer_codes, weights * scores, n_reviewers)
+    scaled = (sp.diags(1.0 / app_weight) @ coupling).tocsr()
+    schur = (sp.diags(reviewer_weight) - coupling.T @ scaled).tocsr()
+    return _System(app_weight, coupling, scaled, schur, app_rhs, reviewer_rhs - scaled.T @ app_rhs)
 
-    scaled = sp.diags(1.0 / app_weight) @ coupling  # M = Dₐ⁻¹ B
-    schur = (sp.diags(reviewer_weight + ridge) - coupling.T @ scaled).tocsr()
-    rhs = reviewer_rhs - scaled.T @ app_rhs
-    leniency = _solve_spd(schur, rhs)
-    quality = (app_rhs - coupling @ leniency) / app_weight
+
+def _fit(system: _System, ridge: float, leniency: np.ndarray | None = None) -> Fit:
+    schur = (system.schur + sp.identity(system.schur.shape[0]) * ridge).tocsr()
+    if leniency is None:
+        leniency = _solve_spd(schur, system.rhs)
+    quality = (system.app_rhs - system.coupling @ leniency) / system.app_weight
     return Fit(
         quality=quality,
         leniency=leniency,
-        app_weight=app_weight,
-        coupling=coupling,
+        app_weight=system.app_weight,
+        coupling=system.coupling,
         schur=schur,
         ridge=ridge,
     )
+
+
+def fit_additive_model(
+    app_codes: np.ndarray,
+    reviewer_codes: np.ndarray,
+    scores: np.ndarray,
+    weights: np.ndarray,
+    n_applications: int,
+    n_reviewers: int,
+    *,
+    ridge: float,
+) -> Fit:
+    """Solve the ridge-weighted least squares problem; every application needs a review."""
+    if ridge <= 0:
+        raise ValueError("the ridge must be positive")
+    system = _system(app_codes, reviewer_codes, scores, weights, n_applications, n_reviewers)
+    return _fit(system, ridge)
 
 
 def _solve_spd(matrix: sp.csr_matrix, rhs: np.ndarray) -> np.ndarray:
@@ -175,7 +211,7 @@ def calibrate(
     reviewer_ids: Sequence[Hashable],
     scores: Sequence,
     confidences: Sequence[int | None] | None = None,
-    ridge: float = DEFAULT_RIDGE,
+    ridge: float | None = None,
     thresholds: CalibrationThresholds = CalibrationThresholds(),  # noqa: B008
 ) -> CalibrationResult:
     """Fit the leniency model on reviews given as parallel sequences.
@@ -209,6 +245,7 @@ def calibrate(
         app_labels=labels[:n_apps],
         reviewer_labels=labels[n_apps:],
         thresholds=thresholds,
+        weak_links=find_weak_links(app_codes, reviewer_codes, app_ids, rev_ids),
     )
     with np.errstate(invalid="ignore"):
         raw_mean = np.bincount(app_codes, values, n_apps) / np.bincount(app_codes, None, n_apps)
@@ -235,21 +272,12 @@ def calibrate(
             **result,
         )
 
-    fit = fit_additive_model(
-        app_codes, reviewer_codes, values, weights, n_apps, n_revs, ridge=ridge
-    )
-    residuals = values - fit.quality[app_codes] - fit.leniency[reviewer_codes]
-    dof = len(values) - n_apps - n_revs + n_components
-    residual_sd = float(np.sqrt(np.sum(weights * residuals**2) / dof)) if dof > 0 else None
-    if residual_sd is None:
-        standard_error, leniency_se = nan_apps, nan_revs
-    else:
-        inverse_diagonal = 1.0 / fit.schur.diagonal()
-        scaled = sp.diags(1.0 / fit.app_weight) @ fit.coupling
-        standard_error = residual_sd * np.sqrt(
-            1.0 / fit.app_weight + scaled.multiply(scaled) @ inverse_diagonal
+    # One BLAS thread: these matrices are small, and threads fight over a busy server's cores.
+    with threadpool_limits(limits=1, user_api="blas"):
+        fit, residual_sd, standard_error, leniency_se, diagnostics = _fit_with_errors(
+            app_codes, reviewer_codes, values, weights, diagnostics, ridge
         )
-        leniency_se = residual_sd * np.sqrt(inverse_diagonal)
+    result["diagnostics"] = diagnostics
     return CalibrationResult(
         calibrated=fit.quality,
         standard_error=standard_error,
@@ -259,3 +287,69 @@ def calibrate(
         fit=fit,
         **result,
     )
+
+
+def _fit_with_errors(app_codes, reviewer_codes, values, weights, diagnostics, ridge):
+    """The fit (estimated or given ridge), the noise sd and the standard errors."""
+    n_apps, n_revs = diagnostics.n_applications, diagnostics.n_reviewers
+    n_components = diagnostics.n_components
+    system = _system(app_codes, reviewer_codes, values, weights, n_apps, n_revs)
+    spec = spectrum(system.schur, system.rhs) if n_revs <= EIGEN_LIMIT else None
+    if ridge is not None:
+        if ridge <= 0:
+            raise ValueError("the ridge must be positive")
+        variance = None
+        fit = _fit(system, ridge, None if spec is None else spec.solve(ridge))
+    else:
+        variance, fit = _estimate_and_fit(system, spec, values, weights, n_components)
+    residuals = values - fit.quality[app_codes] - fit.leniency[reviewer_codes]
+    dof = len(values) - n_apps - n_revs + n_components
+    if variance is not None and variance.noise_sd is not None:
+        residual_sd = variance.noise_sd
+    else:
+        residual_sd = float(np.sqrt(np.sum(weights * residuals**2) / dof)) if dof > 0 else None
+    if variance is None:
+        variance = VarianceEstimate(FIXED, None, residual_sd, fit.ridge)
+    diagnostics = replace(diagnostics, variance=variance, exact_errors=spec is not None)
+    if residual_sd is None:
+        standard_error = np.full(n_apps, np.nan)
+        leniency_se = np.full(n_revs, np.nan)
+    elif spec is not None:  # exact: the diagonal of the inverse of the whole system
+        inverse = spec.vectors @ (spec.vectors * spec.inverse_values(fit.ridge)).T
+        spread = np.asarray(system.scaled @ inverse)
+        standard_error = residual_sd * np.sqrt(
+            1.0 / fit.app_weight + np.asarray(system.scaled.multiply(spread).sum(axis=1)).ravel()
+        )
+        leniency_se = residual_sd * np.sqrt(np.diag(inverse))
+    else:  # large calls: the covariance between leniency estimates is left out
+        inverse_diagonal = 1.0 / fit.schur.diagonal()
+        standard_error = residual_sd * np.sqrt(
+            1.0 / fit.app_weight + system.scaled.multiply(system.scaled) @ inverse_diagonal
+        )
+        leniency_se = residual_sd * np.sqrt(inverse_diagonal)
+    return fit, residual_sd, standard_error, leniency_se, diagnostics
+
+
+def _estimate_and_fit(
+    system: _System,
+    spec: Spectrum | None,
+    values: np.ndarray,
+    weights: np.ndarray,
+    n_components: int,
+) -> tuple[VarianceEstimate, Fit]:
+    """Estimate the leniency and noise variances, then fit with their ratio as the ridge."""
+    remaining = float(np.sum(weights * values**2) - np.sum(system.app_rhs**2 / system.app_weight))
+    n_apps = len(system.app_weight)
+    if spec is not None:
+        variance = reml(spec, remaining_ss=remaining, dof=len(values) - n_apps)
+        return variance, _fit(system, variance.ridge, spec.solve(variance.ridge))
+    unshrunk = _fit(system, MIN_RIDGE)
+    variance = moments(
+        schur_without_ridge=system.schur,
+        explained_ss=float(system.rhs @ unshrunk.leniency),
+        remaining_ss=remaining,
+        n_reviews=len(values),
+        n_applications=n_apps,
+        n_components=n_components,
+    )
+    return variance, _fit(system, variance.ridge)

@@ -12,6 +12,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from .links import WeakLink
+from .variance import VarianceEstimate
+
 
 class ReasonCode:
     """Stable codes for why calibration is not supported (templates and tests use them)."""
@@ -22,6 +25,7 @@ class ReasonCode:
     THIN_REVIEWERS = "thin_reviewers"
     THIN_OVERALL = "thin_overall"
     ISOLATED_REVIEWERS = "isolated_reviewers"  # a note, not a blocking reason
+    WEAK_LINKS = "weak_links"  # a note, not a blocking reason
 
 
 @dataclass(frozen=True)
@@ -69,10 +73,21 @@ class Diagnostics:
     component_sizes: tuple[tuple[int, int], ...]  # (applications, reviewers), largest first
     isolated_reviewers: tuple  # reviewer ids sharing no application with another reviewer
     uncorrected_applications: tuple  # application ids reviewed only by isolated reviewers
+    weak_links: tuple[WeakLink, ...] = ()  # single links that carry a whole group's offset
+    variance: VarianceEstimate | None = None  # set once the model is fitted
+    exact_errors: bool = False  # standard errors from the exact inverse of the system
 
     @property
     def reason_codes(self) -> tuple[str, ...]:
         return tuple(reason.code for reason in self.reasons)
+
+    @property
+    def weak_link_note(self) -> Reason | None:
+        return next((n for n in self.notes if n.code == ReasonCode.WEAK_LINKS), None)
+
+    @property
+    def other_notes(self) -> tuple[Reason, ...]:
+        return tuple(n for n in self.notes if n.code != ReasonCode.WEAK_LINKS)
 
     @property
     def headline(self) -> Promise:
@@ -90,6 +105,7 @@ def diagnose(
     app_labels: np.ndarray,
     reviewer_labels: np.ndarray,
     thresholds: CalibrationThresholds,
+    weak_links: tuple[WeakLink, ...] = (),
 ) -> Diagnostics:
     """Decide whether the review graph and the reviewers' loads support calibration."""
     n_apps, n_revs = len(app_ids), len(reviewer_ids)
@@ -177,6 +193,24 @@ def diagnose(
                 ),
             )
         )
+    if weak_links and n_groups:
+        notes.append(
+            Reason(
+                ReasonCode.WEAK_LINKS,
+                format_lazy(
+                    ngettext_lazy(
+                        "Groups of reviewers are compared through {count} single link "
+                        "(one review, expert or application): the calibrated scores of one "
+                        "group against the other rest on it and are uncertain.",
+                        "Groups of reviewers are compared through {count} single links "
+                        "(one review, expert or application each): the calibrated scores "
+                        "of one group against another rest on them and are uncertain.",
+                        len(weak_links),
+                    ),
+                    count=len(weak_links),
+                ),
+            )
+        )
     return Diagnostics(
         supported=not reasons,
         reasons=tuple(reasons),
@@ -190,4 +224,5 @@ def diagnose(
         component_sizes=sizes,
         isolated_reviewers=tuple(isolated.tolist()),
         uncorrected_applications=tuple(uncorrected.tolist()),
+        weak_links=weak_links,
     )

@@ -20,16 +20,16 @@ Leaving one review out changes:
 - mean and median: only the score of that review's application, so every
   leave-one-out is computed in closed form and the crossing test only looks at
   that application and at the applications ranked exactly at the line (n, n+1).
-- calibrated score, **exact** when the call has at most
-  ``exact_limit_reviews`` reviews (default 2,000) and ``exact_limit_reviewers``
-  reviewers (default 600): all refits at once by the Sherman–Morrison
-  downdate of the least-squares solution, which equals refitting without the
-  review (leniencies of every reviewer may move, so any application may cross).
-- calibrated score, **approximate** above that size: the leniencies are kept
-  fixed and only the application of the left-out review is re-estimated
-  (its calibrated score becomes the weighted mean of its other reviews, each
-  corrected by its reviewer's leniency). One review among thousands barely
-  moves a leniency; the report's ``calibration_mode`` says which was used.
+- calibrated score, **exact** when the call has at most ``exact_limit_reviewers``
+  reviewers (default 4,000): every refit without one review, by the leverage identity
+  (:mod:`reviews.scoring.loo`), equals refitting without the review (leniencies of every
+  reviewer may move, so any application may cross). A 10,000-application call with
+  3,000 reviewers and 40,000 reviews takes a few seconds. The shrinkage (ridge) is held
+  at its estimate from all reviews.
+- calibrated score, **approximate** above that size (the dense inverse of the
+  reviewers' block would need more than 128 MB): the leniencies are kept fixed and only
+  the application of the left-out review is re-estimated; the report's
+  ``calibration_mode`` says so and the page marks it.
 - When calibration is not supported by the data, the calibrated score is left
   out of the analysis (``calibration_mode == "unavailable"``).
 
@@ -44,15 +44,14 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 from django.utils.translation import gettext_lazy as _
 
 from .calibration import CalibrationResult, CalibrationThresholds, calibrate
+from .loo import exact_flips, loo_matrix
 from .stats import summarise_groups
 
 MEAN, MEDIAN, CALIBRATED = "mean", "median", "calibrated"
-EXACT_LIMIT_REVIEWS = 2000
-EXACT_LIMIT_REVIEWERS = 600
+EXACT_LIMIT_REVIEWERS = 4000
 DECIMALS = 9
 _BLOCK = 4_000_000  # cells per boolean block when testing many reviews at once
 
@@ -234,23 +233,7 @@ def loo_calibrated_approximate(calibration: CalibrationResult) -> np.ndarray:
 
 def loo_calibrated_exact(calibration: CalibrationResult) -> np.ndarray:
     """Row j: every application's calibrated score refitted without review j."""
-    fit = calibration.fit
-    app, rev, w = calibration.app_codes, calibration.reviewer_codes, calibration.weights
-    n_apps, n = len(fit.quality), len(app)
-    residual = calibration.scores - fit.quality[app] - fit.leniency[rev]
-    scaled = (sp.diags(1.0 / fit.app_weight) @ fit.coupling).tocsr()  # M = Dₐ⁻¹ B
-    # Column j of A⁻¹xⱼ: applications part U[:, j], reviewers part −Z[:, j].
-    v = scaled[app].toarray().T
-    v[rev, np.arange(n)] -= 1.0
-    z = np.linalg.solve(fit.schur.toarray(), v)
-    u = np.asarray(scaled @ z)
-    u[app, np.arange(n)] += 1.0 / fit.app_weight[app]
-    leverage = w * (u[app, np.arange(n)] - z[rev, np.arange(n)])
-    single = np.bincount(app, minlength=n_apps)[app] == 1
-    factor = np.where(single, 0.0, w * residual / np.where(single, 1.0, 1.0 - leverage))
-    matrix = fit.quality[None, :] - u.T * factor[:, None]
-    matrix[np.flatnonzero(single), app[single]] = np.nan
-    return matrix
+    return loo_matrix(calibration)
 
 
 def analyse(
@@ -262,7 +245,6 @@ def analyse(
     confidences: Sequence[int | None] | None = None,
     calibration: CalibrationResult | None = None,
     thresholds: CalibrationThresholds = CalibrationThresholds(),  # noqa: B008
-    exact_limit_reviews: int = EXACT_LIMIT_REVIEWS,
     exact_limit_reviewers: int = EXACT_LIMIT_REVIEWERS,
     max_examples: int = 10,
 ) -> RobustnessReport:
@@ -290,10 +272,8 @@ def analyse(
     mode = "unavailable"
     if calibration.supported:
         current[CALIBRATED] = calibration.calibrated
-        small = len(values) <= exact_limit_reviews
-        if small and len(calibration.reviewer_ids) <= exact_limit_reviewers:
+        if len(calibration.reviewer_ids) <= exact_limit_reviewers:
             mode = "exact"
-            loo[CALIBRATED] = loo_calibrated_exact(calibration)
         else:
             mode = "approximate"
             loo[CALIBRATED] = loo_calibrated_approximate(calibration)
@@ -304,8 +284,8 @@ def analyse(
     tied = {m: tied_at_line(current[m], rank[m], funded_places) for m in metrics}
     pairs = []
     for index, metric in enumerate(metrics):
-        if loo[metric].ndim == 2:
-            rows, cols = full_change_flips(current[metric], loo[metric], funded_places)
+        if metric == CALIBRATED and mode == "exact":
+            rows, cols = exact_flips(calibration, funded_places)
         else:
             rows, cols = single_change_flips(current[metric], app, loo[metric], funded_places)
         pairs.append(np.stack([cols, rows, np.full(len(rows), index)]))

@@ -1,8 +1,9 @@
 """Reads of the assignment pages: applications open to assignment, reviewers with their
 load, the state a proposal is computed from, and a proposal as staff read it.
 
-Programme staff only; a staff member never sees who reviews an application they
-coordinate (it is left out of every list here and its page is a 404). A fixed number of
+Programme staff only; a staff member never sees who reviews an application they take
+part in (``calls.selectors.staff_conflicts``: it is left out of every list here and its
+page is a 404). A fixed number of
 queries per page, whatever the number of applications, reviewers or proposed pairs.
 
 The *load* of a reviewer is their number of live assignments in the call (see
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -23,8 +25,9 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from calls.models import Application, ApplicationStatus, Call
+from calls.selectors.staff_conflicts import conflict_clause, withheld_ids
 from reviews.assignment.affinity import AffinityResult, Profile, compute_affinity
-from reviews.assignment.solver import UnmetDemand
+from reviews.assignment.solver import UnmetDemand, widest_gap
 from reviews.models import (
     Assignment,
     AssignmentProposal,
@@ -43,17 +46,13 @@ ASSIGNABLE = (ApplicationStatus.ELIGIBLE, ApplicationStatus.IN_REVIEW)
 PROPOSAL_PAGE_SIZE = 50
 
 
-def _user_id(user: Any) -> int | None:
-    return getattr(user, "pk", None)
-
-
 def assignable_applications(call: Call, user: Any = None) -> QuerySet[Application]:
-    """Applications of the call that may get reviewers, except the user's own."""
-    return (
-        Application.objects.filter(call=call, status__in=ASSIGNABLE)
-        .exclude(coordinator_id=_user_id(user))
-        .order_by("reference", "pk")
-    )
+    """Applications of the call that may get reviewers, except those the user takes part
+    in (no user: all of them)."""
+    queryset = Application.objects.filter(call=call, status__in=ASSIGNABLE)
+    if user is not None:
+        queryset = queryset.exclude(conflict_clause(user))
+    return queryset.order_by("reference", "pk")
 
 
 def _live_count(group: str, **filters) -> Coalesce:
@@ -91,12 +90,12 @@ def overview_applications(call: Call, user: Any) -> QuerySet[Application]:
 
 def application_for_staff_or_404(*, call: Call, user: Any, pk: int) -> Application:
     """An application of the call for its assignment page: submitted, not withdrawn, and
-    not coordinated by the staff member."""
+    not one the staff member takes part in."""
     try:
         return (
             Application.objects.filter(call=call)
             .exclude(status__in=NOT_REVIEWED)
-            .exclude(coordinator_id=_user_id(user))
+            .exclude(conflict_clause(user))
             .get(pk=pk)
         )
     except Application.DoesNotExist as exc:
@@ -314,6 +313,38 @@ class ProposalPage:
     unmet_total: int
     new_pairs: int
     stats: dict = field(default_factory=dict)
+    loads: LoadSpread | None = None
+
+
+@dataclass(frozen=True)
+class LoadSpread:
+    """How even the reviewers' loads are, against what the proposal's setting allows."""
+
+    lowest: int  # the least loaded reviewer who still has a free place
+    highest: int
+    balance: Decimal
+    widest_allowed: int | None  # None: balancing was off
+
+    @property
+    def gap(self) -> int:
+        return max(self.highest - self.lowest, 0)
+
+    @property
+    def too_wide(self) -> bool:
+        return self.widest_allowed is not None and self.gap > self.widest_allowed
+
+
+def load_spread(*, loads: dict[int, int], caps: dict[int, int], balance: Decimal) -> LoadSpread:
+    """The range of loads staff read on the proposal: from the least loaded reviewer who
+    could still take a review to the most loaded one."""
+    with_room = [load for pk, load in loads.items() if load < caps.get(pk, 0)]
+    values = list(loads.values())
+    return LoadSpread(
+        lowest=min(with_room or values or [0]),
+        highest=max(values or [0]),
+        balance=balance,
+        widest_allowed=widest_gap(float(balance)),
+    )
 
 
 def proposal_page(
@@ -323,11 +354,7 @@ def proposal_page(
     dropped pairs, replacement candidates and why it is short; per reviewer the load. A
     fixed number of queries, whatever the number of pairs."""
     result = proposal.result or {}
-    own = set(
-        Application.objects.filter(
-            pk__in=result.get("applications", []), coordinator_id=_user_id(user)
-        ).values_list("pk", flat=True)
-    )
+    own = withheld_ids(user, call=proposal.call_id)
     application_ids = [a for a in result.get("applications", []) if a not in own]
     page = Paginator(application_ids, PROPOSAL_PAGE_SIZE).get_page(page_number)
     applications = Application.objects.in_bulk(list(page.object_list))
@@ -382,4 +409,11 @@ def proposal_page(
         unmet_total=len(result.get("unmet", [])),
         new_pairs=sum(1 for p in active_pairs(result) if not p.get("existing")),
         stats=result.get("stats", {}),
+        loads=load_spread(
+            loads=loads,
+            caps={pk: i.max_load for pk, i in invitations.items()},
+            balance=proposal.balance,
+        )
+        if invitations
+        else None,
     )

@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from calls.models import Application, ApplicationStatus, Call
+from calls.selectors.staff_conflicts import conflict_clause
 from reviews.conflicts.detection import Conflict as Finding
 from reviews.conflicts.detection import Reason, Status
 from reviews.models import Conflict, ConflictSource, ConflictStatus, Invitation
@@ -84,11 +85,11 @@ def call_conflicts(
     *, call: Call, user: Any, status: str = "", source: str = "", q: str = ""
 ) -> QuerySet[Conflict]:
     """The conflict page of a call (one query): every conflict on an application under
-    review, except those of applications the staff member coordinates themselves."""
+    review, except those of applications the staff member takes part in themselves."""
     queryset = (
         Conflict.objects.filter(application__call=call)
         .exclude(application__status__in=NOT_REVIEWED)
-        .exclude(application__coordinator_id=getattr(user, "pk", None))
+        .exclude(application__in=Application.objects.filter(conflict_clause(user)))
         .select_related("invitation__expert", "application", "ruled_by")
         .order_by("application__reference", "application_id", "invitation__expert__full_name")
     )
@@ -132,7 +133,7 @@ def staff_conflict_choices(*, call: Call, user: Any) -> tuple[QuerySet, QuerySet
     applications = (
         Application.objects.filter(call=call)
         .exclude(status__in=NOT_REVIEWED)
-        .exclude(coordinator_id=getattr(user, "pk", None))
+        .exclude(conflict_clause(user))
         .order_by("reference", "pk")
     )
     invitations = (

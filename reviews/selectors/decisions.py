@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count
 
 from calls.models import Application, ApplicationStatus, Call, FundingSource
+from calls.selectors.staff_conflicts import withheld_ids
 from reviews.models import (
     FundingDecision,
     FundingOutcome,
@@ -60,6 +62,7 @@ class Overview:
     funded: list[DecisionLine] = field(default_factory=list)
     waiting: list[DecisionLine] = field(default_factory=list)
     closed: list[DecisionLine] = field(default_factory=list)  # declined, not funded
+    withheld: int = 0  # applications left out for the reader (a conflict of interest)
 
     @property
     def places(self) -> int:
@@ -82,7 +85,10 @@ class Overview:
         return bool(self.selection and self.selection.is_closed)
 
 
-def decisions_overview(call: Call) -> Overview:
+def decisions_overview(call: Call, *, reader: Any = None) -> Overview:
+    """The decisions page; the applications ``reader`` takes part in are left out (and
+    counted in ``withheld``). The funding sources and their free places stay whole."""
+    hidden = withheld_ids(reader, call=call) if reader is not None else frozenset()
     selection = Selection.objects.filter(call=call).select_related("fixed_by", "published_by")
     overview = Overview(
         call=call, selection=selection.first(), sources=sources_with_free_places(call)
@@ -103,6 +109,9 @@ def decisions_overview(call: Call) -> Overview:
         call=call, status__in=DECIDED_STATUSES
     ).select_related("coordinator")
     for application in applications:
+        if application.pk in hidden:
+            overview.withheld += 1
+            continue
         kind, position = places.get(application.pk, ("", None))
         line = DecisionLine(application, kind, position, decisions.get(application.pk))
         if application.status in (S.FUNDED, S.MAIN_LIST):
@@ -134,15 +143,20 @@ class History:
     funded: int
     promoted: int
     declined: int
+    withheld: int = 0  # applications whose moves and decisions are left out
 
 
-def selection_history(call: Call) -> History:
-    """Every list move, funding decision and milestone of the call, oldest first."""
+def selection_history(call: Call, *, reader: Any = None) -> History:
+    """Every list move, funding decision and milestone of the call, oldest first. The
+    moves and decisions of applications ``reader`` takes part in are left out of the items
+    (the totals stay those of the call)."""
+    hidden = withheld_ids(reader, call=call) if reader is not None else frozenset()
     items = [
         HistoryItem(at=move.at, move=move, actor=move.by)
         for move in ListMove.objects.filter(call=call).select_related(
             "application", "by", "funding_source"
         )
+        if move.application_id not in hidden
     ]
     decisions = list(
         FundingDecision.objects.filter(application__call=call).select_related(
@@ -152,6 +166,7 @@ def selection_history(call: Call) -> History:
     items += [
         HistoryItem(at=decision.decided_at, decision=decision, actor=decision.decided_by)
         for decision in decisions
+        if decision.application_id not in hidden
     ]
     selection = (
         Selection.objects.filter(call=call)
@@ -182,6 +197,7 @@ def selection_history(call: Call) -> History:
         )
     )
     return History(
+        withheld=len(hidden),
         items=items,
         main_at_fix=len(funded_ids - promoted),
         complementary_at_fix=len(promoted | waiting),

@@ -18,7 +18,8 @@ Staff only: callers fetch the call with ``calls.selectors.calls.staff_call_or_40
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from django.core.paginator import Page, Paginator
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from calls.models import ApplicationStatus, Call
+from calls.selectors.staff_conflicts import withheld_ids
 from reviews.models import ListEntry, ListKind, RankedList, Selection
 from reviews.scoring.tiebreak import (
     TieBreakResult,
@@ -34,7 +36,8 @@ from reviews.scoring.tiebreak import (
     parse_rules,
     rule_label,
 )
-from reviews.selectors.scoreboard import MEAN, Scoreboard, ScoreboardRow, build_scoreboard
+from reviews.selectors.scoreboard import Scoreboard, ScoreboardRow, build_scoreboard
+from reviews.selectors.shortlist import tie_candidate
 
 S = ApplicationStatus
 MAIN, COMPLEMENTARY = ListKind.MAIN.value, ListKind.COMPLEMENTARY.value
@@ -182,27 +185,10 @@ class ScoreOrder:
         return listed + [pk for pk in self.ids if pk not in on_lists]
 
 
-def _candidate(board: Scoreboard, row: ScoreboardRow) -> TieCandidate:
-    return TieCandidate(
-        application_id=row.application_id,
-        score=row.score(MEAN),
-        criteria={
-            criterion.pk: figures.mean
-            for criterion, figures in zip(board.criteria, row.criteria, strict=True)
-        },
-        institutes=len(row.institute_ids),
-        units=len(row.units),
-        calibrated=row.calibrated,
-        median=row.overall.median,
-        submitted_at=row.submitted_at,
-        reference=row.reference,
-    )
-
-
 def score_order(board: Scoreboard, rows: Sequence[ScoreboardRow], main_size: int) -> ScoreOrder:
     """``rows`` by mean score, ties broken by the call's tie-break order (an unknown rule in
     that order falls back to the fixed order: earlier submission, then reference)."""
-    return _ordered(board, [_candidate(board, row) for row in rows], main_size)
+    return _ordered(board, [tie_candidate(board, row) for row in rows], main_size)
 
 
 def score_order_at(board: Scoreboard, indices: Sequence[int], main_size: int) -> ScoreOrder:
@@ -336,6 +322,7 @@ class Board:
     tie_lines: list[TieLine] = field(default_factory=list)
     tie_rules: list[str] = field(default_factory=list)  # the call's written order, in words
     others_page: Page | None = None  # when the others are shown one page at a time
+    withheld: int = 0  # applications left out for the reader (a conflict of interest)
 
     @property
     def fixed(self) -> bool:
@@ -426,13 +413,16 @@ def candidate_rows(scoreboard: Scoreboard, fixed: bool) -> list[ScoreboardRow]:
     return scoreboard.rows_at(candidate_indices(scoreboard, fixed))
 
 
-def build_board(call: Call, *, others_page: int | str | None = None) -> Board:
+def build_board(call: Call, *, reader: Any = None, others_page: int | str | None = None) -> Board:
     """The board of ``call`` in a fixed number of queries (the scoreboard's and three).
 
     The scoreboard's figures come from its cache; rows are built for the entries shown
     only: the lists, and the others (all of them, or one page of ``OTHERS_PER_PAGE`` when
-    ``others_page`` is given)."""
+    ``others_page`` is given). ``reader``: the applications they take part in are left
+    out of every list shown (``Board.withheld`` says how many); the order, the places and
+    the funding line stay those of the whole call."""
     scoreboard = build_scoreboard(call)
+    hidden = withheld_ids(reader, call=call) if reader is not None else frozenset()
     selection = Selection.objects.filter(call=call).select_related("fixed_by").first()
     lists, entries = stored_lists(call)
     main_size, comp_size = ranking_sizes(scoreboard)
@@ -452,6 +442,7 @@ def build_board(call: Call, *, others_page: int | str | None = None) -> Board:
         stored = {}
         on_lists = set(sequence)
         other_ids = [pk for pk in order.ids if pk not in on_lists]
+    other_ids = [pk for pk in other_ids if pk not in hidden]
     page = None
     if others_page is not None:
         page = Paginator(other_ids, OTHERS_PER_PAGE).get_page(others_page)
@@ -460,6 +451,8 @@ def build_board(call: Call, *, others_page: int | str | None = None) -> Board:
     others = [rows[pk] for pk in other_ids]
     board_entries: dict[str, list[BoardEntry]] = {MAIN: [], COMPLEMENTARY: []}
     for place, pk in enumerate(sequence, start=1):
+        if pk in hidden:
+            continue  # its place counts, its row is not shown
         if fixed:
             kind, position = stored[pk]
         else:
@@ -495,10 +488,25 @@ def build_board(call: Call, *, others_page: int | str | None = None) -> Board:
         out_of_date=started
         and not fixed
         and stored_split(entries) != cut(sequence, main_size, comp_size),
-        tie_lines=tie_lines(scoreboard, order, main_size, comp_size),
+        tie_lines=_without(tie_lines(scoreboard, order, main_size, comp_size), scoreboard, hidden),
         tie_rules=written_rules(scoreboard),
         others_page=page,
+        withheld=len(hidden & set(scoreboard.figures.application_ids.tolist())),
     )
+
+
+def _without(lines: list[TieLine], board: Scoreboard, hidden: frozenset[int]) -> list[TieLine]:
+    """The tie lines without the steps that name a withheld application."""
+    if not hidden:
+        return lines
+    references = board.references()
+    names = {references[pk] for pk in hidden if pk in references}
+    kept = []
+    for line in lines:
+        steps = tuple(s for s in line.steps if s.first not in names and s.second not in names)
+        if steps:
+            kept.append(replace(line, steps=steps))
+    return kept
 
 
 def written_rules(board: Scoreboard) -> list[str]:

@@ -31,13 +31,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aissai.accounts.models import User
-from calls.models import Call
+from calls.models import Call, Unit
 from calls.selectors.calls import is_programme_staff
+from reviews.conflicts.matching import unit_acronym_key, unit_mentions
 from reviews.models import (
     ConfidentialityAcceptance,
     ConfidentialityTerms,
+    Expert,
     Invitation,
     InvitationStatus,
+    Publication,
 )
 
 # The statuses the pool page filters on. "expired" is computed: a pending invitation whose
@@ -280,3 +283,36 @@ def reviewer_calls(user: Any) -> list[ReviewerCall]:
         )
         for inv in invitations
     ]
+
+
+def units_named_in(text: str, *, limit: int = 5) -> list[Unit]:
+    """The active units of the referential that free text such as "IRIT, UMR 5505,
+    Toulouse" names: by code, RNSR identifier or acronym ("CNRS" alone names none). Two
+    queries whatever the text; the referential's acronyms are compared in Python (accents,
+    case and spacing folded the way conflict detection folds them)."""
+    mentions = unit_mentions(text[:300])
+    if not (mentions.codes or mentions.rnsr or mentions.words):
+        return []
+    wanted = Q(pk__in=[])
+    for unit_type, number in mentions.codes:
+        wanted |= Q(unit_type__iexact=unit_type, number__regex=rf"^0*{number}$")
+    if mentions.rnsr:
+        wanted |= Q(rnsr__in=mentions.rnsr)
+    by_acronym = [
+        pk
+        for pk, acronym in Unit.objects.active().exclude(acronym="").values_list("pk", "acronym")
+        if unit_acronym_key(acronym) in mentions.words
+    ]
+    wanted |= Q(pk__in=by_acronym)
+    return list(Unit.objects.active().filter(wanted).order_by("unit_type", "number")[:limit])
+
+
+def expert_of(user: Any) -> Expert | None:
+    """The expert profile of a signed-in person, if they have one."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Expert.objects.filter(user=user).first()
+
+
+def recent_publications(expert: Expert, *, limit: int = 50) -> list[Publication]:
+    return list(expert.publications.order_by("-year", "title")[:limit])

@@ -41,6 +41,7 @@ from django.utils import timezone
 from aissai.queries import correlated_count
 from calls.models import Application, ApplicationStatus, Call
 from calls.selectors.calls import is_programme_staff
+from calls.selectors.staff_conflicts import conflict_clause
 from reviews.models import (
     Assignment,
     Conflict,
@@ -124,7 +125,7 @@ def application_progress(
     queryset = (
         Application.objects.filter(call=call)
         .exclude(status__in=[ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN])
-        .exclude(coordinator=user)
+        .exclude(conflict_clause(user))
         .filter(Q(status__in=_REVIEW_STATUSES) | Q(pk__in=_assigned_in(call)))
         .order_by("reference", "pk")
     )

@@ -24,7 +24,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from calls.models import Application, ApplicationStatus, Call, Criterion, Institute, Partner
-from calls.selectors.applications import applications_visible_to, with_content
+from calls.selectors.applications import with_content
+from calls.selectors.staff_conflicts import evaluation_visible_to
 from reviews.models import (
     CriterionScore,
     FundingDecision,
@@ -352,11 +353,9 @@ class Dossier:
 
 
 def dossier_application_or_404(*, call: Call, pk: int, user: Any) -> Application:
-    """An application of ``call`` with what its dossier shows. Not the reader's own: a
-    member of staff never reads the reviews of an application they coordinate."""
-    queryset: QuerySet[Application] = with_content(
-        applications_visible_to(user).filter(call=call).exclude(coordinator=user)
-    )
+    """An application of ``call`` with what its dossier shows. Not one the reader takes
+    part in: a member of staff never reads the reviews of such an application."""
+    queryset: QuerySet[Application] = with_content(evaluation_visible_to(user).filter(call=call))
     application = queryset.filter(pk=pk).first()
     if application is None:
         raise Http404
@@ -389,13 +388,13 @@ def _reviews(application: Application) -> list[DossierReview]:
     return result
 
 
-def build_dossier(application: Application) -> Dossier:
+def build_dossier(application: Application, *, reader: Any = None) -> Dossier:
     """Everything the decision dossier of ``application`` shows, in a fixed number of
     queries (the scoreboard figures come from the whole call, as on the scoreboard)."""
     board = row = None
     cells: list[MetricCell] = []
     if application.status in SCOREBOARD_STATUSES:
-        board = build_scoreboard(application.call)
+        board = build_scoreboard(application.call, reader=reader)
         row = board.row_for(application.pk)
         cells = metric_cells(board, row) if row is not None else []
     return Dossier(

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from aissai.queries import correlated_count
 from calls.models import ApplicationStatus, Criterion, Document
+from calls.selectors.staff_conflicts import evaluation_visible_to
 from reviews.models import (
     Assignment,
     ConfidentialityAcceptance,
@@ -78,11 +79,11 @@ def assignments_visible_to(user: Any) -> QuerySet[Assignment]:
 
 
 def staff_assignments(user: Any) -> QuerySet[Assignment]:
-    """Live assignments a staff member may act on: not those of an application they
-    coordinate (a role never leaks rights into another)."""
+    """Live assignments a staff member may act on: not those of an application they take
+    part in (a role never leaks rights into another)."""
     if not getattr(user, "is_authenticated", False) or not user.is_programme_staff:
         return Assignment.objects.none()
-    return live_assignments().exclude(application__coordinator=user)
+    return live_assignments().filter(application__in=evaluation_visible_to(user))
 
 
 def current_terms_accepted() -> Exists:
@@ -240,12 +241,6 @@ def open_assignment_or_404(user: Any, application_pk: int) -> Assignment:
 
 def call_criteria(call) -> list[Criterion]:
     return list(Criterion.objects.filter(call=call).order_by("position", "pk"))
-
-
-def review_scores(review: Review | None) -> dict[int, CriterionScore]:
-    if review is None or review.pk is None:
-        return {}
-    return {score.criterion_id: score for score in review.scores.all()}
 
 
 def current_documents(application) -> list[Document]:

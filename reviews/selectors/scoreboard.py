@@ -10,13 +10,17 @@ only for what is asked: :meth:`Scoreboard.order` filters and sorts indices over 
 call, :meth:`Scoreboard.rows_at` makes the rows of one page.
 
 Filters only choose the rows shown, so a rank or a calibrated score never depends on the
-filter. Staff only: callers fetch the call with ``calls.selectors.calls.staff_call_or_404``.
+filter. Staff only: callers fetch the call with ``calls.selectors.calls.staff_call_or_404``
+and build the board *for its reader* (``build_scoreboard(call, reader=...)``): the figures
+are cached for the whole call, whoever reads, and the rows of the applications the reader
+takes part in (``calls.selectors.staff_conflicts.withheld_ids``) are left out of every
+row, order, count and crossing afterwards, never from the cached figures.
 Nothing here decides anything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
@@ -26,7 +30,9 @@ import numpy as np
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import ApplicationStatus, Call, Criterion
+from calls.selectors.staff_conflicts import withheld_ids
 from reviews.scoring.calibration import Diagnostics
+from reviews.scoring.links import LinkKind
 from reviews.scoring.robustness import (
     CALIBRATED,
     MEAN,
@@ -56,6 +62,7 @@ __all__ = [
     "build_scoreboard",
     "counted_reviews",
     "crossing_lines",
+    "weak_link_lines",
     "funded_places",
     "metric_cells",
 ]
@@ -137,6 +144,10 @@ class RobustnessSummary:
     metrics: tuple[str, ...]
     calibration_mode: str  # "exact", "approximate" or "unavailable"
 
+    @property
+    def approximate(self) -> bool:
+        return self.calibration_mode == "approximate"
+
 
 def _number(value) -> float | None:
     value = float(value)
@@ -149,6 +160,10 @@ class Scoreboard:
     criteria: list[Criterion]
     figures: Figures
     anonymous: bool = False
+    # Applications of the call withheld from the reader (a conflict of interest), and
+    # the reviewers (invitation ids) whose reviews that count include one of them.
+    withheld: frozenset[int] = frozenset()
+    withheld_reviewers: frozenset[int] = frozenset()
 
     # --- The call as a whole ----------------------------------------------------------
 
@@ -169,6 +184,10 @@ class Scoreboard:
         f = self.figures
         return RobustnessSummary(f.funded_places, f.metrics, f.calibration_mode)
 
+    @cached_property
+    def weak_links(self) -> list[WeakLinkLine]:
+        return weak_link_lines(self)
+
     @property
     def calibration_supported(self) -> bool:
         return self.diagnostics.supported
@@ -179,11 +198,28 @@ class Scoreboard:
 
     @property
     def size(self) -> int:
-        return self.figures.size
+        """Applications the reader may see (withheld ones are not counted)."""
+        return self.figures.size - len(self._withheld_indices)
+
+    @property
+    def withheld_count(self) -> int:
+        """How many applications of the call are withheld from the reader."""
+        return len(self._withheld_indices)
+
+    @cached_property
+    def _withheld_indices(self) -> frozenset[int]:
+        found = (self.figures.index_of(pk) for pk in self.withheld)
+        return frozenset(index for index in found if index is not None)
+
+    @cached_property
+    def _visible(self) -> np.ndarray:
+        keep = np.ones(self.figures.size, dtype=bool)
+        keep[list(self._withheld_indices)] = False
+        return keep
 
     @property
     def fragile_count(self) -> int:
-        return int(self.figures.fragile.sum())
+        return int((self.figures.fragile & self._visible).sum())
 
     def anonymised(self) -> Scoreboard:
         """The same figures without coordinator, unit, institute or reviewer names."""
@@ -234,9 +270,11 @@ class Scoreboard:
 
     def rows_at(self, indices: Iterable[int]) -> list[ScoreboardRow]:
         """The rows of these application indices, in this order (numbers are gathered
-        column by column: building a page costs the same whatever the size of the call)."""
+        column by column: building a page costs the same whatever the size of the call).
+        Withheld applications are left out."""
         f = self.figures
-        chosen = np.asarray(list(indices), dtype=np.intp)
+        hidden = self._withheld_indices
+        chosen = np.asarray([i for i in indices if i not in hidden], dtype=np.intp)
         overall = _figure_sets(f.overall, chosen)
         criteria = [_figure_sets(group, chosen) for group in f.per_criterion]
         calibrated = _floats(f.calibrated[chosen])
@@ -271,7 +309,7 @@ class Scoreboard:
     @cached_property
     def rows(self) -> list[ScoreboardRow]:
         """Every row, in application id order (exports and whole-call pages)."""
-        return self.rows_at(range(self.size))
+        return self.rows_at(range(self.figures.size))
 
     def row_for(self, application_id: int) -> ScoreboardRow | None:
         index = self.figures.index_of(application_id)
@@ -283,8 +321,12 @@ class Scoreboard:
         return self.rows_at(np.nonzero(np.isin(self.figures.application_ids, wanted))[0])
 
     def indices_with_status(self, *statuses: str) -> list[int]:
-        wanted = set(statuses)
-        return [i for i, status in enumerate(self.figures.statuses) if status in wanted]
+        wanted, hidden = set(statuses), self._withheld_indices
+        return [
+            i
+            for i, status in enumerate(self.figures.statuses)
+            if status in wanted and i not in hidden
+        ]
 
     # --- Filtering and sorting over the whole call ------------------------------------
 
@@ -348,7 +390,7 @@ class Scoreboard:
 
     def mask(self, filters: ScoreboardFilters) -> np.ndarray:
         f = self.figures
-        keep = np.ones(f.size, dtype=bool)
+        keep = self._visible.copy()
         if filters.institute_id is not None:
             chosen = np.zeros(f.size, dtype=bool)
             chosen[f.partner_index[f.partner_institute == filters.institute_id]] = True
@@ -365,9 +407,10 @@ class Scoreboard:
 
     @cached_property
     def _reference_rank(self) -> np.ndarray:
-        order = sorted(range(self.size), key=self.figures.references.__getitem__)
-        rank = np.empty(self.size, dtype=np.int64)
-        rank[order] = np.arange(self.size)
+        size = self.figures.size
+        order = sorted(range(size), key=self.figures.references.__getitem__)
+        rank = np.empty(size, dtype=np.int64)
+        rank[order] = np.arange(size)
         return rank
 
     def order(self, filters: ScoreboardFilters) -> list[int]:
@@ -406,12 +449,26 @@ class Scoreboard:
     @cached_property
     def _references(self) -> dict[int, str]:
         f = self.figures
-        return dict(zip(f.application_ids.tolist(), f.references, strict=True))
+        return {
+            pk: reference
+            for pk, reference in zip(f.application_ids.tolist(), f.references, strict=True)
+            if pk not in self.withheld
+        }
+
+    def reviewer_indices(self) -> list[int]:
+        """Indices of the reviewers the reader may see: not those who reviewed a withheld
+        application (their name would tell who reviewed it)."""
+        hidden = self.withheld_reviewers
+        return [
+            index for index, pk in enumerate(self.figures.reviewer_ids.tolist()) if pk not in hidden
+        ]
 
     def reviewer_rows(self, indices: Iterable[int] | None = None) -> list[ReviewerRow]:
         f = self.figures
         rows = []
-        for index in range(len(f.reviewer_ids)) if indices is None else indices:
+        for index in self.reviewer_indices() if indices is None else indices:
+            if int(f.reviewer_ids[index]) in self.withheld_reviewers:
+                continue
             label = str(_("Reviewer %(number)d") % {"number": index + 1})
             rows.append(
                 ReviewerRow(
@@ -441,7 +498,8 @@ class Scoreboard:
         names = {}
         for index, pk in enumerate(f.reviewer_ids.tolist()):
             label = str(_("Reviewer %(number)d") % {"number": index + 1})
-            names[pk] = label if self.anonymous else f.reviewer_names[index]
+            hidden = pk in self.withheld_reviewers
+            names[pk] = label if self.anonymous or hidden else f.reviewer_names[index]
         return names
 
 
@@ -477,21 +535,27 @@ def _first_of_pair(index: np.ndarray, values: np.ndarray) -> np.ndarray:
     return weights
 
 
-def sort_rows(
-    rows: Sequence[ScoreboardRow], sort: str, keys: dict[str, Callable[[ScoreboardRow], Any]]
-) -> list[ScoreboardRow]:
-    """Rows already built, sorted like :meth:`Scoreboard.order` (None last, reference ties)."""
-    descending = sort.startswith("-")
-    getter = keys.get(sort.lstrip("-"), keys[MEAN])
-    present = sorted((r for r in rows if getter(r) is not None), key=lambda r: r.reference)
-    present.sort(key=getter, reverse=descending)
-    return present + sorted((r for r in rows if getter(r) is None), key=lambda r: r.reference)
+def build_scoreboard(call: Call, *, reader: Any = None) -> Scoreboard:
+    """The call's scoreboard: cached figures (see ``scoreboard_cache``), rows on demand.
 
-
-def build_scoreboard(call: Call) -> Scoreboard:
-    """The call's scoreboard: cached figures (see ``scoreboard_cache``), rows on demand."""
+    ``reader``: the person the rows are for; the applications they take part in are
+    withheld (one query). ``None`` (services, the demo) sees every application."""
     criteria = list(call.criteria.all())
-    return Scoreboard(call=call, criteria=criteria, figures=scoreboard_figures(call, criteria))
+    withheld = withheld_ids(reader, call=call) if reader is not None else frozenset()
+    reviewers = frozenset()
+    if withheld:  # one more query, for a reader in conflict only
+        reviewers = frozenset(
+            counted_reviews(call)
+            .filter(assignment__application_id__in=withheld)
+            .values_list("assignment__invitation_id", flat=True)
+        )
+    return Scoreboard(
+        call=call,
+        criteria=criteria,
+        figures=scoreboard_figures(call, criteria),
+        withheld=withheld,
+        withheld_reviewers=reviewers,
+    )
 
 
 @dataclass(frozen=True)
@@ -510,7 +574,7 @@ def crossing_lines(board: Scoreboard, row: ScoreboardRow) -> list[CrossingLine]:
     if row.robustness is None:
         return []
     references, reviewers = board.references(), board.reviewer_names()
-    return [
+    return [  # a crossing caused by a review of a withheld application is left out
         CrossingLine(
             metric=crossing.metric,
             metric_label=str(METRIC_LABELS[crossing.metric]),
@@ -519,7 +583,47 @@ def crossing_lines(board: Scoreboard, row: ScoreboardRow) -> list[CrossingLine]:
             own_review=crossing.own_review,
         )
         for crossing in row.robustness.crossings
+        if crossing.review_application_id not in board.withheld
     ]
+
+
+@dataclass(frozen=True)
+class WeakLinkLine:
+    """One weak link of the review graph, in words a person reads."""
+
+    kind: str
+    text: str
+
+
+def weak_link_lines(board: Scoreboard) -> list[WeakLinkLine]:
+    """The single reviews, experts or applications that join groups of reviewers, named
+    (reviewer labels when anonymous), with the size of the group they carry."""
+    references, reviewers = board.references(), board.reviewer_names()
+    lines = []
+    for link in board.diagnostics.weak_links:
+        names = {
+            "reviewer": reviewers.get(link.reviewer_id, ""),
+            "reference": references.get(link.application_id, ""),
+            "reviewers": link.reviewers,
+            "applications": link.applications,
+        }
+        if link.kind == LinkKind.REVIEW:
+            text = _(
+                "the review of %(reference)s by %(reviewer)s alone joins a group of "
+                "%(reviewers)s reviewers and %(applications)s applications to the others"
+            )
+        elif link.kind == LinkKind.REVIEWER:
+            text = _(
+                "%(reviewer)s alone joins a group of %(reviewers)s reviewers and "
+                "%(applications)s applications to the others"
+            )
+        else:
+            text = _(
+                "%(reference)s alone joins a group of %(reviewers)s reviewers and "
+                "%(applications)s applications to the others"
+            )
+        lines.append(WeakLinkLine(kind=link.kind, text=str(text) % names))
+    return lines
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ SCOREBOARD_STATUSES = (
     S.NOT_FUNDED,
 )
 # Bump when the shape of Figures changes: entries of an older shape are then never read.
-SCHEMA = 2
+SCHEMA = 3
 TIMEOUT = 3600  # seconds; a changed call gets a new key anyway
 
 

@@ -37,6 +37,7 @@ from aissai.audit.services import record_event
 from calls.models import Application, Call, ExcludedReviewer, Partner, Unit
 from reviews.conflicts.detection import (
     ApplicationInfo,
+    Coauthorship,
     ExclusionInfo,
     ExpertInfo,
     Institution,
@@ -54,6 +55,7 @@ from reviews.models import (
     Expert,
     Invitation,
     InvitationStatus,
+    Publication,
 )
 from reviews.selectors.conflicts import NOT_REVIEWED
 from reviews.services.scoreboard_stamp import note_change
@@ -104,11 +106,12 @@ def _scoped_invitations(call: Call, invitation_ids: Iterable[int] | None):
 def detection_inputs(
     *, call: Call, application_ids: Iterable[int] | None = None, invitation_ids=None
 ) -> tuple[list[ApplicationInfo], list[ExpertInfo]]:
-    """The detection's inputs for the call, in five queries: applications, partners
-    (unit, unit domains, lead), the units' parent institutions, the exclusion lists and
-    the accepted experts."""
+    """The detection's inputs for the call, in six queries: applications (with their
+    coordinator's name), partners (unit, unit domains, lead), the units' parent
+    institutions, the exclusion lists, the accepted experts and their publications of the
+    call's window of years."""
     applications = _scoped_applications(call, application_ids)
-    rows = list(applications.order_by("pk").values_list("pk", flat=True))
+    rows = list(applications.order_by("pk").values_list("pk", "coordinator__full_name"))
     partners = Partner.objects.filter(application__in=applications.values("pk"))
     institutions: dict[int, dict[int, Institution]] = defaultdict(dict)
     through = Unit.parent_institutions.through.objects.filter(
@@ -125,10 +128,24 @@ def detection_inputs(
             id=pk, name=name, acronym=acronym, email_domains=tuple(domains or ())
         )
     by_application: dict[int, list[PartnerInfo]] = defaultdict(list)
-    for application_id, unit_id, label, domains, lead_email, lead_name in partners.order_by(
-        "application_id", "position", "pk"
-    ).values_list(
-        "application_id", "unit_id", "unit__label", "unit__email_domains", "lead_email", "lead_name"
+    for (
+        application_id,
+        unit_id,
+        label,
+        domains,
+        lead_email,
+        lead_name,
+        unit_acronym,
+        unit_rnsr,
+    ) in partners.order_by("application_id", "position", "pk").values_list(
+        "application_id",
+        "unit_id",
+        "unit__label",
+        "unit__email_domains",
+        "lead_email",
+        "lead_name",
+        "unit__acronym",
+        "unit__rnsr",
     ):
         by_application[application_id].append(
             PartnerInfo(
@@ -138,6 +155,8 @@ def detection_inputs(
                 lead_email=lead_email,
                 lead_name=lead_name,
                 unit_label=label,
+                unit_acronym=unit_acronym,
+                unit_rnsr=unit_rnsr,
             )
         )
     exclusions: dict[int, list[ExclusionInfo]] = defaultdict(list)
@@ -150,17 +169,31 @@ def detection_inputs(
             ExclusionInfo(name=name, institution=institution, email=email)
         )
     application_infos = [
-        ApplicationInfo(id=pk, partners=tuple(by_application[pk]), exclusions=tuple(exclusions[pk]))
-        for pk in rows
+        ApplicationInfo(
+            id=pk,
+            partners=tuple(by_application[pk]),
+            exclusions=tuple(exclusions[pk]),
+            coordinator_name=coordinator or "",
+        )
+        for pk, coordinator in rows
     ]
+    invitations = _scoped_invitations(call, invitation_ids)
+    coauthors = recent_coauthors(call=call, invitations=invitations)
     expert_infos = [
         ExpertInfo(
-            id=pk, name=name, email=email, institution=institution, unit_id=unit, orcid=orcid
+            id=pk,
+            name=name,
+            email=email,
+            institution=institution,
+            unit_id=unit,
+            orcid=orcid,
+            coauthors=coauthors.get(expert_id, ()),
         )
-        for pk, name, email, institution, unit, orcid in _scoped_invitations(call, invitation_ids)
-        .order_by("pk")
-        .values_list(
+        for pk, expert_id, name, email, institution, unit, orcid in invitations.order_by(
+            "pk"
+        ).values_list(
             "pk",
+            "expert_id",
             "expert__full_name",
             "expert__email",
             "expert__institution",
@@ -169,6 +202,18 @@ def detection_inputs(
         )
     ]
     return application_infos, expert_infos
+
+
+def recent_coauthors(*, call: Call, invitations) -> dict[int, tuple[Coauthorship, ...]]:
+    """Expert id → the co-authors of their publications of the call's window (the current
+    calendar year and the ``coauthorship_years − 1`` before it), one query."""
+    since = timezone.localdate().year - call.coauthorship_years + 1
+    found: dict[int, list[Coauthorship]] = defaultdict(list)
+    for expert_id, authors, year, title in Publication.objects.filter(
+        expert__in=invitations.values("expert_id"), year__gte=since
+    ).values_list("expert_id", "authors", "year", "title"):
+        found[expert_id] += [Coauthorship(name=name, year=year, title=title) for name in authors]
+    return {expert_id: tuple(names) for expert_id, names in found.items()}
 
 
 def coordinator_findings(

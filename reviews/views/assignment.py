@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from calls.selectors.staff_conflicts import withheld_ids
 from reviews.forms.assignment import (
     AddReviewerForm,
     ProposalEditForm,
@@ -43,6 +44,7 @@ from reviews.services.assignment import (
     replace_pair,
     request_proposal,
 )
+from reviews.views.conflicted import conflicted_refusal
 
 OVERVIEW_PAGE_SIZE = 50
 REFUSALS_SHOWN = 10
@@ -70,6 +72,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         "page": page,
         "proposals": latest_proposals(call),
         "request_form": ProposalRequestForm(),
+        "withheld": len(withheld_ids(request.user, call=call)),
     }
     return render(request, "reviews/assignment/overview.html", context)
 
@@ -153,9 +156,17 @@ def remove(request: HttpRequest, slug: str, pk: int, assignment_pk: int) -> Http
 def proposal_request(request: HttpRequest, slug: str) -> HttpResponse:
     call = call_for_staff_or_404(request.user, slug)
     form = ProposalRequestForm(request.POST)
-    allow_suspected = form.is_valid() and form.cleaned_data["allow_suspected"]
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("reviews:assignment", slug=call.slug)
     try:
-        proposal = request_proposal(call=call, by=request.user, allow_suspected=allow_suspected)
+        proposal = request_proposal(
+            call=call,
+            by=request.user,
+            allow_suspected=form.cleaned_data["allow_suspected"],
+            balance=form.cleaned_data["balance"],
+        )
     except AssignmentError as exc:
         messages.error(request, exc.message)
         return redirect("reviews:assignment", slug=call.slug)
@@ -171,6 +182,7 @@ def proposal(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "proposal": item,
         "stage": STAGES.get(item.stage, ""),
         "status_url": reverse("reviews:proposal_status", args=[call.slug, item.pk]),
+        "withheld": len(withheld_ids(request.user, call=call)),
     }
     if item.status in (ProposalStatus.READY, ProposalStatus.CONFIRMED):
         context["view"] = proposal_page(
@@ -201,6 +213,9 @@ def proposal_status(request: HttpRequest, slug: str, pk: int) -> JsonResponse:
 def proposal_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     call = call_for_staff_or_404(request.user, slug)
     item = proposal_for_staff_or_404(call=call, pk=pk)
+    covered = (item.result or {}).get("applications", [])
+    if refusal := conflicted_refusal(request, call, application_ids=covered):
+        return refusal
     form = ProposalEditForm(request.POST)
     back = reverse("reviews:proposal", args=[call.slug, item.pk])
     if request.POST.get("page", "").isdigit():
@@ -231,6 +246,9 @@ def proposal_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def proposal_confirm(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     call = call_for_staff_or_404(request.user, slug)
     item = proposal_for_staff_or_404(call=call, pk=pk)
+    covered = (item.result or {}).get("applications", [])
+    if refusal := conflicted_refusal(request, call, application_ids=covered):
+        return refusal
     try:
         outcome = confirm_proposal(proposal=item, by=request.user)
     except AssignmentError as exc:

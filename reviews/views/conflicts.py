@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from calls.selectors.staff_conflicts import withheld_ids
 from reviews.forms.assignment import ConflictCreateForm, ConflictFilterForm, ConflictRulingForm
 from reviews.models import ConflictStatus
 from reviews.selectors.conflicts import (
@@ -54,6 +55,7 @@ def conflicts(request: HttpRequest, slug: str) -> HttpResponse:
         "filtered": bool(status or source or q),
         "ruling_form": ConflictRulingForm(),
         "filters": request.GET.urlencode(),
+        "withheld": len(withheld_ids(request.user, call=call)),
     }
     return render(request, "reviews/conflicts/list.html", context)
 

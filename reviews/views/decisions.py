@@ -36,6 +36,7 @@ from reviews.services.decisions import (
 )
 from reviews.services.lists import ListError
 from reviews.services.results import RESULTS_MAIL, publish_results
+from reviews.views.conflicted import conflicted_refusal
 
 from .lists import staff_call
 
@@ -47,7 +48,7 @@ def _decline_prefix(application_id: int) -> str:
 
 
 def _render(request: HttpRequest, call: Call, status: int = 200, **forms) -> HttpResponse:
-    overview = decisions_overview(call)
+    overview = decisions_overview(call, reader=request.user)
     declining = forms.get("declining")
     for line in overview.funded:
         pk = line.application.pk
@@ -62,6 +63,7 @@ def _render(request: HttpRequest, call: Call, status: int = 200, **forms) -> Htt
         "fill_form": ReasonForm(auto_id="fill_%s"),
         "close_form": forms.get("close_form") or CloseForm(auto_id="close_%s"),
         "publish_form": forms.get("publish_form") or PublishForm(auto_id="publish_%s"),
+        "withheld": overview.withheld,
         "active": "decisions",
     }
     return render(request, "reviews/decisions/decisions.html", context, status=status)
@@ -88,6 +90,8 @@ def decisions(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def add_source(request: HttpRequest, slug: str) -> HttpResponse:
     call = staff_call(request, slug, PERMISSION)
+    if refusal := conflicted_refusal(request, call):
+        return refusal
     if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
         return ask_for_password(request)
     form = FundingSourceForm(request.POST, auto_id="source_%s")
@@ -107,6 +111,8 @@ def add_source(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     call = staff_call(request, slug, PERMISSION)
+    if refusal := conflicted_refusal(request, call):
+        return refusal
     application = get_object_or_404(call.applications.all(), pk=pk)
     if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
         return ask_for_password(request)
@@ -136,6 +142,8 @@ def decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def fill(request: HttpRequest, slug: str) -> HttpResponse:
     call = staff_call(request, slug, PERMISSION)
+    if refusal := conflicted_refusal(request, call):
+        return refusal
     if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
         return ask_for_password(request)
     form = ReasonForm(request.POST, auto_id="fill_%s")
@@ -154,6 +162,8 @@ def fill(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def close(request: HttpRequest, slug: str) -> HttpResponse:
     call = staff_call(request, slug, PERMISSION)
+    if refusal := conflicted_refusal(request, call):
+        return refusal
     if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
         return ask_for_password(request)
     form = CloseForm(request.POST, auto_id="close_%s")
@@ -182,6 +192,8 @@ def close(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def publish(request: HttpRequest, slug: str) -> HttpResponse:
     call = staff_call(request, slug, PERMISSION)
+    if refusal := conflicted_refusal(request, call):
+        return refusal
     if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
         return ask_for_password(request)
     form = PublishForm(request.POST, auto_id="publish_%s")
@@ -212,7 +224,8 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def history(request: HttpRequest, slug: str) -> HttpResponse:
     call = staff_call(request, slug, PERMISSION)
-    context = {"call": call, "history": selection_history(call), "active": "history"}
+    history = selection_history(call, reader=request.user)
+    context = {"call": call, "history": history, "withheld": history.withheld, "active": "history"}
     return render(request, "reviews/decisions/history.html", context)
 
 

@@ -32,6 +32,7 @@ from reviews.services.lists import (
     reorder_lists,
     reset_to_score_order,
 )
+from reviews.views.conflicted import conflicted_refusal
 
 
 def staff_call(request: HttpRequest, slug: str, permission: str) -> Call:
@@ -42,7 +43,7 @@ def staff_call(request: HttpRequest, slug: str, permission: str) -> Call:
 
 
 def _render(request: HttpRequest, call: Call, *, reason: str = "", status: int = 200):
-    board = build_board(call, others_page=_others_page(request) or 1)
+    board = build_board(call, reader=request.user, others_page=_others_page(request) or 1)
     versions = {
         "main_version": board.main_version,
         "complementary_version": board.complementary_version,
@@ -58,6 +59,7 @@ def _render(request: HttpRequest, call: Call, *, reason: str = "", status: int =
         "fix_form": FixForm(initial={**versions, **ids}, auto_id="fix_%s"),
         "action_labels": ACTION_LABELS,
         "others_links": _others_links(request, board),
+        "withheld": board.withheld,
         "active": "lists",
     }
     return render(request, "reviews/lists/board.html", context, status=status)
@@ -103,6 +105,8 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def move(request: HttpRequest, slug: str) -> HttpResponse:
     call = staff_call(request, slug, "reviews.rank_lists")
+    if refusal := conflicted_refusal(request, call):
+        return refusal
     form = MoveForm(request.POST)
     reason = request.POST.get("reason", "")
     if not form.is_valid():
@@ -126,6 +130,8 @@ def move(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def order(request: HttpRequest, slug: str) -> HttpResponse:
     call = staff_call(request, slug, "reviews.rank_lists")
+    if refusal := conflicted_refusal(request, call):
+        return refusal
     form = OrderForm(request.POST)
     reason = request.POST.get("reason", "")
     if not form.is_valid():
@@ -150,6 +156,8 @@ def order(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def reset(request: HttpRequest, slug: str) -> HttpResponse:
     call = staff_call(request, slug, "reviews.rank_lists")
+    if refusal := conflicted_refusal(request, call):
+        return refusal
     if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
         return ask_for_password(request)
     form = VersionsForm(request.POST)
@@ -167,6 +175,8 @@ def reset(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def fix(request: HttpRequest, slug: str) -> HttpResponse:
     call = staff_call(request, slug, "reviews.decide_funding")
+    if refusal := conflicted_refusal(request, call):
+        return refusal
     if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
         return ask_for_password(request)
     form = FixForm(request.POST)

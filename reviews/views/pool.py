@@ -36,6 +36,7 @@ from reviews.selectors.pool import (
     reviewer_calls,
     reviewer_invitation,
     terms_history,
+    units_named_in,
 )
 from reviews.services.confidentiality import TermsError, accept_terms, publish_terms
 from reviews.services.invitations import (
@@ -148,6 +149,16 @@ def unit_options(request: HttpRequest) -> HttpResponse:
         raise Http404
     query = request.GET.get("unit", "").strip()[:100]
     return render(request, "reviews/pool/_unit_options.html", {"units": search_units(query)})
+
+
+@require_GET
+def unit_named(request: HttpRequest) -> HttpResponse:
+    """htmx: the units of the referential that the institution staff typed names, as a
+    hint under the field and as options of the unit field."""
+    if not is_programme_staff(request.user):
+        raise Http404
+    units = units_named_in(request.GET.get("institution", ""))
+    return render(request, "reviews/pool/_unit_named.html", {"units": units})
 
 
 @require_http_methods(["GET", "POST"])

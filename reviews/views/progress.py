@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from aissai.pagination import keeping_query, page_links
+from calls.selectors.staff_conflicts import withheld_ids
 from reviews.forms.reviewing import ProgressFilterForm
 from reviews.models import Invitation, InvitationStatus
 from reviews.selectors.progress import call_progress, progress_call_or_404
@@ -60,6 +61,7 @@ def progress(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         "filtered": incomplete or late,
         "page_query": _page_query(request.GET.urlencode()),
+        "withheld": len(withheld_ids(request.user, call=call)),
     }
     return render(request, "reviews/progress/progress.html", context)
 

@@ -17,6 +17,7 @@ from aissai.security.reauth import ask_for_password, is_recent
 from calls.forms.staff import ApplicationFilterForm
 from calls.models import Call
 from calls.selectors.calls import staff_call_or_404
+from calls.selectors.staff_conflicts import withheld_ids
 from reviews.exports.tables import (
     EXPORT_KINDS,
     FORMATS,
@@ -54,7 +55,13 @@ def call_dashboard_view(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def exports_view(request: HttpRequest, slug: str) -> HttpResponse:
     call = _call_for(request, slug, "reviews.export_call")
-    context = {"call": call, "kinds": EXPORT_KINDS, "formats": FORMATS, "active": "exports"}
+    context = {
+        "call": call,
+        "kinds": EXPORT_KINDS,
+        "formats": FORMATS,
+        "withheld": len(withheld_ids(request.user, call=call)),
+        "active": "exports",
+    }
     return render(request, "reviews/reports/exports.html", context)
 
 
@@ -75,7 +82,8 @@ def _table(request: HttpRequest, call: Call, kind: str) -> tuple[Table, dict]:
             "discipline": filters.discipline.pk if filters.discipline else None,
             "sort": filters.sort,
         }
-        return applications_table(call=call, filters=filters), {"filters": recorded}
+        table = applications_table(call=call, filters=filters, by=request.user)
+        return table, {"filters": recorded}
     if kind == "reviews":
         identities = _flag(request, "identities")
         table = reviews_table(call=call, by=request.user, identities=identities)
@@ -85,7 +93,7 @@ def _table(request: HttpRequest, call: Call, kind: str) -> tuple[Table, dict]:
         return scoreboard_table(call=call, by=request.user, anonymous=anonymous), {
             "anonymous": anonymous
         }
-    return decisions_table(call=call), {}
+    return decisions_table(call=call, by=request.user), {}
 
 
 @require_GET
@@ -108,7 +116,7 @@ def dossier_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     application = dossier_application_or_404(call=call, pk=pk, user=request.user)
     if not is_recent(request):
         return ask_for_password(request)
-    dossier = build_dossier(application)
+    dossier = build_dossier(application, reader=request.user)
     record_dossier_view(application=application, by=request.user)
     context = {"call": call, "application": application, "dossier": dossier}
     return render(request, "reviews/reports/dossier.html", context)

@@ -40,6 +40,7 @@ from reviews.services.shortlist import (
     confirm_shortlist,
     previous_shortlist,
 )
+from reviews.views.conflicted import conflicted_refusal
 
 
 def _call_for(request: HttpRequest, slug: str, permission: str) -> Call:
@@ -97,7 +98,7 @@ REVIEWER_PAGE_SIZE = 100
 def _board_and_page(request: HttpRequest, call: Call):
     """The scoreboard, its filter form, the filters and the page of applications asked
     for (sorted and filtered over the whole call; rows are built for this page only)."""
-    board = build_scoreboard(call)
+    board = build_scoreboard(call, reader=request.user)
     form = ScoreboardFilterForm(request.GET, call=call, sort_keys=list(board.sort_keys()))
     filters = form.filters()
     if form.anonymised:
@@ -115,6 +116,7 @@ def _table_context(request: HttpRequest, board: Scoreboard, form, filters, page)
         "shown": page.paginator.count,
         "anonymous": board.anonymous,
         "filtered": page.paginator.count != board.size,
+        "withheld": board.withheld_count,
     }
 
 
@@ -131,7 +133,7 @@ def scoreboard(request: HttpRequest, slug: str) -> HttpResponse:
     call = _call_for(request, slug, "reviews.view_scoreboard")
     board, form, filters, page = _board_and_page(request, call)
     headers = _sort_headers(board, filters.sort)
-    reviewers = Paginator(range(len(board.figures.reviewer_ids)), REVIEWER_PAGE_SIZE).get_page(
+    reviewers = Paginator(board.reviewer_indices(), REVIEWER_PAGE_SIZE).get_page(
         request.GET.get("reviewers_page")
     )
     context = {
@@ -167,9 +169,11 @@ def robustness(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def shortlist(request: HttpRequest, slug: str) -> HttpResponse:
     call = _call_for(request, slug, "reviews.confirm_shortlist")
-    board = build_scoreboard(call)
+    board = build_scoreboard(call, reader=request.user)
     supported = board.calibration_supported
     initial = {"score": CALIBRATED if supported else MEAN, "target": default_target(board)}
+    if request.method == "POST" and (refusal := conflicted_refusal(request, call)):
+        return refusal
     if request.method == "POST":
         form = ShortlistConfirmForm(request.POST, calibration_supported=supported)
         if form.is_valid():
@@ -226,6 +230,7 @@ def shortlist(request: HttpRequest, slug: str) -> HttpResponse:
         "ticked": suggestion.suggested_ids if ticked is None else ticked,
         "score_label": METRIC_LABELS[suggestion.score],
         "previous": previous_shortlist(call),
+        "withheld": board.withheld_count,
         "active": "shortlist",
     }
     return render(request, "reviews/scoreboard/shortlist.html", context)

@@ -6,7 +6,14 @@ import rules
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from calls.models import Application, ApplicationStatus
+from calls.models import (
+    Application,
+    ApplicationStatus,
+    Partner,
+    StaffConflict,
+    StaffConflictSource,
+    StaffConflictStatus,
+)
 from calls.rules import is_applicant_of, is_conflicted_staff, is_correspondent_for
 from calls.selectors.applications import (
     applications_visible_to,
@@ -134,3 +141,32 @@ def test_roles_are_cached_on_the_user_object(django_assert_num_queries):
 
     assert not rules.test_rule("calls.is_correspondent", UserFactory())
     assert not rules.test_rule("calls.is_correspondent", AnonymousUser())
+
+
+def test_staff_named_as_a_partner_lead_are_conflicted_only_once_they_confirm(application):
+    lead = application.partners.order_by("position").last()
+    Partner.objects.filter(pk=lead.pk).update(confirmed_at=None)
+    staff = StaffFactory(email=lead.lead_email)
+    loaded = with_content(Application.objects.all()).get(pk=application.pk)
+
+    assert not is_conflicted_staff(staff, loaded)
+    assert rules.test_rule("calls.view_application_reviews", staff, loaded)
+
+    Partner.objects.filter(pk=lead.pk).update(confirmed_at=timezone.now())
+    loaded = with_content(Application.objects.all()).get(pk=application.pk)
+    assert is_conflicted_staff(staff, loaded)
+    assert not rules.test_rule("calls.view_application_reviews", staff, loaded)
+
+
+def test_a_declared_staff_conflict_withholds_the_reviews(application):
+    staff = StaffFactory()
+    StaffConflict.objects.create(
+        application=application,
+        user=staff,
+        source=StaffConflictSource.DECLARED,
+        status=StaffConflictStatus.CONFIRMED,
+        reason="My spouse leads a partner unit.",
+    )
+
+    assert is_conflicted_staff(staff, application)
+    assert not rules.test_rule("calls.view_application_reviews", staff, application)

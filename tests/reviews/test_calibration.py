@@ -6,7 +6,6 @@ from django.utils.functional import Promise
 from django.utils.translation import override
 
 from reviews.scoring.calibration import (
-    DEFAULT_RIDGE,
     DENSE_LIMIT,
     CalibrationThresholds,
     ReasonCode,
@@ -69,15 +68,15 @@ def test_calibration_recovers_known_leniencies():
     assert np.all(result.standard_error > 0) and np.all(result.standard_error < 1)
 
 
-def test_shifting_every_score_of_one_reviewer_leaves_the_order_unchanged():
+def test_shifting_every_score_of_one_reviewer_leaves_the_order_unchanged_with_a_small_ridge():
     data = simulate(60, 20, 3)
     shifted = list(data["scores"])
     for index, reviewer in enumerate(data["reviewer_ids"]):
         if reviewer == 4:
             shifted[index] -= 2.0  # a much harsher reviewer
 
-    before = calibrate(**_reviews(data))
-    after = calibrate(**{**_reviews(data), "scores": shifted})
+    before = calibrate(**_reviews(data), ridge=1e-3)
+    after = calibrate(**{**_reviews(data), "scores": shifted}, ridge=1e-3)
 
     assert np.array_equal(np.argsort(-before.calibrated), np.argsort(-after.calibrated))
     moved = after.calibrated - before.calibrated
@@ -98,12 +97,13 @@ def test_calibration_is_the_weighted_ridge_least_squares_solution(n_reviewers):
     design[np.arange(len(data["scores"])), result.app_codes] = 1.0
     design[np.arange(len(data["scores"])), n_apps + result.reviewer_codes] = 1.0
     weights = np.array([CONFIDENCE_WEIGHTS[c] for c in data["confidences"]])
-    penalty = np.diag([0.0] * n_apps + [DEFAULT_RIDGE] * n_reviewers)
+    penalty = np.diag([0.0] * n_apps + [result.fit.ridge] * n_reviewers)
     normal = design.T @ (weights[:, None] * design) + penalty
     solution = np.linalg.solve(normal, design.T @ (weights * np.array(data["scores"])))
 
     assert np.allclose(result.calibrated, solution[:n_apps], atol=1e-6)
     assert np.allclose(result.leniency, solution[n_apps:], atol=1e-6)
+    assert result.diagnostics.variance.estimated
 
 
 def test_calibration_by_id_for_string_ids():
@@ -255,3 +255,9 @@ def test_calibration_of_forty_thousand_reviews_takes_under_ten_seconds():
     assert result.supported
     assert (len(result.application_ids), len(result.reviewer_ids)) == (10_000, 3_000)
     assert np.corrcoef(result.leniency, leniency)[0, 1] > 0.95
+    # Beyond 1,000 reviewers the variances are moment estimates (uniform ±1.5: sd 0.87)
+    variance = result.diagnostics.variance
+    assert variance.method == "moments"
+    assert variance.leniency_sd == pytest.approx(np.sqrt(0.75), abs=0.06)
+    assert variance.noise_sd == pytest.approx(0.3, abs=0.03)
+    assert not result.diagnostics.exact_errors

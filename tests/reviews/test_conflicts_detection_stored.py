@@ -234,14 +234,14 @@ def test_detection_inputs_take_the_same_queries_whatever_the_size(
     application = eligible_application(small)
     reviewer(small, "Solo Reviewer", "solo@ethz.ch")
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         apps, experts = detection_inputs(call=small)
     assert (len(apps), len(experts)) == (1, 1)
     assert [p.unit_id for p in apps[0].partners] == [
         p.unit_id for p in application.partners.order_by("position", "pk")
     ]
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         apps, experts = detection_inputs(call=call)
     assert (len(apps), len(experts)) == (2, 11)
 

@@ -381,10 +381,15 @@ def test_staff_never_export_reviews_of_their_own_application(client, scenario):
     coordinator.save()
     client.force_login(coordinator)
 
+    withheld = (
+        "1 application is withheld from this export because of a conflict of interest: "
+        "you take part in it."
+    )
     rows = csv_rows(client.get(export_url(scenario, "reviews", "csv")))
-    assert [row[0] for row in rows[1:]] == ["AISSAI-2025-002"]
+    assert [row[0] for row in rows[1:]] == ["AISSAI-2025-002", withheld]
     rows = csv_rows(client.get(export_url(scenario, "scoreboard", "csv")))
     assert "AISSAI-2025-001" not in [row[0] for row in rows]
+    assert rows[-1] == [withheld]
 
 
 # --- Scoreboard and decisions ---------------------------------------------------------

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from awards.services.events import rsvp_token
 from tests.security.world import ROLES
 
 OK, LOGIN, HIDDEN, NOT_ALLOWED, FORBIDDEN, GONE, INVALID = (
@@ -67,12 +68,28 @@ def signed_in(**cells: str) -> dict[str, str]:
 
 def only(*roles: str, allowed: str = OK, **cells: str) -> dict[str, str]:
     """The roles named get ``allowed``; other signed-in people a 404; visitors the login."""
-    return outcomes(HIDDEN, **dict.fromkeys(roles, allowed), **cells)
+    return outcomes(HIDDEN, **{**dict.fromkeys(roles, allowed), **cells})
+
+
+STAFF = ("staff", "staff_applicant", "staff_named")
 
 
 def staff_only(allowed: str = OK, **cells: str) -> dict[str, str]:
-    """Programme staff. The superuser (Django admin, reference data) is not programme staff."""
-    return only("staff", allowed=allowed, **cells)
+    """Programme staff, the two who are named in application A included. The superuser
+    (Django admin, reference data) is not programme staff."""
+    return only(*STAFF, allowed=allowed, **cells)
+
+
+def staff_not_a(allowed: str = OK, **cells: str) -> dict[str, str]:
+    """A page of application A's evaluation: programme staff, except the one who takes
+    part in A (confirmed): for them it does not exist. Being named is not enough."""
+    return staff_only(allowed, staff_applicant=HIDDEN, **cells)
+
+
+def whole_call_action(allowed: str = OK, **cells: str) -> dict[str, str]:
+    """An action on every application of the call at once: refused (a page saying so)
+    to the staff member who takes part in one of them."""
+    return staff_only(allowed, staff_applicant=FORBIDDEN, **cells)
 
 
 def none(world=None) -> dict:
@@ -116,7 +133,25 @@ def pending_token(w):
     return {"token": w.pending_invitation.token}
 
 
-APPLICANT_A_READS = ("applicant_a", "staff", "correspondent_involved")
+def fellowship(w):
+    return {"pk": w.fellowship.pk}
+
+
+def source(w):
+    return {"slug": w.call.slug, "pk": w.fellowship.funding_source_id}
+
+
+def event(w):
+    return {"pk": w.event.pk}
+
+
+def report_form(w):
+    return {"pk": w.fellowship.pk, "milestone_pk": w.milestone.pk}
+
+
+APPLICANT_A_READS = ("applicant_a", *STAFF, "correspondent_involved")
+# Staff conflicts hide an application's evaluation, not its fellowship's follow-up.
+FELLOWSHIP_A_READS = ("applicant_a", "fellow_a", *STAFF, "correspondent_involved")
 ASSIGNED = ("assigned_reviewer", "undeclared_reviewer")
 
 MATRIX: dict[str, Row] = {
@@ -213,7 +248,17 @@ MATRIX: dict[str, Row] = {
     "calls:staff_index": Row(expect=staff_only()),
     "calls:staff_applications": Row(kwargs=call, expect=staff_only()),
     "calls:staff_screening_list": Row(kwargs=call, expect=staff_only()),
-    "calls:staff_screening": Row(kwargs=call_app_a, expect=staff_only()),
+    "calls:staff_screening": Row(kwargs=call_app_a, expect=staff_not_a()),
+    "calls:staff_conflict_declare": Row(kwargs=call, method="POST", expect=staff_only()),
+    "calls:staff_conflict_rule": Row(  # the named person never rules on their own naming
+        kwargs=lambda w: {
+            "slug": w.call.slug,
+            "pk": w.app_a.pk,
+            "user_pk": w.users["staff_named"].pk,
+        },
+        method="POST",
+        expect=staff_not_a(staff_named=HIDDEN),
+    ),
     # Reviews: the reviewer's side ---------------------------------------------------------
     "reviews:dashboard": Row(),
     "reviews:invitation": Row(kwargs=pending_token, expect=public()),
@@ -223,6 +268,7 @@ MATRIX: dict[str, Row] = {
     "reviews:invitation_decline": Row(kwargs=pending_token, method="POST", expect=public()),
     "reviews:confidentiality": Row(kwargs=call, expect=only(*REVIEWERS)),
     "reviews:my_assignments": Row(),
+    "reviews:my_publications": Row(expect=only(*REVIEWERS)),
     "reviews:assignment_detail": Row(kwargs=app_a, expect=only(*ASSIGNED)),
     "reviews:assignment_declare": Row(kwargs=app_a, method="POST", expect=only(*ASSIGNED)),
     "reviews:review_edit": Row(kwargs=app_a, expect=only(*ASSIGNED)),
@@ -233,6 +279,7 @@ MATRIX: dict[str, Row] = {
     "reviews:decline_place": Row(kwargs=app_a, method="POST", expect=only()),
     # Reviews: staff: pool, conflicts, assignment -------------------------------------------
     "reviews:unit_options": Row(expect=staff_only()),
+    "reviews:unit_named": Row(expect=staff_only()),
     "reviews:pool": Row(kwargs=call, expect=staff_only()),
     "reviews:invite": Row(kwargs=call, expect=staff_only()),
     "reviews:invite_bulk": Row(kwargs=call, expect=staff_only()),
@@ -246,6 +293,10 @@ MATRIX: dict[str, Row] = {
         method="POST",
         expect=staff_only(),
     ),
+    "reviews:invitation_publications": Row(
+        kwargs=lambda w: {"slug": w.call.slug, "pk": w.assignment.invitation_id},
+        expect=staff_only(),
+    ),
     "reviews:terms_edit": Row(kwargs=call, expect=staff_only()),
     "reviews:conflicts": Row(kwargs=call, expect=staff_only()),
     "reviews:conflict_add": Row(kwargs=call, expect=staff_only()),
@@ -256,12 +307,12 @@ MATRIX: dict[str, Row] = {
         expect=staff_only(),
     ),
     "reviews:assignment": Row(kwargs=call, expect=staff_only()),
-    "reviews:assignment_application": Row(kwargs=call_app_a, expect=staff_only()),
-    "reviews:assignment_add": Row(kwargs=call_app_a, method="POST", expect=staff_only()),
+    "reviews:assignment_application": Row(kwargs=call_app_a, expect=staff_not_a()),
+    "reviews:assignment_add": Row(kwargs=call_app_a, method="POST", expect=staff_not_a()),
     "reviews:assignment_remove": Row(
         kwargs=lambda w: {"slug": w.call.slug, "pk": w.app_a.pk, "assignment_pk": w.assignment.pk},
         method="POST",
-        expect=staff_only(),
+        expect=staff_not_a(),
     ),
     "reviews:proposal_request": Row(kwargs=call, method="POST", expect=staff_only()),
     "reviews:proposal": Row(kwargs=proposal, expect=staff_only()),
@@ -279,22 +330,24 @@ MATRIX: dict[str, Row] = {
         expect=staff_only(),
     ),
     "reviews:review_reopen": Row(
-        kwargs=lambda w: {"assignment_pk": w.assignment.pk}, method="POST", expect=staff_only()
+        kwargs=lambda w: {"assignment_pk": w.assignment.pk}, method="POST", expect=staff_not_a()
     ),
     "reviews:scoreboard": Row(kwargs=call, expect=staff_only()),
     "reviews:scoreboard_robustness": Row(kwargs=call, expect=staff_only()),
     "reviews:shortlist": Row(kwargs=call, expect=staff_only()),
     "reviews:lists_board": Row(kwargs=call, expect=staff_only()),
-    "reviews:lists_move": Row(kwargs=call, method="POST", expect=staff_only(INVALID)),
-    "reviews:lists_order": Row(kwargs=call, method="POST", expect=staff_only(INVALID)),
-    "reviews:lists_reset": Row(kwargs=call, method="POST", expect=staff_only(INVALID)),
-    "reviews:lists_fix": Row(kwargs=call, method="POST", expect=staff_only(INVALID)),
+    "reviews:lists_move": Row(kwargs=call, method="POST", expect=whole_call_action(INVALID)),
+    "reviews:lists_order": Row(kwargs=call, method="POST", expect=whole_call_action(INVALID)),
+    "reviews:lists_reset": Row(kwargs=call, method="POST", expect=whole_call_action(INVALID)),
+    "reviews:lists_fix": Row(kwargs=call, method="POST", expect=whole_call_action(INVALID)),
     "reviews:decisions": Row(kwargs=call, expect=staff_only()),
-    "reviews:decisions_source": Row(kwargs=call, method="POST", expect=staff_only(INVALID)),
-    "reviews:decisions_decline": Row(kwargs=call_app_a, method="POST", expect=staff_only(INVALID)),
-    "reviews:decisions_fill": Row(kwargs=call, method="POST", expect=staff_only(INVALID)),
-    "reviews:decisions_close": Row(kwargs=call, method="POST", expect=staff_only(INVALID)),
-    "reviews:decisions_publish": Row(kwargs=call, method="POST", expect=staff_only(INVALID)),
+    "reviews:decisions_source": Row(kwargs=call, method="POST", expect=whole_call_action(INVALID)),
+    "reviews:decisions_decline": Row(
+        kwargs=call_app_a, method="POST", expect=whole_call_action(INVALID)
+    ),
+    "reviews:decisions_fill": Row(kwargs=call, method="POST", expect=whole_call_action(INVALID)),
+    "reviews:decisions_close": Row(kwargs=call, method="POST", expect=whole_call_action(INVALID)),
+    "reviews:decisions_publish": Row(kwargs=call, method="POST", expect=whole_call_action(INVALID)),
     "reviews:decisions_history": Row(kwargs=call, expect=staff_only()),
     "reviews:call_dashboard": Row(kwargs=call, expect=staff_only()),
     "reviews:exports": Row(kwargs=call, expect=staff_only()),
@@ -302,7 +355,47 @@ MATRIX: dict[str, Row] = {
         kwargs=lambda w: {"slug": w.call.slug, "kind": "reviews", "file_format": "csv"},
         expect=staff_only(),
     ),
-    "reviews:dossier": Row(kwargs=call_app_a, expect=staff_only()),
+    "reviews:dossier": Row(kwargs=call_app_a, expect=staff_not_a()),
+    # Awards: fellowships after the decision ---------------------------------------------
+    "awards:my_fellowships": Row(),
+    "awards:fellowship": Row(kwargs=fellowship, expect=only(*FELLOWSHIP_A_READS)),
+    "awards:fellowship_recruit": Row(kwargs=fellowship, expect=only("applicant_a", *STAFF)),
+    "awards:fellowship_start": Row(
+        kwargs=fellowship, method="POST", expect=only("applicant_a", *STAFF)
+    ),
+    "awards:fellowship_suspend": Row(kwargs=fellowship, method="POST", expect=staff_only()),
+    "awards:fellowship_end": Row(
+        kwargs=lambda w: {"pk": w.running_fellowship.pk}, method="POST", expect=staff_only()
+    ),
+    "awards:fellowship_abandon": Row(kwargs=fellowship, method="POST", expect=staff_only()),
+    "awards:fellowship_fail": Row(kwargs=fellowship, method="POST", expect=staff_only()),
+    "awards:fellowship_amount": Row(kwargs=fellowship, method="POST", expect=staff_only()),
+    "awards:report": Row(kwargs=report_form, expect=only("applicant_a", "fellow_a", *STAFF)),
+    "awards:report_file": Row(
+        kwargs=lambda w: {"pk": w.fellowship.pk, "report_pk": w.report.pk},
+        expect=only(*FELLOWSHIP_A_READS),
+    ),
+    "awards:call_reports": Row(kwargs=call, expect=staff_only()),
+    "awards:milestone_add": Row(kwargs=call, method="POST", expect=staff_only()),
+    "awards:milestone_remove": Row(
+        kwargs=lambda w: {"slug": w.call.slug, "pk": w.milestone.pk},
+        method="POST",
+        expect=staff_only(),
+    ),
+    "awards:donor_contact_add": Row(kwargs=call, method="POST", expect=staff_only()),
+    "awards:outputs_export": Row(
+        kwargs=lambda w: {"slug": w.call.slug, "file_format": "csv"}, expect=staff_only()
+    ),
+    "awards:call_fellowships": Row(kwargs=call, expect=staff_only()),
+    "awards:call_events": Row(kwargs=call, expect=staff_only()),
+    "awards:donor_report": Row(kwargs=source, expect=staff_only()),
+    "awards:donor_report_xlsx": Row(kwargs=source, expect=staff_only()),
+    "awards:event": Row(kwargs=event, expect=staff_only()),
+    "awards:event_invite": Row(kwargs=event, method="POST", expect=staff_only()),
+    "awards:event_attendance": Row(kwargs=event, expect=staff_only()),
+    # The answer link of the mail: whoever holds it answers, signed in or not.
+    "awards:rsvp": Row(kwargs=lambda w: {"token": rsvp_token(w.event_invitation)}, expect=public()),
+    "awards:call_settings": Row(kwargs=call, method="POST", expect=staff_only()),
     # Mail ------------------------------------------------------------------------------
     "notifications:outbox": Row(expect=staff_only()),
     "notifications:outbox_release_bulk": Row(expect=staff_only()),
@@ -342,7 +435,7 @@ VARIANTS: dict[str, tuple[str, Row]] = {
     ),
     "calls:application_detail@b": (
         "calls:application_detail",
-        Row(kwargs=lambda w: {"pk": w.app_b.pk}, expect=only("applicant_b", "staff")),
+        Row(kwargs=lambda w: {"pk": w.app_b.pk}, expect=only("applicant_b", *STAFF)),
     ),
     "reviews:assignment_document@other": (
         "reviews:assignment_document",
@@ -367,16 +460,87 @@ VARIANTS: dict[str, tuple[str, Row]] = {
             kwargs=call_app_a,
             method="POST",
             data=lambda w: {"decision": "ineligible", "reason": "Ruled by someone."},
-            expect=staff_only(),
+            expect=staff_not_a(),
         ),
     ),
     "reviews:shortlist@post": (  # confirming the shortlist
         "reviews:shortlist",
-        Row(kwargs=call, method="POST", expect=staff_only()),
+        Row(kwargs=call, method="POST", expect=whole_call_action()),
+    ),
+    # Application B's evaluation: the staff member who takes part in A sees it as usual.
+    "calls:staff_screening@b": (
+        "calls:staff_screening",
+        Row(kwargs=lambda w: {"slug": w.call.slug, "pk": w.app_b.pk}, expect=staff_only()),
+    ),
+    "reviews:assignment_application@b": (
+        "reviews:assignment_application",
+        Row(kwargs=lambda w: {"slug": w.call.slug, "pk": w.app_b.pk}, expect=staff_only()),
+    ),
+    "reviews:dossier@b": (
+        "reviews:dossier",
+        Row(kwargs=lambda w: {"slug": w.call.slug, "pk": w.app_b.pk}, expect=staff_only()),
+    ),
+    # A reviewer's conflict on A (the main row rules on one on B).
+    "reviews:conflict_rule@a": (
+        "reviews:conflict_rule",
+        Row(
+            kwargs=lambda w: {"slug": w.call.slug, "pk": w.confirmed_conflict.pk},
+            method="POST",
+            expect=staff_not_a(),
+        ),
     ),
     "notifications:outbox_release_bulk@post": (
         "notifications:outbox_release_bulk",
         Row(method="POST", expect=staff_only()),
+    ),
+    # The recruitment form, posted (empty: the form says what is missing).
+    "awards:fellowship_recruit@post": (
+        "awards:fellowship_recruit",
+        Row(kwargs=fellowship, method="POST", expect=only("applicant_a", *STAFF, allowed=INVALID)),
+    ),
+    "awards:call_events@post": (  # creating an event (empty: the form says what is missing)
+        "awards:call_events",
+        Row(kwargs=call, method="POST", expect=staff_only(INVALID)),
+    ),
+    "awards:rsvp@forged": (
+        "awards:rsvp",
+        Row(
+            kwargs=lambda w: {"token": "eyJpIjoxfQ:forged:signature"},
+            expect=outcomes(HIDDEN, anonymous=HIDDEN),
+        ),
+    ),
+    "awards:rsvp@post": (
+        "awards:rsvp",
+        Row(
+            kwargs=lambda w: {"token": rsvp_token(w.event_invitation)},
+            method="POST",
+            data=lambda w: {"attends": "yes"},
+            expect=public(),
+        ),
+    ),
+    "awards:report@post": (
+        "awards:report",
+        Row(
+            kwargs=report_form,
+            method="POST",
+            expect=only("applicant_a", "fellow_a", *STAFF, allowed=INVALID),
+        ),
+    ),
+    # B's report form: B is running but A's fellow and coordinator may not report for it.
+    "awards:report@b": (
+        "awards:report",
+        Row(
+            kwargs=lambda w: {"pk": w.running_fellowship.pk, "milestone_pk": w.milestone.pk},
+            expect=only("applicant_b", *STAFF),
+        ),
+    ),
+    # B's fellowship: its coordinator reads it, A's coordinator and fellow do not.
+    "awards:fellowship@b": (
+        "awards:fellowship",
+        Row(
+            kwargs=lambda w: {"pk": w.running_fellowship.pk},
+            expect=only("applicant_b", *STAFF),
+        ),
     ),
     "calls:manage_call_clone@post": (
         "calls:manage_call_clone",

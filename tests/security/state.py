@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from aissai.audit.models import AuditEvent
 from aissai.notifications.models import OutboxMessage
-from calls.models import Application
+from awards.models import Event, EventInvitation, Fellowship, Report, ReportMilestone
+from calls.models import Application, StaffConflict
 from reviews.models import Conflict, Selection
 
 
@@ -38,7 +39,37 @@ def _conflicts(world):
     return sorted(Conflict.objects.values_list("pk", "status"))
 
 
+def _staff_conflicts(world):
+    return sorted(StaffConflict.objects.values_list("pk", "user_id", "status"))
+
+
+def _fellowships(world):
+    return sorted(
+        Fellowship.objects.values_list(
+            "pk", "state", "committed_amount", "released_amount", "end_date", "fellow_email"
+        )
+    )
+
+
+def _reports(world):
+    return sorted(Report.objects.values_list("pk", "progress", "submitted_at"))
+
+
+def _invitations(world):
+    return sorted(EventInvitation.objects.values_list("pk", "answer"))
+
+
+def _events(world):
+    return sorted(Event.objects.values_list("pk", "title_en"))
+
+
+def _milestones(world):
+    return sorted(ReportMilestone.objects.values_list("pk", "month"))
+
+
 FORBIDDEN_POST_STATE = {
+    "calls:staff_conflict_declare": _staff_conflicts,
+    "calls:staff_conflict_rule": _staff_conflicts,
     "calls:application_submit": _applications,
     "calls:application_withdraw": _applications,
     "calls:staff_screening": _applications,  # ruling on eligibility
@@ -50,4 +81,19 @@ FORBIDDEN_POST_STATE = {
     "notifications:outbox_release_bulk": _outbox,
     "reviews:export": _audit,  # every export leaves an audit event
     "reviews:conflict_rule": _conflicts,
+    "awards:fellowship_recruit": _fellowships,
+    "awards:fellowship_start": _fellowships,
+    "awards:fellowship_suspend": _fellowships,
+    "awards:fellowship_end": _fellowships,
+    "awards:fellowship_abandon": _fellowships,
+    "awards:fellowship_fail": _fellowships,
+    "awards:fellowship_amount": _fellowships,
+    "awards:report": _reports,
+    "awards:event_invite": _invitations,
+    "awards:call_events": _events,
+    "awards:milestone_add": _milestones,
+    "awards:milestone_remove": _milestones,
+    "awards:outputs_export": _audit,
+    "awards:donor_report": _audit,
+    "awards:donor_report_xlsx": _audit,  # every export leaves an audit event
 }

@@ -11,15 +11,23 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from awards.models import EventInvitation, FellowshipState, InviteeRole
+from awards.services.events import EventData, create_event
+from awards.services.reports import add_milestone, submit_report
 from calls.models import ApplicationStatus, CallStatus
 from calls.services.calls import allowed_call_targets
 from reviews.models import AssignmentProposal, ConflictSource, ConflictStatus, ProposalStatus
 from tests.factories.accounts import StaffFactory, SuperuserFactory, UserFactory
+from tests.factories.awards import recruited_fellowship
 from tests.factories.calls import (
+    VALID_PDF,
     CallFactory,
     InstituteCorrespondentFactory,
+    PartnerFactory,
+    UnitFactory,
     institute,
     submitted_application,
 )
@@ -43,7 +51,10 @@ ROLES = (
     "correspondent_involved",
     "correspondent_uninvolved",
     "staff",
+    "staff_applicant",  # programme staff who confirmed they lead a partner of A
+    "staff_named",  # programme staff named as a partner lead of A, not confirmed
     "superuser",
+    "fellow_a",
 )
 
 
@@ -66,6 +77,12 @@ class World:
     outbox_message: Any
     dev_message: Any
     status_target: str
+    fellowship: Any  # A's fellowship, recruited (starts today; its fellow is ``fellow_a``)
+    running_fellowship: Any  # B's fellowship, running
+    milestone: Any  # the call's month-9 report milestone
+    report: Any  # A's month-9 report, with its PDF
+    event: Any  # the kick-off, with A's coordinator invited
+    event_invitation: Any
     users: dict[str, Any] = field(default_factory=dict)
     sessions: dict[str, str] = field(default_factory=dict)  # role -> session key
 
@@ -92,6 +109,22 @@ def build_world() -> World:
     )
     partner_a = app_a.partners.get(is_coordinating=False)
     partner_lead = UserFactory(email=partner_a.lead_email)
+    # Two members of staff named as partner leads of A: one confirmed it (a conflict in
+    # effect), the other did not (a conflict to rule on: it withholds nothing by itself).
+    staff_applicant = StaffFactory(email="staff.applicant@lab-c.example.fr")
+    staff_named = StaffFactory(email="staff.named@lab-d.example.fr")
+    for position, (person, confirmed_at) in enumerate(
+        ((staff_applicant, timezone.now() - timedelta(days=3)), (staff_named, None)), start=5
+    ):
+        unit = UnitFactory(main_institute=institute("INSB"))
+        PartnerFactory(
+            application=app_a,
+            unit=unit,
+            institute=unit.main_institute,
+            lead_email=person.email.upper(),  # typed by the applicant, in any case
+            confirmed_at=confirmed_at,
+            position=position,
+        )
 
     assignment = assigned_reviewer(app_a, declared=True)
     undeclared = assigned_reviewer(app_a, declared=False)
@@ -119,6 +152,37 @@ def build_world() -> World:
     staff = StaffFactory()
     superuser = SuperuserFactory()
 
+    # After the decision (the awards): A's fellowship recruited, B's running.
+    fellow = UserFactory(email="fellow.a@lab-a.example.fr")
+    fellowship = recruited_fellowship(app_a, fellow=fellow, start_date=timezone.localdate())
+    running = recruited_fellowship(
+        app_b, start_date=timezone.localdate() - timedelta(days=30), state=FellowshipState.RUNNING
+    )
+    milestone = add_milestone(call=call, by=staff, name_en="Month 9", name_fr="Mois 9", month=9)
+    report = submit_report(
+        fellowship=fellowship,
+        milestone=milestone,
+        by=fellow,
+        progress="On track.",
+        upload=SimpleUploadedFile("report.pdf", VALID_PDF, content_type="application/pdf"),
+    )
+
+    now = timezone.now()
+    event = create_event(
+        call=call,
+        by=staff,
+        data=EventData(
+            title_en="Kick-off",
+            title_fr="Lancement",
+            starts_at=now + timedelta(days=30),
+            answers_until=now + timedelta(days=20),
+            place="Paris",
+        ),
+    )
+    event_invitation = EventInvitation.objects.create(
+        event=event, person=applicant_a, role=InviteeRole.COORDINATOR
+    )
+
     return World(
         call=call,
         app_a=app_a,
@@ -139,6 +203,12 @@ def build_world() -> World:
         ),
         dev_message=DevMailboxMessageFactory(),
         status_target=allowed_call_targets(call)[0],
+        fellowship=fellowship,
+        running_fellowship=running,
+        milestone=milestone,
+        report=report,
+        event=event,
+        event_invitation=event_invitation,
         users={
             "anonymous": None,
             "applicant_a": applicant_a,
@@ -151,6 +221,9 @@ def build_world() -> World:
             "correspondent_involved": involved,
             "correspondent_uninvolved": uninvolved,
             "staff": staff,
+            "staff_applicant": staff_applicant,
+            "staff_named": staff_named,
             "superuser": superuser,
+            "fellow_a": fellow,
         },
     )

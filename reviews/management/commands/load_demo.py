@@ -1,6 +1,7 @@
 """Load the demo: sample users for each role, last year's edition of the AISSAI postdoc
 call (decided: 55 applications, 25 shortlisted, 6 + 3 on the lists, 8 funded) and the
-open next edition where a new applicant can apply.
+open next edition where a new applicant can apply. Apps above reviews add their own
+steps (``reviews.demo.steps``): the awards continue the past edition after the decision.
 
 Idempotent: running it again leaves one copy of everything. Embedded mode only.
 """
@@ -14,6 +15,7 @@ from django.db import transaction
 from aissai.accounts.demo import DEMO_PASSWORD, ensure_demo_users
 from calls.demo import EXTRA_APPLICANTS, ensure_correspondent, ensure_demo_calls
 from reviews.demo import ensure_open_call_reviewer, ensure_past_edition
+from reviews.demo.steps import run_steps
 
 
 class Command(BaseCommand):
@@ -30,6 +32,7 @@ class Command(BaseCommand):
             ensure_correspondent(users["correspondent"], staff=staff)
             ensure_open_call_reviewer(call, staff=staff, reviewer=reviewer)
             past = ensure_past_edition(year=call.edition_year - 1, staff=staff, reviewer=reviewer)
+            run_steps(past_call=past.call, open_call=call, users=users)
         seconds = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(f"Demo ready on {settings.SITE_URL} ({seconds:.1f} s)")

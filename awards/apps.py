@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AwardsConfig(AppConfig):
+    name = "awards"
+    verbose_name = _("Awards")
+
+    def ready(self) -> None:
+        # A funded decision (written by reviews) opens a fellowship; a decision that takes
+        # the place away abandons the fellowship still recruiting. Reviews never import us.
+        from awards.services import hooks
+
+        hooks.connect_signals()
+        # The demo continues the past edition after the decision (see awards.demo).
+        from awards.demo import ensure_awards
+        from reviews.demo.steps import register_step
+
+        register_step(ensure_awards)

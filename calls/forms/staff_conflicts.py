@@ -1,0 +1,54 @@
+"""Forms of staff conflicts of interest: a declaration, a ruling on a naming."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from calls.models import Application, ApplicationStatus, Call
+from calls.selectors.staff_conflicts import evaluation_visible_to
+from calls.services.staff_conflicts import REASON_MAX_CHARS
+
+
+class DeclareStaffConflictForm(forms.Form):
+    application = forms.ModelChoiceField(
+        label=_("Application"),
+        queryset=Application.objects.none(),
+        error_messages={"required": _("Choose the application.")},
+    )
+    reason = forms.CharField(
+        label=_("Your part in it"),
+        max_length=REASON_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Write the reason: it is kept in the record.")},
+    )
+
+    def __init__(self, *args: Any, call: Call, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The applications of the call whose evaluation the person still sees.
+        self.fields["application"].queryset = (
+            evaluation_visible_to(user)
+            .filter(call=call)
+            .exclude(status=ApplicationStatus.DRAFT)
+            .order_by("reference", "pk")
+        )
+
+
+class RuleNamedStaffForm(forms.Form):
+    CONFIRM, CLEAR = "confirm", "clear"
+
+    decision = forms.ChoiceField(
+        label=_("Ruling"),
+        choices=[(CONFIRM, _("Confirm the conflict")), (CLEAR, _("Clear it"))],
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=REASON_MAX_CHARS,
+        error_messages={"required": _("Write the reason: it is kept in the record.")},
+    )
+
+    @property
+    def confirmed(self) -> bool:
+        return self.cleaned_data["decision"] == self.CONFIRM

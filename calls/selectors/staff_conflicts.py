@@ -1,0 +1,162 @@
+"""Whose evaluation a member of programme staff may read: never that of an application they
+take part in (a role never leaks rights into another).
+
+A staff member's conflict with an application is *in effect* when they
+
+- coordinate it;
+- lead one of its partner units **and confirmed it** (from the link mailed to them): an
+  applicant types the lead's address, so naming a staff member is not enough to hide an
+  application from them;
+- declared it, or the call's managers confirmed it (:class:`calls.models.StaffConflict`).
+
+An application that names a staff member who has not confirmed is a conflict *to rule
+on* (:func:`named_staff_to_rule`): the managers confirm it or clear it.
+
+Every page, export and admin list that shows reviews, reviewer identities, scores, the
+dossier, the assignment or the screening of applications reads through
+:func:`evaluation_visible_to` (a queryset) or :func:`withheld_ids` (the ids to leave out
+of figures computed for the whole call). One EXISTS clause, no per-row check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+
+from calls.models import (
+    Application,
+    ApplicationStatus,
+    Call,
+    Partner,
+    StaffConflict,
+    StaffConflictStatus,
+)
+
+
+def _signed_in(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def is_programme_staff(user: Any) -> bool:
+    return _signed_in(user) and bool(getattr(user, "is_programme_staff", False))
+
+
+def conflict_clause(user: Any) -> Q:
+    """The applications with which ``user``'s conflict is in effect (see the module)."""
+    if not _signed_in(user):
+        return Q(pk__in=[])
+    clause = Q(coordinator_id=user.pk)
+    email = (user.email or "").strip()
+    if email:
+        confirmed_lead = Partner.objects.filter(
+            application_id=OuterRef("pk"), lead_email__iexact=email, confirmed_at__isnull=False
+        )
+        clause |= Q(Exists(confirmed_lead))
+    ruled = StaffConflict.objects.filter(
+        application_id=OuterRef("pk"), user_id=user.pk, status=StaffConflictStatus.CONFIRMED
+    )
+    return clause | Q(Exists(ruled))
+
+
+def evaluation_visible_to(user: Any) -> QuerySet[Application]:
+    """Applications whose evaluation (reviews, scores, reviewer identities, assignment,
+    screening, dossier, places on the lists) ``user`` may read: programme staff, minus
+    their conflicts. Nothing for anyone else."""
+    if not is_programme_staff(user):
+        return Application.objects.none()
+    return Application.objects.exclude(conflict_clause(user))
+
+
+def withheld_ids(user: Any, *, call: Call | int) -> frozenset[int]:
+    """Ids of the applications of ``call`` withheld from ``user`` because of a conflict
+    (one query). Pages and exports built on whole-call figures leave these out."""
+    if not _signed_in(user):
+        return frozenset()
+    call_id = getattr(call, "pk", call)
+    return frozenset(
+        Application.objects.filter(call_id=call_id)
+        .filter(conflict_clause(user))
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+
+
+def is_in_conflict(user: Any, application: Application) -> bool:
+    """``conflict_clause`` for one application already loaded (its prefetched partners are
+    used; one query for a declared or ruled conflict)."""
+    if not _signed_in(user) or application is None:
+        return False
+    if application.coordinator_id == user.pk:
+        return True
+    email = (user.email or "").strip().casefold()
+    if email and any(
+        partner.confirmed_at is not None and partner.lead_email.strip().casefold() == email
+        for partner in application.partners.all()
+    ):
+        return True
+    return StaffConflict.objects.filter(
+        application_id=application.pk, user_id=user.pk, status=StaffConflictStatus.CONFIRMED
+    ).exists()
+
+
+# --- Conflicts to rule on ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NamedStaff:
+    """An application that names a staff member as a partner lead who has not confirmed."""
+
+    application_id: int
+    reference: str
+    title: str
+    staff_id: int
+    staff_name: str
+    staff_email: str
+    unit: str
+
+
+def named_staff_to_rule(call: Call) -> list[NamedStaff]:
+    """Submitted applications of ``call`` naming a member of programme staff as the lead of
+    a partner unit they have not confirmed, with no ruling yet (two queries)."""
+    User = get_user_model()
+    staff = User.objects.filter(
+        is_programme_staff=True, is_active=True, email__iexact=OuterRef("lead_email")
+    ).values("pk")[:1]
+    partners = (
+        Partner.objects.filter(application__call=call, confirmed_at__isnull=True)
+        .exclude(application__status__in=[ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN])
+        .annotate(staff_id=Subquery(staff))
+        .filter(staff_id__isnull=False)
+        .exclude(
+            Exists(
+                StaffConflict.objects.filter(
+                    application_id=OuterRef("application_id"), user_id=OuterRef("staff_id")
+                )
+            )
+        )
+        .order_by("application__reference", "application_id", "position", "pk")
+        .values_list(
+            "application_id",
+            "application__reference",
+            "application__title",
+            "staff_id",
+            "unit__label",
+        )
+    )
+    rows = list(partners)
+    people = User.objects.in_bulk({row[3] for row in rows}) if rows else {}
+    return [
+        NamedStaff(
+            application_id=application_id,
+            reference=reference or "",
+            title=title,
+            staff_id=staff_id,
+            staff_name=people[staff_id].get_full_name(),
+            staff_email=people[staff_id].email,
+            unit=unit,
+        )
+        for application_id, reference, title, staff_id, unit in rows
+    ]
