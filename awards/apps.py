@@ -17,3 +17,8 @@ class AwardsConfig(AppConfig):
         from reviews.demo.steps import register_step
 
         register_step(ensure_awards)
+        # What this app holds about a person: its part of the download and anonymisation.
+        from aissai.accounts.personal_data.registry import register_holder
+        from awards.personal_data import HOLDER
+
+        register_holder(HOLDER)

@@ -63,7 +63,7 @@ def test_the_project_package_never_reaches_up_to_calls_reviews_or_awards():
     assert found == {}
 
 
-def test_calls_and_reviews_register_what_they_hold_about_a_person():
+def test_the_upper_apps_register_what_they_hold_about_a_person():
     from aissai.accounts.personal_data.registry import holders
 
-    assert [holder.label for holder in holders()] == ["calls", "reviews"]
+    assert [holder.label for holder in holders()] == ["calls", "reviews", "awards"]

@@ -186,6 +186,9 @@ def test_export_is_audited_with_what_it_held(client):
         "expert_profiles": 1,
         "mails_sent_to_you": 1,
         "your_actions": 1,
+        "fellowships": 0,
+        "event_answers": 0,
+        "donor_contact_entries": 0,
     }
 
 
