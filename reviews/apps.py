@@ -8,8 +8,14 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         # Conflict detection runs again when an application or an expert changes.
-        from reviews.services import conflicts, scoreboard_stamp
+        from calls import hooks
+        from reviews.services import conflicts, guards, scoreboard_stamp
+        from reviews.services.funding import write_funding_for_calls
 
         conflicts.connect_signals()
         # The cached scoreboard figures are recomputed after any change that moves them.
         scoreboard_stamp.connect_signals()
+        # calls never imports reviews: what it must know of reviews is registered here.
+        hooks.register_funding_writer(write_funding_for_calls)
+        hooks.register_scoring_check(guards.call_has_reviews)
+        hooks.register_status_check(guards.call_status_problems)

@@ -26,10 +26,29 @@ class RequiredDocumentInline(admin.TabularInline):
     fields = ["position", "kind", "name_en", "name_fr", "max_bytes", "is_required"]
 
 
-class FundingSourceInline(admin.TabularInline):
-    model = FundingSource
+class ReadOnlyInline(admin.TabularInline):
+    """Shown here, changed only on the call's staff page (through its service)."""
+
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class FundingSourceInline(ReadOnlyInline):
+    """Places feed the lists: a change may promote or must be refused, so sources change
+    only on the call's funding page (``calls:manage_call_funding``)."""
+
+    model = FundingSource
     fields = ["name", "fellowships", "amount", "granted_on"]
+    readonly_fields = fields
 
 
 @admin.register(Call)
@@ -37,10 +56,17 @@ class CallAdmin(admin.ModelAdmin):
     list_display = ["title_en", "edition_year", "status", "opens_at", "closes_at", "manage"]
     list_filter = ["status", "edition_year"]
     search_fields = ["title_en", "title_fr", "slug"]
-    readonly_fields = ["status", "next_reference_number", "cloned_from", "created_at", "updated_at"]
+    readonly_fields = [
+        "status",
+        "next_reference_number",
+        "cloned_from",
+        "created_at",
+        "updated_at",
+        "staff_pages",
+    ]
     inlines = [CriterionInline, RequiredDocumentInline, FundingSourceInline]
     fieldsets = [
-        (None, {"fields": ["edition_year", "slug", "reference_prefix", "status"]}),
+        (None, {"fields": ["edition_year", "slug", "reference_prefix", "status", "staff_pages"]}),
         (_("Texts"), {"fields": ["title_en", "title_fr", "summary_en", "summary_fr"]}),
         (_("Rules"), {"fields": ["rules_en", "rules_fr", "tie_break_order"]}),
         (_("Dates"), {"fields": ["opens_at", "closes_at", "review_deadline"]}),
@@ -69,6 +95,20 @@ class CallAdmin(admin.ModelAdmin):
     def manage(self, obj: Call) -> str:
         url = reverse("calls:manage_call", args=[obj.slug])
         return format_html('<a href="{}">{}</a>', url, _("open"))
+
+    @admin.display(description=_("changed on the staff pages"))
+    def staff_pages(self, obj: Call) -> str:
+        if obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("calls:manage_call", args=[obj.slug]),
+            _("status"),
+            reverse("calls:manage_call_criteria", args=[obj.slug]),
+            _("review criteria"),
+            reverse("calls:manage_call_funding", args=[obj.slug]),
+            _("funding sources"),
+        )
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

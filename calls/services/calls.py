@@ -118,7 +118,10 @@ def update_call(*, call: Call, by: Any, values: Mapping[str, Any], now: datetime
 
 
 def save_call_items(*, call: Call, by: Any, part: str, formset: BaseModelFormSet) -> None:
-    """Save a valid formset of the call's criteria, documents or funding sources."""
+    """Save a valid formset of the call's criteria or documents (funding sources change
+    only through ``calls.services.funding.save_funding``)."""
+    if part == "funding":
+        raise ValueError("Funding sources change through calls.services.funding.")
     with transaction.atomic():
         locked = Call.objects.select_for_update().get(pk=call.pk)
         if not can_edit(locked, part):

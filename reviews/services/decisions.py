@@ -290,6 +290,23 @@ def _promotion_summary(promoted: list[Promotion]) -> list[dict[str, Any]]:
     ]
 
 
+def places_changed(locked: Locked, by: Any, reason: str) -> DecisionResult:
+    """After the call's funded places changed (inside the caller's transaction): once the
+    lists are fixed, free places go to the complementary list in order, with their held
+    mails; before, the lists are re-cut to the new size."""
+    result = DecisionResult()
+    if locked.selection.is_fixed:
+        result.promoted = _promote(locked, by, reason)
+        result.mails = _sent(_notify_promotion(locked, p) for p in result.promoted)
+        if result.promoted:
+            bump_versions(locked, by)
+    elif locked.started:
+        locked = load(locked.call, locked.selection, locked.lists)
+        normalise(locked, by)
+        bump_versions(locked, by)
+    return result
+
+
 def add_funding_source(
     *,
     call: Call,
@@ -318,16 +335,8 @@ def add_funding_source(
             amount=amount,
             granted_on=granted_on,
         )
-        result = DecisionResult(source=source)
-        if locked.selection.is_fixed:
-            result.promoted = _promote(locked, by, reason)
-            result.mails = _sent(_notify_promotion(locked, p) for p in result.promoted)
-            if result.promoted:
-                bump_versions(locked, by)
-        elif locked.started:
-            locked = load(locked.call, locked.selection, locked.lists)
-            normalise(locked, by)
-            bump_versions(locked, by)
+        result = places_changed(locked, by, reason)
+        result.source = source
         record_event(
             actor=by,
             verb="call.funding.added",

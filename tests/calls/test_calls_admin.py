@@ -39,7 +39,8 @@ def test_call_change_page_has_criteria_documents_and_funding_inline(admin_client
     assert response.status_code == 200
     assert 'name="criteria-0-name_en"' in content
     assert 'name="required_documents-0-kind"' in content
-    assert 'value="Industry donation"' in content
+    assert "Industry donation" in content
+    assert 'name="funding_sources-0-fellowships"' not in content  # read-only: the page's service
     assert 'name="status"' not in content  # status moves only through the transition table
 
 
