@@ -11,13 +11,28 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from aissai.audit.services import record_event
+from calls.forms.calls import BaseCriterionFormSet
+from calls.hooks import criteria_in_use
 from calls.models import Call, Criterion, FundingSource, RequiredDocument
 
 
 class CriterionInline(admin.TabularInline):
+    """Weights, scales and the set of criteria are fixed once reviews were scored against
+    them (``Criterion.clean`` and the formset refuse the change, as on the staff page)."""
+
     model = Criterion
+    formset = BaseCriterionFormSet
     extra = 0
     fields = ["position", "name_en", "name_fr", "weight", "scale_min", "scale_max", "allow_na"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return list(Criterion.SCORING_FIELDS) if obj and criteria_in_use(obj) else []
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return not (obj and criteria_in_use(obj)) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return not (obj and criteria_in_use(obj)) and super().has_delete_permission(request, obj)
 
 
 class RequiredDocumentInline(admin.TabularInline):

@@ -3,9 +3,10 @@
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator
-from django.forms import inlineformset_factory
+from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from calls.hooks import criteria_in_use
 from calls.models import Call, Criterion, FundingSource, RequiredDocument, TieBreakRule
 from calls.services.calls import RESERVED_SLUGS
 
@@ -239,8 +240,27 @@ class FundingSourceForm(forms.ModelForm):
         widgets = {"granted_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
+class BaseCriterionFormSet(BaseInlineFormSet):
+    """Once reviews were scored against the criteria, none may be added or deleted (and
+    ``Criterion.clean`` fixes each one's weight and scale): the staff page and the admin."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors) or self.instance.pk is None:
+            return
+        added = [f for f in self.extra_forms if f.has_changed() and not self._should_delete_form(f)]
+        deleted = [f for f in self.initial_forms if self._should_delete_form(f)]
+        if (added or deleted) and criteria_in_use(self.instance):
+            raise forms.ValidationError(
+                _(
+                    "Reviews were already scored against this call's criteria: criteria can "
+                    "no longer be added or deleted."
+                )
+            )
+
+
 CriterionFormSet = inlineformset_factory(
-    Call, Criterion, form=CriterionForm, extra=1, can_delete=True
+    Call, Criterion, form=CriterionForm, formset=BaseCriterionFormSet, extra=1, can_delete=True
 )
 RequiredDocumentFormSet = inlineformset_factory(
     Call, RequiredDocument, form=RequiredDocumentForm, extra=1, can_delete=True

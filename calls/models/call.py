@@ -10,6 +10,13 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from calls.hooks import criteria_in_use
+
+SCORED_CRITERIA_MESSAGE = _(
+    "Reviews were already scored against this call's criteria: weights and scales can no "
+    "longer change, or the stored review totals would no longer match them."
+)
+
 
 def _localised(obj, field: str) -> str:
     lang = (get_language() or "en")[:2]
@@ -229,6 +236,8 @@ class Criterion(NameAndDescriptionInBothLanguages, models.Model):
     allow_na = models.BooleanField(_("“not applicable” allowed"), default=False)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
+    SCORING_FIELDS = ("weight", "scale_min", "scale_max")
+
     class Meta:
         verbose_name = _("criterion")
         verbose_name_plural = _("criteria")
@@ -241,6 +250,21 @@ class Criterion(NameAndDescriptionInBothLanguages, models.Model):
                 condition=Q(scale_max__gt=F("scale_min")), name="calls_criterion_scale_ordered"
             ),
         ]
+
+    def clean(self) -> None:
+        """Weights and scales are fixed once a review was scored against the call's
+        criteria: the stored review totals were computed with them."""
+        super().clean()
+        if self.pk is None or self.call_id is None:
+            return
+        stored = Criterion.objects.filter(pk=self.pk).values(*self.SCORING_FIELDS).first()
+        if stored is None:
+            return
+        changed = [name for name in self.SCORING_FIELDS if stored[name] != getattr(self, name)]
+        if changed and criteria_in_use(self.call):
+            raise ValidationError(
+                dict.fromkeys(changed, SCORED_CRITERIA_MESSAGE),
+            )
 
 
 class FundingSource(models.Model):
