@@ -163,7 +163,9 @@ class Call(models.Model):
         return self.status == CallStatus.OPEN and (now or timezone.now()) < self.opens_at
 
     def accepts_submissions(self, now: datetime | None = None) -> bool:
-        """Open, and ``now`` between the opening and the deadline (the server's clock)."""
+        """Open, and ``now`` from the opening up to, not including, the deadline (the
+        server's clock). The one definition: the public page, ``calls.rules.call_is_open``
+        and the submission service all ask this."""
         now = now or timezone.now()
         return self.status == CallStatus.OPEN and self.opens_at <= now < self.closes_at
 

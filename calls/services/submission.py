@@ -18,7 +18,7 @@ from calls.models import Application, ApplicationStatus, ApplicationVersion, Cal
 from calls.models.application import WITHDRAWAL_REASON_MAX_CHARS
 from calls.selectors.applications import with_content
 from calls.services.applications import ApplicationError
-from calls.services.completeness import call_accepts_submissions, missing_items
+from calls.services.completeness import missing_items
 from calls.transitions import APPLICANT, Mail, TransitionError, can_transition, transition
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -114,9 +114,9 @@ def submit_application(*, application: Application, by: Any) -> Application:
             raise SubmissionError(_("This application can no longer be submitted."))
         now = timezone.now()
         call = locked.call
-        if now > call.closes_at:
+        if call.deadline_passed(now):
             raise SubmissionError(_deadline_passed_message(call))
-        if not call_accepts_submissions(call, now):
+        if not call.accepts_submissions(now):
             raise SubmissionError(_("This call is not open for submissions."))
         problems = missing_items(locked)
         if problems:
@@ -180,7 +180,7 @@ def reopen_application(*, application: Application, by: Any) -> Application:
             return locked
         if locked.status != S.SUBMITTED:
             raise ApplicationError(_("Only a submitted application can be reopened."))
-        if timezone.now() > locked.call.closes_at or not call_accepts_submissions(locked.call):
+        if not locked.call.accepts_submissions():
             raise ApplicationError(
                 _("The deadline has passed: the submitted application can no longer be reopened.")
             )
