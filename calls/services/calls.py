@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aissai.audit.services import record_event
+from calls.hooks import status_check_problems
 from calls.models import Call, Criterion, RequiredDocument
 from calls.models import CallStatus as S
 
@@ -213,6 +214,7 @@ def status_blockers(*, call: Call, to: str, now: datetime | None = None) -> list
             problems.append(_("The submission deadline has passed: set a new one first."))
     elif to == S.DRAFT and call.applications.exists():
         problems.append(_("People have already started applications: the call stays open."))
+    problems.extend(status_check_problems(call, to))  # what the upper apps registered
     return problems
 
 
