@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from calls.hooks import criteria_in_use
 from calls.models import Call, Criterion, FundingSource, RequiredDocument, TieBreakRule
-from calls.services.calls import RESERVED_SLUGS
+from calls.models.call import REFERENCE_TAKEN_MESSAGE
+from calls.services.calls import RESERVED_SLUGS, reference_prefix_taken
 
 MB = 1024 * 1024
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -284,6 +285,12 @@ class CloneForm(forms.Form):
         help_text=_("Letters, digits and hyphens."),
     )
 
+    reference_prefix = forms.CharField(
+        label=_("Reference prefix"),
+        max_length=20,
+        help_text=_("AISSAI gives AISSAI-2025-007."),
+    )
+
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"]
         if slug in RESERVED_SLUGS:
@@ -291,6 +298,13 @@ class CloneForm(forms.Form):
         if Call.objects.filter(slug=slug).exists():
             raise forms.ValidationError(_("Another call already uses this short name."))
         return slug
+
+    def clean(self):
+        data = super().clean()
+        prefix, year = data.get("reference_prefix"), data.get("edition_year")
+        if prefix and year and reference_prefix_taken(prefix, year):
+            self.add_error("reference_prefix", REFERENCE_TAKEN_MESSAGE)
+        return data
 
 
 class StatusForm(forms.Form):

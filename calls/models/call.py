@@ -6,12 +6,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from calls.hooks import criteria_in_use
 
+REFERENCE_TAKEN_MESSAGE = _(
+    "Another call of this edition year already uses this reference prefix: its references "
+    "would clash. Choose another prefix."
+)
 SCORED_CRITERIA_MESSAGE = _(
     "Reviews were already scored against this call's criteria: weights and scales can no "
     "longer change, or the stored review totals would no longer match them."
@@ -140,6 +145,15 @@ class Call(models.Model):
             models.CheckConstraint(
                 condition=Q(opens_at__lt=F("closes_at")) & Q(closes_at__lt=F("review_deadline")),
                 name="calls_call_dates_in_order",
+            ),
+            # References are PREFIX-YEAR-NNN: two calls with the same prefix and year would
+            # hand out the same references.
+            models.UniqueConstraint(
+                Lower("reference_prefix"),
+                "edition_year",
+                name="calls_call_reference_prefix_year_unique",
+                violation_error_code="reference_prefix_taken",
+                violation_error_message=REFERENCE_TAKEN_MESSAGE,
             ),
         ]
 

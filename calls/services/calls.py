@@ -139,14 +139,27 @@ def save_call_items(*, call: Call, by: Any, part: str, formset: BaseModelFormSet
         )
 
 
-def clone_call(*, source: Call, by: Any, edition_year: int | None = None, slug: str = "") -> Call:
+def clone_call(
+    *,
+    source: Call,
+    by: Any,
+    edition_year: int | None = None,
+    slug: str = "",
+    reference_prefix: str = "",
+) -> Call:
     """A draft new edition of ``source``: dates shifted by the years between the editions,
-    criteria, required documents and rules copied; no funding sources, no applications."""
+    criteria, required documents and rules copied; no funding sources, no applications.
+    The reference prefix is the source's unless another call of the new year uses it
+    (then the first free one, :func:`suggest_reference_prefix`); a prefix given that
+    another call of the year uses is refused (``ValidationError``)."""
     edition_year = edition_year or source.edition_year + 1
     years = edition_year - source.edition_year
     with transaction.atomic():
         slug = slug or suggest_slug(source.slug, source.edition_year, edition_year)
         _check_slug(slug)
+        reference_prefix = reference_prefix or suggest_reference_prefix(
+            source.reference_prefix, edition_year
+        )
         old_year, new_year = str(source.edition_year), str(edition_year)
         call = Call.objects.get(pk=source.pk)
         call.pk = call.id = None
@@ -154,6 +167,7 @@ def clone_call(*, source: Call, by: Any, edition_year: int | None = None, slug: 
         call.status = S.DRAFT
         call.slug = slug
         call.edition_year = edition_year
+        call.reference_prefix = reference_prefix
         call.title_en = source.title_en.replace(old_year, new_year)
         call.title_fr = source.title_fr.replace(old_year, new_year)
         call.opens_at = shift_years(source.opens_at, years)
@@ -313,6 +327,23 @@ def suggest_slug(slug: str, old_year: int, new_year: int) -> str:
     candidate, n = base, 2
     while Call.objects.filter(slug=candidate).exists():
         candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def reference_prefix_taken(prefix: str, year: int, *, exclude_pk: int | None = None) -> bool:
+    """Another call of ``year`` uses ``prefix`` (case aside): their references would clash."""
+    calls = Call.objects.filter(reference_prefix__iexact=prefix, edition_year=year)
+    return calls.exclude(pk=exclude_pk).exists() if exclude_pk else calls.exists()
+
+
+def suggest_reference_prefix(prefix: str, year: int) -> str:
+    """``prefix`` if no other call of ``year`` uses it, else the first free of ``prefix2``,
+    ``prefix3``..."""
+    field = Call._meta.get_field("reference_prefix")
+    candidate, n = prefix, 2
+    while reference_prefix_taken(candidate, year):
+        suffix = str(n)
+        candidate, n = f"{prefix[: field.max_length - len(suffix)]}{suffix}", n + 1
     return candidate
 
 

@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,7 +49,15 @@ def _allocate_reference(application: Application) -> str:
         return application.reference
     call = Call.objects.select_for_update().get(pk=application.call_id)
     number = call.next_reference_number
-    Call.objects.filter(pk=call.pk).update(next_reference_number=F("next_reference_number") + 1)
+    # Calls never share a prefix and a year (a constraint), but a reference typed in by
+    # hand or left by an older call may still hold the number: skip it, never fail.
+    while Application.objects.filter(reference=_reference(call, number)).exists():
+        number += 1
+    Call.objects.filter(pk=call.pk).update(next_reference_number=number + 1)
+    return _reference(call, number)
+
+
+def _reference(call: Call, number: int) -> str:
     return f"{call.reference_prefix}-{call.edition_year}-{number:03d}"
 
 

@@ -24,6 +24,7 @@ from calls.services.calls import (
     locked_call_fields,
     save_call_items,
     status_blockers,
+    suggest_reference_prefix,
     suggest_slug,
     update_call,
 )
@@ -180,6 +181,7 @@ def manage_call_clone(request, slug: str):
         initial={
             "edition_year": year,
             "slug": suggest_slug(source.slug, source.edition_year, year),
+            "reference_prefix": suggest_reference_prefix(source.reference_prefix, year),
         },
     )
     if request.method == "POST" and form.is_valid():
