@@ -5,6 +5,7 @@ where every rule of ``calls.services.calls.CALL_TRANSITIONS`` is checked. Change
 are written to the audit log.
 """
 
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
@@ -13,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from aissai.audit.services import record_event
 from calls.forms.calls import BaseCriterionFormSet
 from calls.hooks import criteria_in_use
-from calls.models import Call, Criterion, FundingSource, RequiredDocument
+from calls.models import Call, CallStatus, Criterion, FundingSource, RequiredDocument
+from calls.services.calls import can_edit, locked_call_fields, update_call, update_problems
 
 
 class CriterionInline(admin.TabularInline):
@@ -66,8 +68,26 @@ class FundingSourceInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class CallAdminForm(forms.ModelForm):
+    """The checks of the call's staff page (``update_problems``), before anything is saved."""
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is not None:
+            stored = Call.objects.get(pk=self.instance.pk)
+            values = {name: data[name] for name in self.changed_data if name in data}
+            problems = update_problems(call=stored, values=values)
+            if problems:
+                raise forms.ValidationError(problems)
+        return data
+
+
 @admin.register(Call)
 class CallAdmin(admin.ModelAdmin):
+    """Calls are created on the staff page; here they are corrected through the same
+    service (``update_call``): fields the call's status fixes are read-only."""
+
+    form = CallAdminForm
     list_display = ["title_en", "edition_year", "status", "opens_at", "closes_at", "manage"]
     list_filter = ["status", "edition_year"]
     search_fields = ["title_en", "title_fr", "slug"]
@@ -125,14 +145,24 @@ class CallAdmin(admin.ModelAdmin):
             _("funding sources"),
         )
 
+    def has_add_permission(self, request) -> bool:
+        return False  # the staff page creates calls (``create_call``): always a draft
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        """Only a draft nobody applied to (one at a time: no bulk deletion)."""
+        if obj is None or obj.status != CallStatus.DRAFT or obj.applications.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = set(locked_call_fields(obj))
+        if obj is not None and not can_edit(obj, "call"):
+            fixed |= {field.name for field in Call._meta.fields if field.editable}
+        return [*self.readonly_fields, *sorted(fixed - set(self.readonly_fields))]
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        record_event(
-            actor=request.user,
-            verb="call.updated" if change else "call.created",
-            target=obj,
-            data={"changed": form.changed_data, "via": "admin"},
-        )
+        values = {name: form.cleaned_data[name] for name in form.changed_data}
+        update_call(call=obj, by=request.user, values=values, via="admin")
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)

@@ -83,24 +83,46 @@ def create_call(*, by: Any, values: Mapping[str, Any]) -> Call:
     return call
 
 
-def update_call(*, call: Call, by: Any, values: Mapping[str, Any], now: datetime | None = None):
-    """Change the call's fields; what its status fixes cannot change."""
+def update_problems(
+    *, call: Call, values: Mapping[str, Any], now: datetime | None = None
+) -> list[str]:
+    """Why ``values`` cannot be saved on ``call`` as it is stored (empty when they can); the
+    checks of :func:`update_call`, for forms that validate before saving (the admin)."""
+    now = now or timezone.now()
+    if not can_edit(call, "call"):
+        return [_("This call can no longer be edited.")]
+    changed = {name: value for name, value in values.items() if getattr(call, name) != value}
+    problems = []
+    frozen = sorted(set(changed) & locked_call_fields(call))
+    if frozen:
+        problems.append(
+            _("These fields are fixed once the call is open: %s.")
+            % ", ".join(str(Call._meta.get_field(name).verbose_name) for name in frozen)
+        )
+    if call.status == S.OPEN and "closes_at" in changed and changed["closes_at"] <= now:
+        problems.append(
+            _("To end submissions before the deadline, close the call and give a reason.")
+        )
+    return problems
+
+
+def update_call(
+    *,
+    call: Call,
+    by: Any,
+    values: Mapping[str, Any],
+    now: datetime | None = None,
+    via: str = "",
+):
+    """Change the call's fields; what its status fixes cannot change. ``via`` names the
+    page that made the change when it is not the call's staff page (``"admin"``)."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = Call.objects.select_for_update().get(pk=call.pk)
-        if not can_edit(locked, "call"):
-            raise CallError(_("This call can no longer be edited."))
+        problems = update_problems(call=locked, values=values, now=now)
+        if problems:
+            raise CallError(problems)
         changed = {name: value for name, value in values.items() if getattr(locked, name) != value}
-        frozen = sorted(set(changed) & locked_call_fields(locked))
-        if frozen:
-            raise CallError(
-                _("These fields are fixed once the call is open: %s.")
-                % ", ".join(str(Call._meta.get_field(name).verbose_name) for name in frozen)
-            )
-        if locked.status == S.OPEN and "closes_at" in changed and changed["closes_at"] <= now:
-            raise CallError(
-                _("To end submissions before the deadline, close the call and give a reason.")
-            )
         if "slug" in changed:
             _check_slug(changed["slug"])
         for name, value in changed.items():
@@ -112,7 +134,10 @@ def update_call(*, call: Call, by: Any, values: Mapping[str, Any], now: datetime
                 actor=by,
                 verb="call.updated",
                 target=locked,
-                data={"changed": {name: _plain(value) for name, value in changed.items()}},
+                data={
+                    "changed": {name: _plain(value) for name, value in changed.items()},
+                    **({"via": via} if via else {}),
+                },
             )
     call.refresh_from_db()
     return locked
