@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aissai.status import status_flags
+
 
 class OutboxStatus(models.TextChoices):
     HELD = "held", _("Held for release")
@@ -59,6 +61,8 @@ class OutboxMessage(models.Model):
     queued_at = models.DateTimeField(null=True, blank=True)
     sending_since = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    status_is = status_flags(OutboxStatus)  # templates: {% if x.status_is.<choice> %}
 
     class Meta:
         verbose_name = _("outgoing e-mail")

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from aissai.status import status_flags
+
 from .call import Call, Discipline
 from .reference import Institute, Unit
 
@@ -78,6 +80,8 @@ class Application(models.Model):
     withdrawal_reason = models.TextField(_("withdrawal reason"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last saved"), auto_now=True)
+
+    status_is = status_flags(ApplicationStatus)  # templates: {% if x.status_is.<choice> %}
 
     class Meta:
         verbose_name = _("application")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from aissai.status import status_flags
 from calls.hooks import criteria_in_use
 
 REFERENCE_TAKEN_MESSAGE = _(
@@ -136,6 +137,8 @@ class Call(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CallQuerySet.as_manager()
+
+    status_is = status_flags(CallStatus)  # templates: {% if x.status_is.<choice> %}
 
     class Meta:
         verbose_name = _("call")

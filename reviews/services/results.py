@@ -152,7 +152,9 @@ def refresh_held_results(locked: Locked, application_ids: list[int]) -> None:
 
 
 def decide_call(call: Call, by: Any) -> None:
-    """The call is decided once its results are published (from selection)."""
+    """The call is decided once its results are published (unless staff marked it so)."""
+    if call.status == CallStatus.DECIDED:
+        return
     try:
         change_call_status(call=call, to=CallStatus.DECIDED, by=by, reason=_("Results published."))
     except CallError as error:

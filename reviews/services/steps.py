@@ -20,7 +20,7 @@ STEP_STATUSES: dict[str, tuple[str, ...]] = {
     SHORTLIST: (CallStatus.SELECTION,),
     LISTS: (CallStatus.SELECTION,),  # the ranking board, before the lists are fixed
     FIX: (CallStatus.SELECTION,),
-    PUBLISH: (CallStatus.SELECTION,),
+    PUBLISH: (CallStatus.SELECTION, CallStatus.DECIDED),  # decided by hand before publishing
     DECISIONS: (CallStatus.SELECTION, CallStatus.DECIDED),  # declines, promotions, closing
 }
 
