@@ -288,6 +288,7 @@ class CloneForm(forms.Form):
     reference_prefix = forms.CharField(
         label=_("Reference prefix"),
         max_length=20,
+        required=False,  # empty: the source's, or the first free one (``clone_call``)
         help_text=_("AISSAI gives AISSAI-2025-007."),
     )
 
