@@ -66,6 +66,7 @@ ALLOWED_ACTIONS: dict[tuple[str, str], str] = {
     ("InstituteCorrespondentAdmin", "revoke_roles"): "calls.services.correspondents",
     ("InstituteCorrespondentAdmin", "grant_again"): "calls.services.correspondents",
     ("UserAdmin", "anonymise_people"): "aissai.accounts.personal_data.anonymise_person",
+    ("UserAdmin", "reset_second_factors"): "aissai.accounts.second_factor.reset_second_factor",
     ("UserAdmin", "delete_selected"): "Django's own; users are not guarded here",
 }
 
