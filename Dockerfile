@@ -9,7 +9,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 # --- 2. Python dependencies, static files and compiled translations ---------------
-FROM python:3.11-slim AS build
+ARG PG_MAJOR=17
+
+FROM python:3.11-slim-trixie AS build
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -20,8 +22,9 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends gettext \
     && rm -rf /var/lib/apt/lists/*
 RUN python -m venv /opt/venv
+# The runtime lock only (no test or lint tools), every file checked against its hash.
 COPY requirements.lock /tmp/requirements.lock
-RUN pip install -r /tmp/requirements.lock
+RUN pip install --require-hashes -r /tmp/requirements.lock
 
 WORKDIR /app
 COPY . .
@@ -45,7 +48,10 @@ RUN AISSAI_PRODUCTION=1 \
     && python -m compileall -q /app
 
 # --- 3. Runtime: no compilers, no gettext, no node (PostgreSQL client tools only); a non-root user ---------------
-FROM python:3.11-slim AS runtime
+FROM python:3.11-slim-trixie AS runtime
+# The PostgreSQL client tools of the server's major version (docker-compose.yml passes
+# the same PG_MAJOR to the postgres image): pg_dump refuses a newer server.
+ARG PG_MAJOR
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     VIRTUAL_ENV=/opt/venv \
@@ -55,17 +61,19 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     AISSAI_VAR_DIR=/app/var \
     AISSAI_MEDIA_ROOT=/data/uploads \
     GUNICORN_HOST=0.0.0.0 \
+    AISSAI_UPLOAD_TEMP_DIR=/data/tmp \
+    BACKUP_DIR=/data/backups \
     PORT=8000
 # pg_dump / pg_restore for `manage.py backup_data` and `restore_data` (make backup/restore).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends postgresql-client \
+    && apt-get install -y --no-install-recommends "postgresql-client-${PG_MAJOR}" \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /nonexistent --no-create-home \
         --shell /usr/sbin/nologin app \
-    && mkdir -p /data/uploads /data/beat \
-    && chown app:app /data/uploads /data/beat \
-    && chmod 750 /data/uploads
+    && mkdir -p /data/uploads /data/beat /data/tmp /data/backups \
+    && chown app:app /data/uploads /data/beat /data/tmp /data/backups \
+    && chmod 750 /data/uploads /data/backups
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
 WORKDIR /app

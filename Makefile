@@ -25,8 +25,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.lock | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+# Development: requirements-dev.lock holds every runtime pin of requirements.lock (the
+# server's lock) plus the test and lint tools, all with hashes.
+$(VENV)/.installed: requirements.lock requirements-dev.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -66,9 +68,12 @@ format: $(VENV)/.installed
 
 lock: $(BIN)/python
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes \
+		-o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
+		-c requirements.lock -o requirements-dev.lock
 
-# pip-audit over requirements.lock and npm audit over package-lock.json. Exit 1: a known
+# pip-audit over requirements-dev.lock (runtime + tools) and npm audit over package-lock.json. Exit 1: a known
 # vulnerability; exit 2: some packages could not be looked up (advisory service
 # unreachable), said as "NOT AUDITED", never passed as clean. AUDIT_ARGS=--allow-unaudited
 # turns exit 2 into 0 (still printing NOT AUDITED).
@@ -79,7 +84,7 @@ worker: install
 	$(BIN)/celery -A aissai worker --loglevel=INFO
 
 beat: install
-	$(BIN)/celery -A aissai beat --loglevel=INFO --schedule var/celerybeat-schedule
+	$(BIN)/celery -A aissai beat --loglevel=INFO
 
 # Backups (docs/reliability.md): a timestamped folder with the database (pg_dump, or the
 # SQLite online backup), the uploaded files and a manifest; restore refuses a database

@@ -8,6 +8,7 @@ and ``EMAIL_HOST`` each switch their part to a real service whatever the mode.
 The README's configuration reference lists every variable.
 """
 
+import contextlib
 import ipaddress
 import os
 from pathlib import Path
@@ -16,6 +17,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from aissai import observability
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -73,6 +76,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "django_structlog",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -89,6 +93,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "aissai.security.proxy.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # /healthz answers here: no host check, no HTTPS redirect (SECURE_REDIRECT_EXEMPT), JSON.
+    "aissai.health.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -97,6 +103,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "aissai.accounts.second_factor.SecondFactorMiddleware",
+    # Binds request_id and the client address to every log line of the request.
+    "aissai.request_log.RequestLogMiddleware",
     "aissai.accounts.middleware.UserLanguageMiddleware",
     "aissai.security.middleware.RequestSizeLimitMiddleware",
     "aissai.security.middleware.DatabaseUnavailableMiddleware",
@@ -148,6 +156,18 @@ if DATABASE_URL:
             "min_size": env_int("DATABASE_POOL_MIN", 1),
             "max_size": env_int("DATABASE_POOL_MAX", 10),
         }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+        "DATABASE_PGBOUNCER"
+    ):
+        # PgBouncer in transaction mode: a server connection serves one transaction at a
+        # time, so nothing may outlive a transaction on it: no server-side cursors
+        # (.iterator() fetches in chunks client-side) and no prepared statements.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+    # Each connection is checked before use (with the pool: as it leaves the pool,
+    # ConnectionPool.check_connection): after a PostgreSQL restart a dead connection is
+    # replaced instead of failing the request (tests/reliability/test_database_restart.py).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
         "default": {
@@ -249,6 +269,8 @@ if PRODUCTION:
     # Preload is on so that `check --deploy` is clean; it only takes effect once the
     # domain is submitted to the browsers' preload list. SECURE_HSTS_PRELOAD=0 opts out.
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    # Load balancers and container checks call /healthz over plain http (aissai/health.py).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 
@@ -292,8 +314,36 @@ STATICFILES_DIRS = [
 MEDIA_ROOT = Path(env("AISSAI_MEDIA_ROOT", str(VAR_DIR / "uploads")))
 # No URL pattern serves this prefix: files are read only by permission-checked views.
 MEDIA_URL = "/private-files-are-never-served/"
+# --- Uploaded files: local folder (default) or S3-compatible object storage ----------
+# AISSAI_STORAGE=s3 puts uploads in a bucket (django-storages, boto3) so that every web
+# server and worker sees them. Files stay private: no public ACL, and they are read only
+# by the permission-checked views, which stream them (no URL is ever handed out).
+AISSAI_STORAGE = env("AISSAI_STORAGE", "local").strip().lower()
+if AISSAI_STORAGE == "s3":
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AISSAI_S3_BUCKET"),
+            "endpoint_url": env("AISSAI_S3_ENDPOINT_URL") or None,
+            "region_name": env("AISSAI_S3_REGION") or None,
+            "access_key": env("AISSAI_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("AISSAI_S3_SECRET_ACCESS_KEY") or None,
+            "location": env("AISSAI_S3_PREFIX"),
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+        },
+    }
+    if not DEFAULT_STORAGE["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("AISSAI_S3_BUCKET must be set when AISSAI_STORAGE=s3.")
+elif AISSAI_STORAGE == "local":
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured("AISSAI_STORAGE must be local or s3.")
+# ---------------------------------------------------------------------------------------
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
@@ -301,6 +351,15 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Uploads in flight (over FILE_UPLOAD_MAX_MEMORY_SIZE) are spooled here, in the
+# application's data folder; clean_orphan_files removes what a killed process left.
+FILE_UPLOAD_TEMP_DIR = env("AISSAI_UPLOAD_TEMP_DIR", str(VAR_DIR / "tmp" / "uploads"))
+with contextlib.suppress(OSError):  # a read-only build step may not create it
+    Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "aissai.uploads.TemporaryFolderUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # A request body larger than this is refused (413) from its Content-Length alone, before
@@ -330,6 +389,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The programme team's own mailbox: every mail's Reply-To, and the address mails give
 # when they ask people to write back (the sender is usually a no-reply address).
 PROGRAMME_TEAM_EMAIL = env("PROGRAMME_TEAM_EMAIL", "programme-team@aissai.localhost")
+EMAIL_SUBJECT_PREFIX = "[AISSAI Calls] "  # error mails to ADMINS
 EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", "aissai.localhost")
 DEV_MAILBOX = not EMAIL_HOST
 
@@ -350,6 +410,14 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = TIME_ZONE
+# Beat's schedule file; its folder is created on start (aissai/beat.py).
+CELERY_BEAT_SCHEDULER = "aissai.beat:Scheduler"
+CELERY_BEAT_SCHEDULE_FILENAME = env(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "beat" / "celerybeat-schedule")
+)
+# Only the beat holding the lock in the shared cache sends periodic tasks; a second beat
+# stands by and takes over this long after the holder stopped renewing it.
+BEAT_LOCK_SECONDS = env_int("BEAT_LOCK_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {
         "task": "aissai.notifications.tasks.relay_outbox",
@@ -359,6 +427,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.send_review_reminders",
         "schedule": crontab(hour=8, minute=0),  # daily, Paris time (CELERY_TIMEZONE)
     },
+    "send-draft-reminders": {
+        "task": "calls.tasks.send_draft_reminders",
+        "schedule": crontab(minute=15),  # hourly: "1 day before" means 24 hours, not 8 am
+    },
     "send-award-reminders": {
         "task": "awards.tasks.send_award_reminders",
         "schedule": crontab(hour=8, minute=15),  # daily, Paris time
@@ -366,6 +438,12 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Reviewers with unfinished reviews get a reminder this many days before the deadline.
 REVIEW_REMINDER_DAYS_BEFORE = env_int("REVIEW_REMINDER_DAYS_BEFORE", 7)
+# Coordinators of unsubmitted drafts get a reminder this many days before the call closes
+# (one per number, the most urgent one only when several are due at once).
+APPLICANT_REMINDER_DAYS_BEFORE = sorted(
+    {int(days) for days in env_list("APPLICANT_REMINDER_DAYS_BEFORE", "7,1") if int(days) > 0},
+    reverse=True,
+)
 # Fellowship coordinators get a reminder this many days before the recruitment deadline
 # (and one once it has passed) and before each report is due.
 AWARD_REMINDER_DAYS_BEFORE = env_int("AWARD_REMINDER_DAYS_BEFORE", 14)
@@ -385,11 +463,23 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Application limits
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+# --- Observability: logs, error mails, Sentry (aissai/observability.py) -------------------
+# One line per event with a UTC timestamp, level, logger and, in a request, its id and
+# the client address; LOG_FORMAT=json for JSON lines. Web, worker and beat alike.
+LOG_FORMAT = env("LOG_FORMAT", "text").strip().lower()
+observability.configure_structlog()
+LOGGING = observability.logging_config(level=env("LOG_LEVEL", "INFO"), fmt=LOG_FORMAT)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # worker and beat log through LOGGING too
+DJANGO_STRUCTLOG_CELERY_ENABLED = True  # a task's lines carry the request id that queued it
+# ADMINS get a mail on a 500 and on a mail the outbox gave up on ("Name <address>, ...").
+ADMINS = observability.parse_admins(env("ADMINS"))
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    observability.init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", "production" if PRODUCTION else "embedded"),
+        traces_sample_rate=float(env("SENTRY_TRACES_SAMPLE_RATE", "0") or 0),
+    )
+# ---------------------------------------------------------------------------------------
+
 CSRF_FAILURE_VIEW = "aissai.views.csrf_failure"

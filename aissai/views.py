@@ -3,6 +3,8 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
+from .health import health_response
+
 
 @login_not_required
 def home(request):
@@ -11,12 +13,8 @@ def home(request):
 
 @login_not_required
 def healthz(request):
-    from django.db import connection
-    from django.http import JsonResponse
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """Reached only by methods other than GET/HEAD: aissai.health answers those first."""
+    return health_response()
 
 
 @login_not_required

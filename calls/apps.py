@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CallsConfig(AppConfig):
     name = "calls"
     verbose_name = _("Calls")
+
+    def ready(self) -> None:
+        # What this app holds about a person: its part of the download and anonymisation.
+        from aissai.accounts.personal_data.registry import register_holder
+        from calls.personal_data import HOLDER
+
+        register_holder(HOLDER)

@@ -26,7 +26,6 @@ from calls.models import (
     Call,
     CallStatus,
     Criterion,
-    Discipline,
     FundingSource,
     Institute,
     InstituteCorrespondent,
@@ -39,23 +38,12 @@ from calls.services.correspondents import grant_correspondent
 from calls.services.documents import upload_document
 from calls.services.eligibility import rule_eligibility
 from calls.services.partners import add_partner, confirm_partner
+from calls.services.reference.disciplines import DISCIPLINES, ensure_disciplines  # noqa: F401
 from calls.services.submission import submit_application
 
 PARIS = ZoneInfo("Europe/Paris")
 UNITS_CSV = settings.BASE_DIR / "calls" / "data" / "units_sample.csv"
 
-DISCIPLINES = [
-    ("Mathematics", "Mathématiques"),
-    ("Physics", "Physique"),
-    ("Nuclear and particle physics", "Physique nucléaire et des particules"),
-    ("Chemistry", "Chimie"),
-    ("Biology and health", "Biologie et santé"),
-    ("Ecology and environment", "Écologie et environnement"),
-    ("Earth and universe sciences", "Sciences de la Terre et de l'Univers"),
-    ("Engineering", "Sciences de l'ingénieur"),
-    ("Computer science", "Informatique"),
-    ("Humanities and social sciences", "Sciences humaines et sociales"),
-]
 
 EXTRA_APPLICANTS = [
     # (e-mail, full name, language)
@@ -103,15 +91,6 @@ def ensure_units() -> None:
         labels = {Unit.make_label(row["type"], row["number"]) for row in csv.DictReader(handle)}
     if Unit.objects.filter(label__in=labels).count() < len(labels):
         call_command("import_units", str(UNITS_CSV), stdout=io.StringIO())
-
-
-def ensure_disciplines() -> dict[str, Discipline]:
-    result = {}
-    for name_en, name_fr in DISCIPLINES:
-        result[name_en] = Discipline.objects.get_or_create(
-            name_en=name_en, defaults={"name_fr": name_fr}
-        )[0]
-    return result
 
 
 def _at_noon_paris(moment: datetime) -> datetime:

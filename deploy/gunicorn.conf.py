@@ -7,6 +7,8 @@ a reverse proxy (TLS) in front of it.
 import os
 from pathlib import Path
 
+import structlog
+
 
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name, "")
@@ -42,6 +44,51 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+# gunicorn's own lines in the application's format (aissai/observability.py): UTC
+# timestamp, level, logger; JSON lines when LOG_FORMAT=json. Same as web, worker, beat.
+_shared = [
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+_renderer = (
+    structlog.processors.JSONRenderer()
+    if os.environ.get("LOG_FORMAT", "text").strip().lower() == "json"
+    else structlog.processors.KeyValueRenderer(
+        key_order=["timestamp", "level", "logger", "event"], drop_missing=True
+    )
+)
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "structured": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "processors": [structlog.stdlib.ProcessorFormatter.remove_processors_meta, _renderer],
+            "foreign_pre_chain": _shared,
+        }
+    },
+    "handlers": {
+        "error_console": {
+            "class": "logging.StreamHandler",
+            "formatter": "structured",
+            "stream": "ext://sys.stderr",
+        },
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "structured",
+            "stream": "ext://sys.stdout",
+        },
+    },
+    "loggers": {
+        "gunicorn.error": {
+            "level": loglevel.upper(),
+            "handlers": ["error_console"],
+            "propagate": False,
+        },
+        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+    },
+}
 
 # Only the proxy may tell gunicorn that a request came over HTTPS.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

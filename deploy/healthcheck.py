@@ -1,11 +1,12 @@
 """Container health check for the web service: exit 0 when /healthz answers 200.
 
-The request goes to the local gunicorn the way the reverse proxy sends it: with a
-host from ALLOWED_HOSTS and ``X-Forwarded-Proto: https``, so the production HTTPS
-redirect and host validation apply to it as to any request. Redirects are not
-followed: a redirect here means the settings and the proxy disagree.
+``/healthz`` answers before host validation and the HTTPS redirect (aissai/health.py),
+so the check calls the local gunicorn plainly, as a load balancer would: no proxy
+header, no host name. The answer is JSON; anything but ``{"status": "ok"}`` with a 200
+(a 503 when the database is down, a redirect, an error page) fails the check.
 """
 
+import json
 import os
 import sys
 import urllib.error
@@ -17,31 +18,24 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def health_host() -> str:
-    for host in os.environ.get("ALLOWED_HOSTS", "").split(","):
-        host = host.strip().lstrip(".")
-        if host and host != "*":
-            return host
-    return "localhost"
-
-
 def main() -> int:
     port = os.environ.get("PORT", "8000")
-    request = urllib.request.Request(  # noqa: S310 - a fixed http URL on the loopback
-        f"http://127.0.0.1:{port}/healthz",
-        headers={"Host": health_host(), "X-Forwarded-Proto": "https"},
-    )
+    url = f"http://127.0.0.1:{port}/healthz"
     opener = urllib.request.build_opener(_NoRedirect)
     try:
-        with opener.open(request, timeout=5) as response:
-            status = response.status
+        with opener.open(url, timeout=5) as response:  # noqa: S310 - fixed loopback URL
+            status, body = response.status, response.read()
     except urllib.error.HTTPError as exc:
-        status = exc.code
+        status, body = exc.code, exc.read()
     except OSError as exc:
         print(f"healthcheck: {exc}", file=sys.stderr)
         return 1
-    if status != 200:
-        print(f"healthcheck: /healthz answered {status}", file=sys.stderr)
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        answer = None
+    if status != 200 or not isinstance(answer, dict) or answer.get("status") != "ok":
+        print(f"healthcheck: /healthz answered {status} {body[:200]!r}", file=sys.stderr)
         return 1
     return 0
 

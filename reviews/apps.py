@@ -19,3 +19,9 @@ class ReviewsConfig(AppConfig):
         hooks.register_funding_writer(write_funding_for_calls)
         hooks.register_scoring_check(guards.call_has_reviews)
         hooks.register_status_check(guards.call_status_problems)
+
+        # What this app holds about a person: its part of the download and anonymisation.
+        from aissai.accounts.personal_data.registry import register_holder
+        from reviews.personal_data import HOLDER
+
+        register_holder(HOLDER)

@@ -223,3 +223,34 @@ def test_restore_refuses_a_database_that_has_tables(tmp_path):
 
     with pytest.raises(CommandError, match="Refusing to restore: the database .* has tables"):
         call_command("restore_data", str(backup))
+
+
+def test_restore_holds_the_mails_that_were_waiting_at_backup_time(tmp_path):
+    from aissai.notifications.models import OutboxStatus
+    from tests.factories.notifications import OutboxMessageFactory
+
+    waiting = OutboxMessageFactory(status=OutboxStatus.PENDING)
+    sending = OutboxMessageFactory(status=OutboxStatus.SENDING)
+    sent = OutboxMessageFactory(status=OutboxStatus.SENT)
+    decision = OutboxMessageFactory(status=OutboxStatus.HELD)
+    backup, _manifest = back_up(tmp_path / "backups")
+
+    with fresh_target(tmp_path) as (env, restored):
+        result = manage("restore_data", str(backup), env=env)
+        assert result.returncode == 0, result.stderr
+        assert "2 e-mail(s) waiting to be sent at backup time are held" in result.stdout
+        rows = {
+            pk: (status, bool(flag))
+            for pk, status, flag in restored(
+                "SELECT id, status, held_after_restore FROM notifications_outboxmessage"
+            )
+        }
+        events = restored("SELECT verb FROM audit_auditevent WHERE verb LIKE 'mail.%'")
+
+    assert rows == {
+        waiting.pk: ("held", True),
+        sending.pk: ("held", True),
+        sent.pk: ("sent", False),
+        decision.pk: ("held", False),
+    }
+    assert events == [("mail.held_after_restore",)]

@@ -131,7 +131,7 @@ def test_readme_opens_with_the_two_commands():
 
 def test_compose_has_every_production_service(services):
     assert {"postgres", "redis", "migrate", "web", "worker", "beat"} <= set(services)
-    assert services["postgres"]["image"].split(":")[1].startswith("16")
+    assert services["postgres"]["image"] == "postgres:${PG_MAJOR:-17}"
 
 
 def test_data_services_have_health_checks(services):
@@ -160,7 +160,10 @@ def test_app_services_run_in_production_mode_with_real_services(services):
         environment = services[name]["environment"]
         assert environment["AISSAI_PRODUCTION"] == "1", name
         assert environment["DATABASE_URL"].startswith("postgres://"), name
-        assert "@postgres:5432/" in environment["DATABASE_URL"], name
+        direct = name == "migrate"  # migrations straight to PostgreSQL, the rest pooled
+        host = "@postgres:5432/" if direct else "@pgbouncer:6432/"
+        assert host in environment["DATABASE_URL"], name
+        assert environment.get("DATABASE_PGBOUNCER") == (None if direct else "1"), name
         assert environment["CELERY_BROKER_URL"] == "redis://redis:6379/0", name
         assert services[name]["env_file"] == ".env", name
 
@@ -179,8 +182,16 @@ def test_exactly_one_beat_with_its_schedule_on_a_volume(services):
     assert command[:4] == ["celery", "-A", "aissai", "beat"]
     assert beat.get("deploy", {}).get("replicas", 1) == 1
     assert beat.get("scale", 1) == 1
-    schedule = command[command.index("--schedule") + 1]
+    schedule = beat["environment"]["CELERY_BEAT_SCHEDULE_FILENAME"]
     assert Path(schedule).parent.as_posix() in volume_targets(beat).values()
+    assert "--schedule" not in command  # one place says where: the variable
+
+
+def test_migrate_service_loads_the_reference_data_after_the_migrations(services):
+    command = command_text(services["migrate"])
+
+    assert command.index("migrate --no-input") < command.index("load_reference_data")
+    assert "&&" in command  # no reference data on a half-migrated database
 
 
 def test_web_and_worker_share_the_uploads_volume(compose, services):
@@ -202,11 +213,11 @@ def test_dockerfile_builds_assets_from_npm_and_runs_as_a_user():
     stages = re.findall(r"^FROM (\S+) AS (\w+)", text, flags=re.MULTILINE)
 
     assert [image.split(":")[0] for image, _ in stages] == ["node", "python", "python"]
-    assert stages[1][0] == stages[2][0] == "python:3.11-slim"
+    assert stages[1][0] == stages[2][0] == "python:3.11-slim-trixie"
     assert "RUN npm ci" in text
     fetches = re.search(r"\b(curl|wget)\b|^ADD\s+https?://|<script[^>]+https?://", text, re.M)
     assert not fetches, "the image fetches nothing by URL (no CDN)"
-    assert "pip install -r /tmp/requirements.lock" in text
+    assert "pip install --require-hashes -r /tmp/requirements.lock" in text
     assert "collectstatic --no-input" in text and "compilemessages" in text
     assert re.search(r"^USER app$", text, flags=re.MULTILINE)
     assert "AISSAI_MEDIA_ROOT=/data/uploads" in text
@@ -341,25 +352,146 @@ def test_gunicorn_serves_healthz_and_the_container_health_check_passes(tmp_path)
             time.sleep(0.3)
             result = subprocess.run(check, cwd=ROOT, env=env, capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
-        # A host the site does not serve gets 400, and the check reports it.
-        wrong_host = subprocess.run(
-            check,
-            cwd=ROOT,
-            env={**env, "ALLOWED_HOSTS": "other.example.org"},
-            capture_output=True,
-            text=True,
-        )
-        assert wrong_host.returncode == 1
-        assert "healthcheck: /healthz answered 400" in wrong_host.stderr
-        # Without X-Forwarded-Proto the production HTTPS redirect applies.
+        # Plain http, no proxy header, any host: /healthz still answers its JSON.
         plain = urllib.request.Request(
-            f"http://127.0.0.1:{port}/healthz", headers={"Host": "calls.example.org"}
+            f"http://127.0.0.1:{port}/healthz", headers={"Host": "10.0.0.7"}
+        )
+        with urllib.request.build_opener(NoRedirect).open(plain, timeout=5) as answer:
+            assert (answer.status, json.loads(answer.read())) == (
+                200,
+                {"status": "ok", "database": "ok"},
+            )
+        # Every other page still gets the production HTTPS redirect.
+        home = urllib.request.Request(
+            f"http://127.0.0.1:{port}/", headers={"Host": "calls.example.org"}
         )
         with pytest.raises(urllib.error.HTTPError) as redirect:
-            urllib.request.build_opener(NoRedirect).open(plain, timeout=5)
+            urllib.request.build_opener(NoRedirect).open(home, timeout=5)
         assert redirect.value.code == 301
-        assert redirect.value.headers["Location"] == "https://calls.example.org/healthz"
+        assert redirect.value.headers["Location"] == "https://calls.example.org/"
+        # The database gone: 503 with a JSON body, and the check fails saying so.
+        (tmp_path / "health.sqlite3").unlink()
+        (tmp_path / "health.sqlite3").mkdir()
+        down = subprocess.run(check, cwd=ROOT, env=env, capture_output=True, text=True)
+        assert down.returncode == 1
+        assert "healthcheck: /healthz answered 503" in down.stderr
+        assert '"status": "unavailable"' in down.stderr
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=30)
     assert '"GET /healthz HTTP/1.1" 200' in output
+
+
+def lock_pins(name: str) -> dict[str, str]:
+    text = (ROOT / name).read_text()
+    return dict(re.findall(r"^([a-z0-9][a-z0-9._-]*)==(\S+)", text, flags=re.MULTILINE))
+
+
+def test_server_lock_holds_runtime_packages_only_each_with_a_hash():
+    text = (ROOT / "requirements.lock").read_text()
+    pins = lock_pins("requirements.lock")
+
+    assert {"django", "gunicorn", "celery", "psycopg"} <= set(pins)
+    assert not {"pytest", "playwright", "hypothesis", "ruff", "pip-audit"} & set(pins)
+    blocks = re.split(r"\n(?=[a-z0-9])", text.split("\n", 2)[2])
+    assert all("--hash=sha256:" in block for block in blocks if "==" in block)
+
+
+def test_development_lock_has_every_runtime_pin_at_the_same_version_plus_the_tools():
+    runtime, development = lock_pins("requirements.lock"), lock_pins("requirements-dev.lock")
+
+    assert {name: development.get(name) for name in runtime} == runtime
+    assert {"pytest", "playwright", "hypothesis", "ruff", "pip-audit"} <= set(development)
+    assert "--hash=sha256:" in (ROOT / "requirements-dev.lock").read_text()
+
+
+def test_makefile_installs_the_development_lock_and_production_the_runtime_one():
+    makefile = (ROOT / "Makefile").read_text()
+    readme = (ROOT / "README.md").read_text()
+
+    assert "pip install --quiet --require-hashes -r requirements-dev.lock" in makefile
+    assert "pip install --require-hashes -r requirements.lock" in readme
+    assert "npm ci --omit=dev" in readme
+    messages = re.search(r"compilemessages (--ignore=\S+ ?)+", makefile).group(0)
+    assert messages in readme
+
+
+def test_image_postgresql_client_matches_the_postgres_service_and_backs_up_to_a_volume(
+    compose, services
+):
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    default_major = re.search(r"^ARG PG_MAJOR=(\d+)$", dockerfile, re.MULTILINE).group(1)
+
+    variable = "${PG_MAJOR:-" + default_major + "}"
+    assert services["postgres"]["image"] == f"postgres:{variable}"
+    assert compose["x-app"]["build"]["args"]["PG_MAJOR"] == variable
+    assert '"postgresql-client-${PG_MAJOR}"' in dockerfile
+    assert "BACKUP_DIR=/data/backups" in dockerfile
+    assert re.search(r"chown app:app [^\n]*/data/backups", dockerfile)
+    tools = services["tools"]
+    assert volume_targets(tools) == {"uploads": "/data/uploads", "backups": "/data/backups"}
+    assert tools["profiles"] == ["tools"]  # never started by a plain `up`
+    assert "migrate" not in tools.get("depends_on", {})  # a restore needs an empty database
+
+
+def nginx_site() -> str:
+    return (ROOT / "deploy" / "nginx.conf").read_text()
+
+
+def test_nginx_body_limit_matches_the_application_and_sets_the_forwarded_headers():
+    site = nginx_site()
+    limit = re.search(r"client_max_body_size (\d+)m;", site).group(1)
+
+    assert int(limit) * 1024 * 1024 == settings.AISSAI_MAX_REQUEST_BYTES
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in site
+    # Appended: the app takes the client AISSAI_PROXY_COUNT hops from the right.
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in site
+    assert "proxy_set_header Host $host;" in site
+    assert "non_idempotent" not in site  # a POST is never sent to a second web server
+    assert "location /static/" in site and "/private-files" not in site
+
+
+@pytest.mark.skipif(not Path("/usr/sbin/nginx").exists(), reason="needs nginx")
+def test_nginx_accepts_the_configuration(tmp_path):
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-subj", "/CN=calls.example.org", "-keyout", str(tmp_path / "key.pem")]
+        + ["-out", str(tmp_path / "cert.pem")],
+        check=True,
+        capture_output=True,
+    )
+    site = (
+        nginx_site()
+        .replace(
+            "/etc/letsencrypt/live/calls.example.org/fullchain.pem", str(tmp_path / "cert.pem")
+        )
+        .replace("/etc/letsencrypt/live/calls.example.org/privkey.pem", str(tmp_path / "key.pem"))
+    )
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n  access_log off;\n  client_body_temp_path {tmp_path};\n"
+        f"  include {tmp_path}/site.conf;\n}}\n"
+    )
+
+    check = subprocess.run(
+        ["/usr/sbin/nginx", "-t", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+
+    assert check.returncode == 0, check.stderr
+    assert "syntax is ok" in check.stderr
+
+
+def test_compose_scales_web_and_workers_through_pgbouncer_in_transaction_mode(services):
+    bouncer = services["pgbouncer"]["environment"]
+
+    assert bouncer["POOL_MODE"] == "transaction"
+    assert bouncer["DB_HOST"] == "postgres"
+    assert services["web"]["deploy"]["replicas"] == "${WEB_REPLICAS:-2}"
+    assert services["worker"]["deploy"]["replicas"] == "${WORKER_REPLICAS:-2}"
+    assert services["beat"]["deploy"]["replicas"] == 1
+    for name in ("web", "worker", "beat"):
+        assert "CACHE_URL" in services[name]["environment"], name  # the beat lock, sessions
+        assert services[name]["depends_on"]["pgbouncer"]["condition"] == "service_healthy"

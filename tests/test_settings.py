@@ -26,6 +26,9 @@ print(json.dumps({
     "engine": db["ENGINE"],
     "pool": db.get("OPTIONS", {}).get("pool"),
     "conn_max_age": db.get("CONN_MAX_AGE"),
+    "health_checks": db.get("CONN_HEALTH_CHECKS"),
+    "server_side_cursors_off": db.get("DISABLE_SERVER_SIDE_CURSORS", False),
+    "prepare_threshold": db.get("OPTIONS", {}).get("prepare_threshold", "default"),
     "debug": settings.DEBUG,
     "production": settings.PRODUCTION,
     "allowed_hosts": settings.ALLOWED_HOSTS,
@@ -251,3 +254,41 @@ def test_production_pool_serves_real_connections(db):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["ConnectionPool", "1"]
+
+
+def test_pgbouncer_mode_turns_off_server_side_cursors_and_prepared_statements():
+    direct = read_settings(production_env())
+    pooled = read_settings(production_env(DATABASE_PGBOUNCER="1"))
+
+    assert (direct["server_side_cursors_off"], direct["prepare_threshold"]) == (False, "default")
+    assert (pooled["server_side_cursors_off"], pooled["prepare_threshold"]) == (True, None)
+    assert pooled["pool"] == {"min_size": 1, "max_size": 10}
+    assert direct["health_checks"] is pooled["health_checks"] is True
+
+
+SHOW_STORAGE = """
+import json
+import django
+django.setup()
+from django.conf import settings
+print(json.dumps(settings.STORAGES["default"]))
+"""
+
+
+def test_s3_storage_is_private_and_needs_a_bucket():
+    local = run_python(SHOW_STORAGE, production_env())
+    s3 = run_python(
+        SHOW_STORAGE, production_env(AISSAI_STORAGE="s3", AISSAI_S3_BUCKET="aissai-uploads")
+    )
+    no_bucket = run_python(SHOW_STORAGE, production_env(AISSAI_STORAGE="s3"))
+
+    assert json.loads(local.stdout)["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+    options = json.loads(s3.stdout)["OPTIONS"]
+    assert json.loads(s3.stdout)["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert (options["bucket_name"], options["default_acl"], options["file_overwrite"]) == (
+        "aissai-uploads",
+        None,
+        False,
+    )
+    assert no_bucket.returncode != 0
+    assert "AISSAI_S3_BUCKET must be set" in no_bucket.stderr

@@ -282,3 +282,42 @@ def send_password_reset(*, user: User, reset_url: str) -> OutboxMessage | None:
         recipient=user,
         related=user,
     )
+
+
+def create_programme_manager(*, email: str, full_name: str, password: str | None) -> User:
+    """The first programme manager of a new site, or an existing account made one: a
+    superuser (the admin, reference data) who is also programme staff (the calls).
+
+    A new account needs a password that passes the site's password rules; an existing
+    account keeps its password unless one is given. The address counts as verified:
+    the person running the command on the server vouches for it.
+    """
+    from django.contrib.auth.password_validation import validate_password
+
+    email = User.objects.normalize_email(email)
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(email__iexact=email).first()
+        created = user is None
+        if created:
+            user = User(email=email, full_name=full_name)
+        elif full_name:
+            user.full_name = full_name
+        if created and not password:
+            raise ValueError("A new programme manager needs a password.")
+        if password:
+            validate_password(password, user)
+            user.set_password(password)
+        user.is_active = True
+        user.is_staff = user.is_superuser = user.is_programme_staff = True
+        user.email_verified_at = user.email_verified_at or timezone.now()
+        user.full_clean(exclude=["password"])
+        user.save()
+        record_event(
+            actor=None,
+            verb="accounts.programme_manager_created"
+            if created
+            else "accounts.programme_manager_granted",
+            target=user,
+            data={"email": user.email},
+        )
+    return user

@@ -60,6 +60,13 @@ class OutboxMessage(models.Model):
     # whose task never ran (lost, or never queued because the broker was down).
     queued_at = models.DateTimeField(null=True, blank=True)
     sending_since = models.DateTimeField(null=True, blank=True)
+    # The broker task that holds the "sending" claim. The broker hands a task out again
+    # (same id) only when the worker running it was lost: that task may take the claim
+    # over at once instead of waiting for the relay.
+    claimed_by = models.CharField(max_length=64, blank=True, default="")
+    # Held by a restore: it was waiting to be sent when the backup was taken, so it may
+    # have gone out since. Staff release or drop these in one action (the outbox page).
+    held_after_restore = models.BooleanField(_("held after a restore"), default=False)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     status_is = status_flags(OutboxStatus)  # templates: {% if x.status_is.<choice> %}

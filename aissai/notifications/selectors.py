@@ -30,6 +30,11 @@ def outbox_visible_to(user) -> models.QuerySet[OutboxMessage]:
     return OutboxMessage.objects.none()
 
 
+def restored_held_mails(messages: models.QuerySet[OutboxMessage]) -> models.QuerySet[OutboxMessage]:
+    """The mails a restore held (waiting to be sent at backup time), still held."""
+    return messages.filter(status=OutboxStatus.HELD, held_after_restore=True)
+
+
 def filter_outbox(
     messages: models.QuerySet[OutboxMessage], *, status: str = "", event: str = "", q: str = ""
 ) -> models.QuerySet[OutboxMessage]:

@@ -58,6 +58,8 @@ from .models import OutboxMessage, OutboxStatus
 from .rendering import render_mail, render_text_as_html, tidy_text
 
 logger = logging.getLogger(__name__)
+# ERROR records here are mailed to ADMINS (settings.LOGGING): a mail given up on.
+failed_logger = logging.getLogger("aissai.notifications.failed")
 
 
 class OutboxStateError(Exception):
@@ -232,14 +234,25 @@ class DeliveryOutcome:
     retry_in: int | None = None  # seconds before the next attempt, when one is due
 
 
-def deliver(*, outbox_id: int) -> DeliveryOutcome:
-    """Send one pending, due row; do nothing for any other row. Safe to run twice."""
+def deliver(*, outbox_id: int, task_id: str = "") -> DeliveryOutcome:
+    """Send one pending, due row; do nothing for any other row. Safe to run twice.
+
+    ``task_id`` is the broker task running this: a row left in "sending" by the same task
+    id was claimed by a run whose worker died (the broker redelivers a task only then,
+    with late acknowledgement), so this run takes the claim over at once.
+    """
     claimed_at = timezone.now()
-    claimed = OutboxMessage.objects.filter(
-        pk=outbox_id, status=OutboxStatus.PENDING, next_attempt_at__lte=claimed_at
-    ).update(
+    claimable = Q(status=OutboxStatus.PENDING, next_attempt_at__lte=claimed_at)
+    if task_id:
+        claimable |= Q(
+            status=OutboxStatus.SENDING,
+            claimed_by=task_id,
+            attempts__lt=settings.OUTBOX_MAX_ATTEMPTS,
+        )
+    claimed = OutboxMessage.objects.filter(claimable, pk=outbox_id).update(
         status=OutboxStatus.SENDING,
         sending_since=claimed_at,
+        claimed_by=task_id,
         attempts=F("attempts") + 1,
         updated_at=claimed_at,
     )
@@ -267,6 +280,14 @@ def deliver(*, outbox_id: int) -> DeliveryOutcome:
         )
         logger.warning("Outbox %s attempt %s failed: %s", outbox_id, message.attempts, exc)
         if final:
+            failed_logger.error(
+                "Mail %s (%s) to %s failed for good after %d attempt(s): %s",
+                outbox_id,
+                message.event,
+                message.to_email,
+                message.attempts,
+                exc,
+            )
             return DeliveryOutcome(OutboxStatus.FAILED)
         return DeliveryOutcome(OutboxStatus.PENDING, retry_in=wait)
     now = timezone.now()
@@ -295,9 +316,14 @@ def relay(*, batch_size: int = 500) -> int:
         last_error=interrupted,
         updated_at=now,
     )
-    stuck.update(
+    given_up = stuck.update(
         status=OutboxStatus.FAILED, sending_since=None, last_error=interrupted, updated_at=now
     )
+    if given_up:
+        failed_logger.error(
+            "%d mail(s) failed for good: interrupted while sending at their last attempt.",
+            given_up,
+        )
     requeue_before = now - timedelta(seconds=settings.OUTBOX_REQUEUE_SECONDS)
     due = list(
         OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
@@ -405,3 +431,27 @@ def edit_held_mail(
             },
         )
     return row
+
+
+def hold_after_restore() -> int:
+    """After a restore: hold every mail that was waiting to be sent at backup time.
+
+    They may have gone out between the backup and the restore; sending them again
+    would repeat them. Staff read them on the outbox page and release or drop them all
+    (``release_mails`` / ``discard_mails`` on ``restored_held_mails``). Returns how many.
+    """
+    with transaction.atomic():
+        now = timezone.now()
+        held = OutboxMessage.objects.filter(
+            status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]
+        ).update(
+            status=OutboxStatus.HELD,
+            held_after_restore=True,
+            sending_since=None,
+            claimed_by="",
+            queued_at=None,
+            updated_at=now,
+        )
+        if held:
+            record_event(actor=None, verb="mail.held_after_restore", data={"count": held})
+    return held

@@ -9,7 +9,8 @@ from . import services
 def deliver_outbox_message(self, outbox_id: int) -> str:
     """Deliver one row. After a failed attempt, retry after the back-off (broker mode only:
     in eager mode the row stays pending for the relay, the task does not recurse)."""
-    outcome = services.deliver(outbox_id=outbox_id)
+    task_id = "" if self.request.is_eager else (self.request.id or "")
+    outcome = services.deliver(outbox_id=outbox_id, task_id=task_id)
     if outcome.retry_in is not None and not self.request.is_eager:
         # The retry is published first (a failed publish raises Reject: the row stays
         # pending and the relay queues it), then recorded, then reported to the worker.

@@ -7,6 +7,7 @@ app_name = "notifications"
 urlpatterns = [
     path("outbox/", views.outbox, name="outbox"),
     path("outbox/release/", views.outbox_release_bulk, name="outbox_release_bulk"),
+    path("outbox/restored/", views.outbox_restored, name="outbox_restored"),
     path("outbox/<int:pk>/", views.outbox_detail, name="outbox_detail"),
     path("outbox/<int:pk>/html/", views.outbox_html, name="outbox_html"),
     path("outbox/<int:pk>/edit/", views.outbox_edit, name="outbox_edit"),

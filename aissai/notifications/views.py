@@ -34,6 +34,7 @@ from .selectors import (
     outbox_rows,
     outbox_status_counts,
     outbox_visible_to,
+    restored_held_mails,
 )
 
 PAGE_SIZE = 50
@@ -98,8 +99,35 @@ def outbox(request):
             "total": sum(counts.values()),
             "status_tabs": [(value, label, counts[value]) for value, label in OutboxStatus.choices],
             "held_in_filter": held_in_filter,
+            "restored_held": restored_held_mails(visible).count(),
         },
     )
+
+
+@staff_only
+@require_POST
+def outbox_restored(request):
+    """One action on every mail held by a restore: release them all, or drop them all."""
+    chosen = restored_held_mails(outbox_visible_to(request.user))
+    if request.POST.get("action") == "release":
+        done = services.release_mails(actor=request.user, messages=chosen)
+        text = ngettext(
+            "%(count)d e-mail held after the restore released; it is being sent.",
+            "%(count)d e-mails held after the restore released; they are being sent.",
+            len(done),
+        )
+    elif request.POST.get("action") == "discard":
+        done = services.discard_mails(actor=request.user, messages=chosen)
+        text = ngettext(
+            "%(count)d e-mail held after the restore dropped; it will not be sent.",
+            "%(count)d e-mails held after the restore dropped; they will not be sent.",
+            len(done),
+        )
+    else:
+        messages.error(request, _("Choose to release or to drop the e-mails."))
+        return redirect("notifications:outbox")
+    messages.success(request, text % {"count": len(done)})
+    return redirect("notifications:outbox")
 
 
 @staff_only

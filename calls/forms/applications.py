@@ -4,10 +4,11 @@ field while the valid fields are saved."""
 
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
-from django.forms import formset_factory
+from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from aissai.forms import ExplainedFormSetMixin, VersionedFormMixin
 from calls.models import Discipline
 from calls.models.application import (
     EXCLUDED_REVIEWERS_MAX,
@@ -85,7 +86,7 @@ class KeywordsField(forms.CharField):
             )
 
 
-class ApplicationDraftForm(forms.Form):
+class ApplicationDraftForm(VersionedFormMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=250, required=False)
     acronym = forms.CharField(label=_("Acronym"), max_length=30, required=False)
     abstract = LimitedTextField(label=_("Abstract"), limit=3000, rows=8)
@@ -135,11 +136,14 @@ class ApplicationDraftForm(forms.Form):
     def valid_fields(self) -> dict:
         """The draft fields whose input is valid (after ``is_valid()``)."""
         data = getattr(self, "cleaned_data", {})
-        return {name: data[name] for name in DRAFT_FIELDS if name in data}
+        left_out = self.left_out()
+        return {name: data[name] for name in DRAFT_FIELDS if name in data and name not in left_out}
 
     def valid_disciplines(self):
         data = getattr(self, "cleaned_data", {})
-        return list(data["disciplines"]) if "disciplines" in data else None
+        if "disciplines" not in data or "disciplines" in self.left_out():
+            return None
+        return list(data["disciplines"])
 
 
 class ExcludedReviewerForm(forms.Form):
@@ -165,8 +169,13 @@ class ExcludedReviewerForm(forms.Form):
         return data
 
 
+class ExcludedReviewerBaseFormSet(ExplainedFormSetMixin, BaseFormSet):
+    pass
+
+
 ExcludedReviewerFormSet = formset_factory(
     ExcludedReviewerForm,
+    formset=ExcludedReviewerBaseFormSet,
     extra=EXCLUDED_REVIEWERS_MAX,
     max_num=EXCLUDED_REVIEWERS_MAX,
     absolute_max=EXCLUDED_REVIEWERS_MAX,

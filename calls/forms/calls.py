@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from aissai.forms import EDIT_BASE_FIELD, ExplainedFormSetMixin, VersionedFormMixin
 from calls.hooks import criteria_in_use
 from calls.models import Call, Criterion, FundingSource, RequiredDocument, TieBreakRule
 from calls.models.call import REFERENCE_TAKEN_MESSAGE
@@ -94,7 +95,7 @@ def tie_break_choices(call: Call | None) -> list[tuple[str, str]]:
     return by_criterion + fixed
 
 
-class CallForm(forms.ModelForm):
+class CallForm(VersionedFormMixin, forms.ModelForm):
     tie_break_order = TieBreakField(
         label=_("Tie-break order"),
         help_text=_(
@@ -154,6 +155,19 @@ class CallForm(forms.ModelForm):
         for name in locked:
             self.fields[name].disabled = True
             self.fields[name].help_text = _("Fixed once the call is open.")
+
+    def edited_values(self, only: list[str] | None = None) -> dict:
+        """The fields this form may change, as cleaned (after ``is_valid()``): not those
+        fixed by the call's status, nor those the request left out (``only``: of these)."""
+        skip = self.left_out() | {EDIT_BASE_FIELD}
+        return {
+            name: self.cleaned_data[name]
+            for name, field in self.fields.items()
+            if not field.disabled
+            and name not in skip
+            and name in self.cleaned_data
+            and (only is None or name in only)
+        }
 
     def clean_coauthorship_years(self) -> int:
         value = self.cleaned_data.get("coauthorship_years")
@@ -241,7 +255,11 @@ class FundingSourceForm(forms.ModelForm):
         widgets = {"granted_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
-class BaseCriterionFormSet(BaseInlineFormSet):
+class CallItemsFormSet(ExplainedFormSetMixin, BaseInlineFormSet):
+    pass
+
+
+class BaseCriterionFormSet(ExplainedFormSetMixin, BaseInlineFormSet):
     """Once reviews were scored against the criteria, none may be added or deleted (and
     ``Criterion.clean`` fixes each one's weight and scale): the staff page and the admin."""
 
@@ -264,10 +282,15 @@ CriterionFormSet = inlineformset_factory(
     Call, Criterion, form=CriterionForm, formset=BaseCriterionFormSet, extra=1, can_delete=True
 )
 RequiredDocumentFormSet = inlineformset_factory(
-    Call, RequiredDocument, form=RequiredDocumentForm, extra=1, can_delete=True
+    Call,
+    RequiredDocument,
+    form=RequiredDocumentForm,
+    formset=CallItemsFormSet,
+    extra=1,
+    can_delete=True,
 )
 FundingSourceFormSet = inlineformset_factory(
-    Call, FundingSource, form=FundingSourceForm, extra=1, can_delete=True
+    Call, FundingSource, form=FundingSourceForm, formset=CallItemsFormSet, extra=1, can_delete=True
 )
 
 FORMSETS = {

@@ -3,6 +3,7 @@ from .application import (
     ApplicationStatus,
     ApplicationVersion,
     Document,
+    DraftReminder,
     ExcludedReviewer,
     Partner,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "Criterion",
     "Discipline",
     "Document",
+    "DraftReminder",
     "ExcludedReviewer",
     "FundingSource",
     "Institute",

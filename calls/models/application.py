@@ -80,6 +80,9 @@ class Application(models.Model):
     withdrawal_reason = models.TextField(_("withdrawal reason"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last saved"), auto_now=True)
+    # Raised at each save through the edit form's service: a form loaded at an older
+    # revision is merged field by field, never saved over what changed since.
+    revision = models.PositiveIntegerField(_("edit revision"), default=0, editable=False)
 
     status_is = status_flags(ApplicationStatus)  # templates: {% if x.status_is.<choice> %}
 
@@ -212,3 +215,28 @@ class ApplicationVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} v{self.number}"
+
+
+class DraftReminder(models.Model):
+    """A reminder sent to the coordinator of a draft before the call closes: at most one
+    per application and number of days before the deadline (the unique constraint holds it
+    even when two runs overlap)."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="draft_reminders"
+    )
+    days_before = models.PositiveSmallIntegerField(_("days before the deadline"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("draft reminder")
+        verbose_name_plural = _("draft reminders")
+        ordering = ["application", "-days_before"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "days_before"], name="calls_draftreminder_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} ({self.days_before})"

@@ -135,6 +135,9 @@ class Call(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Raised at each save through the edit form's service: a form loaded at an older
+    # revision is merged field by field, never saved over what changed since.
+    revision = models.PositiveIntegerField(_("edit revision"), default=0, editable=False)
 
     objects = CallQuerySet.as_manager()
 

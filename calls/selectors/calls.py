@@ -60,8 +60,3 @@ def staff_call_or_404(user, slug: str) -> Call:
         return queryset.get(slug=slug)
     except Call.DoesNotExist as exc:
         raise Http404 from exc
-
-
-def latest_edition(user) -> Call | None:
-    """The most recent call, the usual source of a clone."""
-    return calls_for_staff(user).first()

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from aissai.audit.services import record_event
+from aissai.concurrency import EditBase, SavedEdit, merge_edit
 from calls.models import Application, ApplicationStatus, Call, ExcludedReviewer
 from calls.models.application import (
     EXCLUDED_REVIEWERS_MAX,
@@ -106,6 +107,19 @@ def _save_excluded_reviewers(application: Application, slots: list[dict | None])
     return True
 
 
+def draft_values(application: Application) -> dict[str, Any]:
+    """The draft's fields as the edit form shows them (and compares them)."""
+    return {
+        **{name: getattr(application, name) for name in DRAFT_FIELDS},
+        "disciplines": list(application.disciplines.all()),
+    }
+
+
+def draft_base(application: Application) -> EditBase:
+    """What an edit form loaded now is based on."""
+    return EditBase.of(revision=application.revision, values=draft_values(application))
+
+
 def save_draft(
     *,
     application: Application,
@@ -113,29 +127,49 @@ def save_draft(
     fields: dict[str, Any],
     disciplines: list | None = None,
     excluded_reviewers: list[dict | None] | None = None,
-) -> list[str]:
-    """Save the given draft fields (only those given: invalid input is left out by the
-    caller, so what was saved before stays). Returns the names of the fields changed."""
+    base: EditBase | None = None,
+) -> SavedEdit:
+    """Save the given draft fields (only those given: invalid input or a field left out of
+    the request is left out by the caller, so what was saved before stays).
+
+    With ``base`` (what the form was loaded with), a draft saved elsewhere since then is
+    merged field by field; the same field changed both here and there raises
+    :class:`EditConflict` and nothing is saved."""
     unknown = set(fields) - set(DRAFT_FIELDS)
     if unknown:
         raise ValueError(f"Not draft fields: {sorted(unknown)}")
     with transaction.atomic():
         locked = lock_draft(application=application, by=by)
-        _check_lengths(locked, fields)
-        changed = [name for name, value in fields.items() if getattr(locked, name) != value]
-        for name in changed:
-            setattr(locked, name, fields[name])
+        submitted = dict(fields)
         if disciplines is not None:
-            new_ids = {d.pk for d in disciplines}
+            submitted["disciplines"] = list(disciplines)
+        merge = merge_edit(
+            base=base, revision=locked.revision, submitted=submitted, saved=draft_values(locked)
+        )
+        values = merge.values
+        _check_lengths(locked, values)
+        changed = [
+            name
+            for name, value in values.items()
+            if name in DRAFT_FIELDS and getattr(locked, name) != value
+        ]
+        for name in changed:
+            setattr(locked, name, values[name])
+        if "disciplines" in values:
+            new_ids = {d.pk for d in values["disciplines"]}
             if new_ids != set(locked.disciplines.values_list("pk", flat=True)):
-                locked.disciplines.set(disciplines)
+                locked.disciplines.set(values["disciplines"])
                 changed.append("disciplines")
         if excluded_reviewers is not None and _save_excluded_reviewers(locked, excluded_reviewers):
             changed.append("excluded_reviewers")
-        locked.save(update_fields=[*[c for c in changed if c in DRAFT_FIELDS], "updated_at"])
+        update = [*[c for c in changed if c in DRAFT_FIELDS], "updated_at"]
+        if changed:
+            locked.revision += 1
+            update.append("revision")
+        locked.save(update_fields=update)
         if changed:
             record_event(
                 actor=by, verb="application.draft_saved", target=locked, data={"fields": changed}
             )
     application.refresh_from_db()
-    return changed
+    return SavedEdit(changed=changed, kept=merge.kept, stale=merge.stale)

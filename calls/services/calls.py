@@ -4,7 +4,7 @@ Keyword-only functions, each in one transaction with an audit event. Call status
 only through :func:`change_call_status` and the :data:`CALL_TRANSITIONS` table.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aissai.audit.services import record_event
+from aissai.concurrency import EditBase, SavedEdit, merge_edit
 from calls.hooks import status_check_problems
 from calls.models import Call, Criterion, RequiredDocument
 from calls.models import CallStatus as S
@@ -106,27 +107,48 @@ def update_problems(
     return problems
 
 
+def call_base(call: Call, names: Iterable[str]) -> EditBase:
+    """What the call's edit form, loaded now with the fields ``names``, is based on."""
+    return EditBase.of(revision=call.revision, values={n: getattr(call, n) for n in names})
+
+
 def update_call(
     *,
     call: Call,
     by: Any,
     values: Mapping[str, Any],
+    base: EditBase | None = None,
     now: datetime | None = None,
     via: str = "",
-):
-    """Change the call's fields; what its status fixes cannot change. ``via`` names the
-    page that made the change when it is not the call's staff page (``"admin"``)."""
+) -> SavedEdit:
+    """Change the call's fields; what its status fixes cannot change. With ``base`` (what
+    the edit form was loaded with), changes saved meanwhile by someone else are merged
+    field by field; the same field changed by both raises :class:`EditConflict`. ``via``
+    names the page that made the change when it is not the call's staff page
+    (``"admin"``)."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = Call.objects.select_for_update().get(pk=call.pk)
-        problems = update_problems(call=locked, values=values, now=now)
+        if not can_edit(locked, "call"):
+            raise CallError(_("This call can no longer be edited."))
+        merge = merge_edit(
+            base=base,
+            revision=locked.revision,
+            submitted=values,
+            saved={name: getattr(locked, name) for name in values},
+        )
+        problems = update_problems(call=locked, values=merge.values, now=now)
         if problems:
             raise CallError(problems)
-        changed = {name: value for name, value in values.items() if getattr(locked, name) != value}
+        changed = {
+            name: value for name, value in merge.values.items() if getattr(locked, name) != value
+        }
         if "slug" in changed:
             _check_slug(changed["slug"])
         for name, value in changed.items():
             setattr(locked, name, value)
+        if changed:
+            locked.revision += 1
         locked.full_clean()
         locked.save()
         if changed:
@@ -140,7 +162,7 @@ def update_call(
                 },
             )
     call.refresh_from_db()
-    return locked
+    return SavedEdit(changed=list(changed), kept=merge.kept, stale=merge.stale)
 
 
 def save_call_items(*, call: Call, by: Any, part: str, formset: BaseModelFormSet) -> None:

@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aissai.concurrency import EditConflict
+from aissai.forms import CONFLICT_MESSAGE, merged_message
 from calls.forms.applications import (
     ApplicationDraftForm,
     ExcludedReviewerFormSet,
@@ -28,6 +30,7 @@ from calls.selectors.applications import (
 from calls.services.applications import (
     DRAFT_FIELDS,
     ApplicationError,
+    draft_base,
     save_draft,
     start_application,
 )
@@ -98,6 +101,7 @@ def edit_context(
                 **{name: getattr(application, name) for name in DRAFT_FIELDS},
                 "disciplines": [d.pk for d in application.disciplines.all()],
             },
+            base=draft_base(application),
         )
     if formset is None:
         formset = ExcludedReviewerFormSet(
@@ -179,20 +183,30 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     formset = ExcludedReviewerFormSet(request.POST, prefix="excluded")
     form_ok, formset_ok = form.is_valid(), formset.is_valid()
+    saved = None
     try:
-        save_draft(
+        saved = save_draft(
             application=application,
             by=request.user,
             fields=form.valid_fields(),
             disciplines=form.valid_disciplines(),
             excluded_reviewers=excluded_reviewer_slots(formset),
+            base=form.posted_base(),
         )
     except ApplicationError as exc:
         messages.error(request, str(exc))
         return redirect("calls:application_detail", pk=application.pk)
+    except EditConflict as exc:
+        form.show_conflict(exc)
+        messages.warning(request, CONFLICT_MESSAGE)
+        context = edit_context(request, application, form=form, formset=formset)
+        return render(request, "calls/applications/edit.html", context, status=409)
     except ValidationError as exc:
         form.add_error(None, exc)
         form_ok = False
+    else:
+        if saved.stale:
+            messages.info(request, merged_message(form, saved.kept))
     if form_ok and formset_ok:
         messages.success(request, _("Draft saved."))
         return redirect("calls:application_edit", pk=application.pk)
@@ -204,6 +218,11 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     )
     application = own_application_or_404(request, pk)
+    if saved is not None and form.posted_base() is not None:
+        written = form.valid_fields()
+        if form.valid_disciplines() is not None:
+            written["disciplines"] = form.valid_disciplines()
+        form.rebase(revision=application.revision, values=written)
     context = edit_context(request, application, form=form, formset=formset)
     return render(request, "calls/applications/edit.html", context)
 

@@ -10,12 +10,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from aissai.concurrency import EditConflict
+from aissai.forms import CONFLICT_MESSAGE, merged_message
 from calls.forms.calls import FORMSETS, CallForm, CloneForm, StatusForm
 from calls.models import CallStatus
 from calls.selectors.calls import calls_for_staff, is_programme_staff, staff_call_or_404
+from calls.selectors.reference import reference_data_gaps
 from calls.services.calls import (
     CallError,
     allowed_call_targets,
+    call_base,
     can_edit,
     change_call_status,
     clone_call,
@@ -73,7 +77,11 @@ def _action_label(call, target: str) -> str:
 @require_http_methods(["GET"])
 def manage_call_list(request):
     calls = calls_for_staff(request.user)
-    return render(request, "calls/manage/list.html", {"calls": calls})
+    return render(
+        request,
+        "calls/manage/list.html",
+        {"calls": calls, "reference_gaps": reference_data_gaps()},
+    )
 
 
 @staff_only
@@ -95,7 +103,7 @@ def manage_call_create(request):
     form = CallForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
-            call = create_call(by=request.user, values=form.cleaned_data)
+            call = create_call(by=request.user, values=form.edited_values())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -113,22 +121,35 @@ def manage_call_edit(request, slug: str):
     if not can_edit(call, "call"):
         messages.error(request, _("This call can no longer be edited."))
         return redirect("calls:manage_call", slug=call.slug)
-    form = CallForm(_data(request), instance=call, locked=locked_call_fields(call))
+    locked = locked_call_fields(call)
+    names = [name for name in CallForm._meta.fields if name not in locked]
+    form = CallForm(_data(request), instance=call, locked=locked, base=call_base(call, names))
+    status = 200
     if request.method == "POST" and form.is_valid():
-        values = {name: form.cleaned_data[name] for name in form.changed_data}
+        base = form.posted_base()
+        if base is None:  # a form without its base: only what differs from the saved call
+            values = form.edited_values(only=form.changed_data)
+        else:
+            values = form.edited_values()
         try:
-            call = update_call(call=call, by=request.user, values=values)
+            saved = update_call(call=call, by=request.user, values=values, base=base)
         except ValidationError as exc:
             form.add_error(None, exc)
         except CallError as exc:
             for problem in exc.problems:
                 form.add_error(None, problem)
+        except EditConflict as exc:
+            form.show_conflict(exc)
+            messages.warning(request, CONFLICT_MESSAGE)
+            status = 409
         else:
+            if saved.stale:
+                messages.info(request, merged_message(form, saved.kept))
             messages.success(request, _("Call saved."))
             for warning in date_warnings(call=call):
                 messages.warning(request, warning)
             return redirect("calls:manage_call", slug=call.slug)
-    return render(request, "calls/manage/form.html", {"form": form, "call": call})
+    return render(request, "calls/manage/form.html", {"form": form, "call": call}, status=status)
 
 
 def _save_items(*, call, by, part: str, formset) -> list[str]:

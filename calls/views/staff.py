@@ -18,6 +18,7 @@ from calls.forms.staff import ApplicationFilterForm, BulkEligibleForm, Eligibili
 from calls.forms.staff_conflicts import DeclareStaffConflictForm
 from calls.models import ApplicationStatus
 from calls.selectors.calls import is_programme_staff, staff_call_or_404
+from calls.selectors.reference import reference_data_gaps
 from calls.selectors.staff import (
     SCREENING_STATUSES,
     SORTS,
@@ -45,7 +46,9 @@ def staff_index(request: HttpRequest) -> HttpResponse:
     if not is_programme_staff(request.user):
         raise Http404
     return render(
-        request, "calls/staff/index.html", {"calls": calls_with_status_counts(request.user)}
+        request,
+        "calls/staff/index.html",
+        {"calls": calls_with_status_counts(request.user), "reference_gaps": reference_data_gaps()},
     )
 
 

@@ -12,6 +12,13 @@ Network: source -> application -> expert -> sink.
   costing ``balance_penalty * (t - 1)`` in affinity units (existing assignments
   count in t): a convex load cost, so loads stay even.
 
+``balance_penalty`` is the one setting staff see, "how much fit may be traded for even
+loads": moving one review from an expert with load L+d to one with load L lowers the
+load cost by ``balance_penalty * (d - 1)``, so the proposal keeps such a gap only when
+the move would lose more affinity than that. As an affinity is at most 1, no gap
+wider than :func:`widest_gap` survives unless caps, conflicts or existing
+assignments force it (0 turns balancing off: fit only).
+
 ``solve_max_flow_with_min_cost`` places as many reviews as possible and, among those
 placements, finds the least cost. The priorities are strict: coverage, then
 spreading a shortage, then affinity minus balancing. When some applications cannot
@@ -31,6 +38,9 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 SCALE = 10_000  # affinity resolution: 1e-4
+# Default "fit traded for even loads": a review moves from a reviewer two reviews above
+# another as soon as that costs less than 0.25 of affinity.
+DEFAULT_BALANCE = 0.25
 
 Pair = tuple[Hashable, Hashable]
 
@@ -168,7 +178,7 @@ def propose_assignment(
     k: int | Mapping[Hashable, int] = 3,
     forbidden: Collection[Pair] = frozenset(),
     existing: Collection[Pair] = frozenset(),
-    balance_penalty: float = 0.01,
+    balance_penalty: float = DEFAULT_BALANCE,
 ) -> Proposal:
     """Best assignment of experts to applications; see the module docstring.
 
@@ -306,6 +316,14 @@ def _network(
         np.ones(total, dtype=np.int64),
         np.concatenate(costs),
     )
+
+
+def widest_gap(balance_penalty: float) -> int | None:
+    """The widest load gap (most loaded minus least loaded reviewer with a free place) an
+    optimal proposal can keep by affinity alone; ``None`` when balancing is off."""
+    if balance_penalty <= 0:
+        return None
+    return 1 + int(np.floor(1 / balance_penalty + 1e-9))
 
 
 def spread_step(*, nodes: int, balance_penalty: float, max_load: int) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from reviews.assignment.solver import DEFAULT_BALANCE
 from reviews.models import ConflictSource, ConflictStatus
 from reviews.services.conflicts import REASON_MAX_CHARS
 
@@ -35,6 +36,22 @@ class RemoveReviewerForm(forms.Form):
 
 
 class ProposalRequestForm(forms.Form):
+    balance = forms.DecimalField(
+        label=_("How much fit may be traded for even loads"),
+        min_value=0,
+        max_value=1,
+        decimal_places=2,
+        required=False,
+        initial=DEFAULT_BALANCE,
+        widget=forms.NumberInput(attrs={"step": "0.05"}),
+        help_text=_(
+            "From 0 to 1, in affinity points. A review moves from a reviewer who has two more "
+            "than another as soon as that loses less affinity than this; the wider the gap, "
+            "the more the move is worth. 0: best fit only, loads may be very uneven; 0.25 "
+            "(the default): loads stay within a few reviews of each other; 1: loads as even "
+            "as caps and conflicts allow."
+        ),
+    )
     allow_suspected = forms.BooleanField(
         label=_("Allow reviewers with a suspected (not yet confirmed) conflict"),
         required=False,

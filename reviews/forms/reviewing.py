@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from django import forms
 from django.forms.boundfield import BoundField
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from aissai.forms import VersionedFormMixin
 from calls.models import Criterion
 from reviews.models import Recommendation
 from reviews.services.reviewing import (
@@ -72,7 +74,7 @@ CONFIDENCE_CHOICES = [
 ]
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(VersionedFormMixin, forms.Form):
     """One score (integer on the criterion's scale, or N/A where allowed) and one comment
     per criterion of the call, then the overall parts. Nothing is required here: a draft
     may be partial; the service says what a submission still lacks."""
@@ -185,6 +187,16 @@ class ReviewForm(forms.Form):
             initial[f"na_{criterion_id}"] = value.not_applicable
             initial[f"comment_{criterion_id}"] = value.comment
         return initial
+
+    def conflict_labels(self) -> dict[str, str]:
+        """Each criterion's fields named with the criterion, for the conflict panel."""
+        labels = {}
+        for criterion in self.criteria:
+            name = {"criterion": criterion.name}
+            labels[f"score_{criterion.pk}"] = gettext("%(criterion)s: score") % name
+            labels[f"na_{criterion.pk}"] = gettext("%(criterion)s: not applicable") % name
+            labels[f"comment_{criterion.pk}"] = gettext("%(criterion)s: comment") % name
+        return labels
 
     def add_errors(self, errors: dict[str, str]) -> None:
         for name, message in errors.items():

@@ -6,7 +6,10 @@ replaced pair); it holds ids, never names, so a proposal shows current names and
 rendered in the reader's language. See ``reviews.services.assignment`` for its layout.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +44,15 @@ class AssignmentProposal(models.Model):
         default=False,
         help_text=_("Pairs with a suspected (not confirmed) conflict may be proposed."),
     )
+    # The affinity the proposal may give up to take one review off a reviewer who has two
+    # more than another (see reviews.assignment.solver): 0 is fit only, 1 even loads first.
+    balance = models.DecimalField(
+        _("fit traded for even loads"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.25"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
     # The state the proposal was computed from (live assignments and conflicts): when it
     # no longer matches, the proposal is stale and each pair is checked again on confirm.
     basis = models.CharField(max_length=64, blank=True)
@@ -64,6 +76,9 @@ class AssignmentProposal(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(progress__lte=100), name="reviews_proposal_progress_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(balance__gte=0, balance__lte=1), name="reviews_proposal_balance_range"
             ),
         ]
         indexes = [models.Index(fields=["call", "status"])]

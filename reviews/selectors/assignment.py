@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -27,7 +28,7 @@ from aissai.status import status_flags
 from calls.models import Application, ApplicationStatus, Call
 from calls.selectors.staff_conflicts import conflict_clause, withheld_ids
 from reviews.assignment.affinity import AffinityResult, Profile, compute_affinity
-from reviews.assignment.solver import UnmetDemand
+from reviews.assignment.solver import UnmetDemand, widest_gap
 from reviews.models import (
     Assignment,
     AssignmentProposal,
@@ -314,6 +315,38 @@ class ProposalPage:
     unmet_total: int
     new_pairs: int
     stats: dict = field(default_factory=dict)
+    loads: LoadSpread | None = None
+
+
+@dataclass(frozen=True)
+class LoadSpread:
+    """How even the reviewers' loads are, against what the proposal's setting allows."""
+
+    lowest: int  # the least loaded reviewer who still has a free place
+    highest: int
+    balance: Decimal
+    widest_allowed: int | None  # None: balancing was off
+
+    @property
+    def gap(self) -> int:
+        return max(self.highest - self.lowest, 0)
+
+    @property
+    def too_wide(self) -> bool:
+        return self.widest_allowed is not None and self.gap > self.widest_allowed
+
+
+def load_spread(*, loads: dict[int, int], caps: dict[int, int], balance: Decimal) -> LoadSpread:
+    """The range of loads staff read on the proposal: from the least loaded reviewer who
+    could still take a review to the most loaded one."""
+    with_room = [load for pk, load in loads.items() if load < caps.get(pk, 0)]
+    values = list(loads.values())
+    return LoadSpread(
+        lowest=min(with_room or values or [0]),
+        highest=max(values or [0]),
+        balance=balance,
+        widest_allowed=widest_gap(float(balance)),
+    )
 
 
 def proposal_page(
@@ -378,4 +411,11 @@ def proposal_page(
         unmet_total=len(result.get("unmet", [])),
         new_pairs=sum(1 for p in active_pairs(result) if not p.get("existing")),
         stats=result.get("stats", {}),
+        loads=load_spread(
+            loads=loads,
+            caps={pk: i.max_load for pk, i in invitations.items()},
+            balance=proposal.balance,
+        )
+        if invitations
+        else None,
     )

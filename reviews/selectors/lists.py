@@ -36,7 +36,8 @@ from reviews.scoring.tiebreak import (
     parse_rules,
     rule_label,
 )
-from reviews.selectors.scoreboard import MEAN, Scoreboard, ScoreboardRow, build_scoreboard
+from reviews.selectors.scoreboard import Scoreboard, ScoreboardRow, build_scoreboard
+from reviews.selectors.shortlist import tie_candidate
 
 S = ApplicationStatus
 MAIN, COMPLEMENTARY = ListKind.MAIN.value, ListKind.COMPLEMENTARY.value
@@ -184,27 +185,10 @@ class ScoreOrder:
         return listed + [pk for pk in self.ids if pk not in on_lists]
 
 
-def _candidate(board: Scoreboard, row: ScoreboardRow) -> TieCandidate:
-    return TieCandidate(
-        application_id=row.application_id,
-        score=row.score(MEAN),
-        criteria={
-            criterion.pk: figures.mean
-            for criterion, figures in zip(board.criteria, row.criteria, strict=True)
-        },
-        institutes=len(row.institute_ids),
-        units=len(row.units),
-        calibrated=row.calibrated,
-        median=row.overall.median,
-        submitted_at=row.submitted_at,
-        reference=row.reference,
-    )
-
-
 def score_order(board: Scoreboard, rows: Sequence[ScoreboardRow], main_size: int) -> ScoreOrder:
     """``rows`` by mean score, ties broken by the call's tie-break order (an unknown rule in
     that order falls back to the fixed order: earlier submission, then reference)."""
-    return _ordered(board, [_candidate(board, row) for row in rows], main_size)
+    return _ordered(board, [tie_candidate(board, row) for row in rows], main_size)
 
 
 def score_order_at(board: Scoreboard, indices: Sequence[int], main_size: int) -> ScoreOrder:

@@ -243,12 +243,6 @@ def call_criteria(call) -> list[Criterion]:
     return list(Criterion.objects.filter(call=call).order_by("position", "pk"))
 
 
-def review_scores(review: Review | None) -> dict[int, CriterionScore]:
-    if review is None or review.pk is None:
-        return {}
-    return {score.criterion_id: score for score in review.scores.all()}
-
-
 def current_documents(application) -> list[Document]:
     """The application's current files, in the order of the call's required documents,
     each with ``label`` (the required document's name)."""

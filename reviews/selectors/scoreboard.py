@@ -20,7 +20,7 @@ Nothing here decides anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
@@ -533,17 +533,6 @@ def _first_of_pair(index: np.ndarray, values: np.ndarray) -> np.ndarray:
     weights = np.zeros(len(index))
     weights[first] = 1.0
     return weights
-
-
-def sort_rows(
-    rows: Sequence[ScoreboardRow], sort: str, keys: dict[str, Callable[[ScoreboardRow], Any]]
-) -> list[ScoreboardRow]:
-    """Rows already built, sorted like :meth:`Scoreboard.order` (None last, reference ties)."""
-    descending = sort.startswith("-")
-    getter = keys.get(sort.lstrip("-"), keys[MEAN])
-    present = sorted((r for r in rows if getter(r) is not None), key=lambda r: r.reference)
-    present.sort(key=getter, reverse=descending)
-    return present + sorted((r for r in rows if getter(r) is None), key=lambda r: r.reference)
 
 
 def build_scoreboard(call: Call, *, reader: Any = None) -> Scoreboard:

@@ -43,7 +43,8 @@ class Suggestion:
         return [row.application_id for row in self.rows]
 
 
-def _candidate(board: Scoreboard, row: ScoreboardRow, score: str) -> TieCandidate:
+def tie_candidate(board: Scoreboard, row: ScoreboardRow, score: str = MEAN) -> TieCandidate:
+    """A scoreboard row as the tie-break rules read it (the shortlist and the lists)."""
     return TieCandidate(
         application_id=row.application_id,
         score=row.score(score),
@@ -68,7 +69,7 @@ def suggest_shortlist(board: Scoreboard, *, score: str, target: int) -> Suggesti
     if score == CALIBRATED and not board.calibration_supported:
         score = MEAN
     rows = shortlist_candidates(board)
-    candidates = [_candidate(board, row, score) for row in rows]
+    candidates = [tie_candidate(board, row, score) for row in rows]
     try:
         result = break_ties(candidates, board.call.tie_break_order or [], funded_places=target)
     except ValueError:  # a rule the scoring code does not know: the fallback order decides

@@ -9,7 +9,7 @@ writes, audits and queues mail in one transaction. The weighted total comes from
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aissai.audit.services import record_event
+from aissai.concurrency import EditBase, merge_edit
 from aissai.formatting import long_datetime
 from aissai.notifications.services import queue_mail
 from calls.models import Criterion
@@ -102,6 +103,8 @@ class SaveOutcome:
     review: Review
     submitted: bool
     missing: dict[str, str]
+    kept: list[str] = field(default_factory=list)  # fields changed in another tab, kept
+    stale: bool = False  # saved meanwhile elsewhere: the two saves were merged
 
 
 def score_field(criterion: Criterion) -> str:
@@ -312,6 +315,49 @@ def review_data_of(review: Review | None) -> ReviewData:
     )
 
 
+def review_values(data: ReviewData, criteria: list[Criterion]) -> dict[str, Any]:
+    """The review as the form's fields (the names the form and conflicts use)."""
+    values: dict[str, Any] = {
+        "recommendation": data.recommendation,
+        "confidence": data.confidence,
+        "comments_for_applicants": data.comments_for_applicants,
+        "comments_for_staff": data.comments_for_staff,
+    }
+    for criterion in criteria:
+        value = data.scores.get(criterion.pk, ScoreInput())
+        values[f"score_{criterion.pk}"] = value.score
+        values[f"na_{criterion.pk}"] = value.not_applicable
+        values[f"comment_{criterion.pk}"] = value.comment
+    return values
+
+
+def review_data_from(values: Mapping[str, Any], criteria: list[Criterion]) -> ReviewData:
+    return ReviewData(
+        scores={
+            c.pk: ScoreInput(
+                score=values.get(f"score_{c.pk}"),
+                not_applicable=bool(values.get(f"na_{c.pk}")),
+                comment=values.get(f"comment_{c.pk}") or "",
+            )
+            for c in criteria
+        },
+        recommendation=values.get("recommendation") or "",
+        confidence=values.get("confidence"),
+        comments_for_applicants=values.get("comments_for_applicants") or "",
+        comments_for_staff=values.get("comments_for_staff") or "",
+    )
+
+
+def review_base(assignment: Assignment) -> EditBase:
+    """What a review form loaded now is based on."""
+    review = Review.objects.filter(assignment=assignment).first()
+    criteria = call_criteria(assignment.application.call)
+    return EditBase.of(
+        revision=review.revision if review else 0,
+        values=review_values(review_data_of(review), criteria),
+    )
+
+
 def _closed_message(assignment: Assignment) -> str:
     deadline = timezone.localtime(
         assignment.application.call.review_deadline, timezone.get_default_timezone()
@@ -323,11 +369,21 @@ def _closed_message(assignment: Assignment) -> str:
 
 
 def save_review(
-    *, assignment: Assignment, by: Any, data: ReviewData, submit: bool = False
+    *,
+    assignment: Assignment,
+    by: Any,
+    data: ReviewData,
+    submit: bool = False,
+    base: EditBase | None = None,
+    left_out: Collection[str] = (),
 ) -> SaveOutcome:
     """Save the reviewer's review: a draft at any time (partial is fine), or submit it
     (every criterion scored or N/A where allowed, a recommendation, a confidence). A
-    submitted review may still be edited until the deadline, but stays complete."""
+    submitted review may still be edited until the deadline, but stays complete.
+
+    Fields named in ``left_out`` (missing from the request) keep their saved value. With
+    ``base`` (what the form was loaded with) a review saved meanwhile in another tab is
+    merged field by field; the same field changed in both raises :class:`EditConflict`."""
     with transaction.atomic():
         locked = _lock_own(assignment=assignment, by=by)
         if not is_open_to_reviewer(locked):
@@ -338,6 +394,15 @@ def save_review(
         if not review_editable(locked, now, review=review):
             raise ReviewClosed(_closed_message(locked))
         criteria = call_criteria(locked.application.call)
+        saved = review_values(review_data_of(review), criteria)
+        submitted = {k: v for k, v in review_values(data, criteria).items() if k not in left_out}
+        merge = merge_edit(
+            base=base,
+            revision=review.revision if review else 0,
+            submitted=submitted,
+            saved=saved,
+        )
+        data = review_data_from({**saved, **merge.values}, criteria)
         errors = validate_input(criteria=criteria, data=data)
         if errors:
             raise ReviewInputError(_("Some values are not allowed; nothing was saved."), errors)
@@ -354,6 +419,7 @@ def save_review(
         review.comments_for_staff = data.comments_for_staff
         review.total = compute_total(criteria=criteria, data=data)
         becomes_submitted = not was_submitted and submit and not missing
+        review.revision += 1
         if becomes_submitted:
             review.status = ReviewStatus.SUBMITTED
             review.submitted_at = now
@@ -381,6 +447,8 @@ def save_review(
         review=review,
         submitted=review.status == ReviewStatus.SUBMITTED,
         missing={} if review.status == ReviewStatus.SUBMITTED else missing,
+        kept=merge.kept,
+        stale=merge.stale,
     )
 
 

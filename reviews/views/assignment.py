@@ -156,9 +156,17 @@ def remove(request: HttpRequest, slug: str, pk: int, assignment_pk: int) -> Http
 def proposal_request(request: HttpRequest, slug: str) -> HttpResponse:
     call = call_for_staff_or_404(request.user, slug)
     form = ProposalRequestForm(request.POST)
-    allow_suspected = form.is_valid() and form.cleaned_data["allow_suspected"]
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("reviews:assignment", slug=call.slug)
     try:
-        proposal = request_proposal(call=call, by=request.user, allow_suspected=allow_suspected)
+        proposal = request_proposal(
+            call=call,
+            by=request.user,
+            allow_suspected=form.cleaned_data["allow_suspected"],
+            balance=form.cleaned_data["balance"],
+        )
     except AssignmentError as exc:
         messages.error(request, exc.message)
         return redirect("reviews:assignment", slug=call.slug)

@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aissai.concurrency import EditConflict
+from aissai.forms import CONFLICT_MESSAGE, merged_message
 from calls.models import Application
 from calls.selectors.applications import with_content
 from calls.services.documents import record_download
@@ -42,6 +44,7 @@ from reviews.services.reviewing import (
     declare_conflict,
     declare_no_conflict,
     reopen_review,
+    review_base,
     review_data_of,
     save_review,
 )
@@ -151,7 +154,7 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
     criteria = call_criteria(assignment.application.call)
     if request.method == "GET":
         initial = ReviewForm.initial_from(review_data_of(review_of(assignment)))
-        form = ReviewForm(initial=initial, criteria=criteria)
+        form = ReviewForm(initial=initial, criteria=criteria, base=review_base(assignment))
         return _review_page(request, assignment, form)
 
     form = ReviewForm(request.POST, criteria=criteria)
@@ -161,10 +164,19 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _review_page(request, assignment, form)
     try:
         outcome = save_review(
-            assignment=assignment, by=request.user, data=form.review_data(), submit=submit
+            assignment=assignment,
+            by=request.user,
+            data=form.review_data(),
+            submit=submit,
+            base=form.posted_base(),
+            left_out=form.left_out(),
         )
     except ReviewNotAllowed as exc:
         raise Http404 from exc
+    except EditConflict as exc:
+        form.show_conflict(exc, form.conflict_labels())
+        messages.warning(request, CONFLICT_MESSAGE)
+        return _review_page(request, assignment, form, status=409)
     except ReviewClosed as exc:
         form.add_error(None, exc.message)
         return _review_page(request, assignment, form)
@@ -172,6 +184,8 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
         form.add_errors(exc.errors)
         return _review_page(request, assignment, form)
+    if outcome.stale:
+        messages.info(request, merged_message(form, outcome.kept))
     if submit and outcome.missing:
         messages.warning(
             request,

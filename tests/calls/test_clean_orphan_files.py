@@ -73,3 +73,35 @@ def test_the_young_file_counts_once_it_is_old_enough(files):
 def test_refuses_an_age_that_could_catch_an_upload_in_flight():
     with pytest.raises(CommandError, match="at least 1"):
         run("--min-age-hours", "0.1")
+
+
+def test_old_leftovers_of_uploads_in_flight_are_removed_and_young_ones_kept(settings, tmp_path):
+    spool = tmp_path / "var" / "tmp" / "uploads"
+    spool.mkdir(parents=True)
+    settings.FILE_UPLOAD_TEMP_DIR = str(spool)
+    (spool / "old.upload.pdf").write_bytes(b"%PDF-1.4 cut short")
+    past = time.time() - 2 * DAY
+    os.utime(spool / "old.upload.pdf", (past, past))
+    (spool / "young.upload.pdf").write_bytes(b"%PDF-1.4 arriving")
+
+    listed = run()
+    deleted = run("--delete")
+
+    assert str(spool / "old.upload.pdf") in listed
+    assert "1 upload(s) left in the temporary folder found" in listed
+    assert "1 upload(s) left in the temporary folder deleted" in deleted
+    assert sorted(p.name for p in spool.iterdir()) == ["young.upload.pdf"]
+
+
+def test_a_large_upload_is_spooled_in_the_data_folder_not_the_system_tmp(settings, tmp_path):
+    from django.core.files.uploadhandler import load_handler
+    from django.test import RequestFactory
+
+    spool = tmp_path / "var" / "tmp" / "uploads"  # does not exist yet
+    settings.FILE_UPLOAD_TEMP_DIR = str(spool)
+    handler = load_handler(settings.FILE_UPLOAD_HANDLERS[-1], RequestFactory().post("/"))
+
+    handler.new_file("file", "big.pdf", "application/pdf", 6 * 1024 * 1024)
+
+    assert os.path.dirname(handler.file.temporary_file_path()) == str(spool)
+    handler.file.close()

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aissai.audit.models import AuditEvent
-from aissai.notifications.models import OutboxMessage
+from aissai.notifications.models import OutboxMessage, OutboxStatus
 from calls.models import ApplicationStatus, CallStatus
 from reviews.models import (
     Assignment,
@@ -309,7 +309,12 @@ def test_beat_task_through_the_broker_twice_delivers_one_reminder_per_assignment
     while succeeded_runs(worker) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert succeeded_runs(worker) == 2, worker.log()[-3000:]
-    time.sleep(1.5)  # anything the second run queued would have arrived by now
+    # Both runs are over, so every mail either of them queued is an outbox row by now; once
+    # each row is sent, nothing more can reach the SMTP server.
+    assert reminder_mails().count() == len(assignments)
+    while reminder_mails().exclude(status=OutboxStatus.SENT).exists():
+        assert time.monotonic() < deadline, list(reminder_mails().values("status", "attempts"))
+        time.sleep(0.1)
 
     received = smtp_sink.messages
     assert len(received) == len(assignments)

@@ -1,6 +1,7 @@
 """Audit the locked dependencies for known vulnerabilities: ``make audit-deps``.
 
-Python: pip-audit over ``requirements.lock`` (PyPI's vulnerability data, per pinned
+Python: pip-audit over ``requirements-dev.lock`` (every runtime pin of
+``requirements.lock`` plus the development tools; PyPI's vulnerability data, per pinned
 version). JavaScript: ``npm audit --omit=dev`` over ``package-lock.json`` (the npm
 registry's advisories for the packages served to browsers).
 
@@ -45,7 +46,7 @@ class Report:
 
 
 def parse_pip_audit(data: dict) -> Report:
-    report = Report(source="Python (pip-audit, requirements.lock)")
+    report = Report(source="Python (pip-audit, requirements-dev.lock)")
     for dependency in data.get("dependencies", []):
         name = f"{dependency.get('name')} {dependency.get('version', '')}".strip()
         if "skip_reason" in dependency:
@@ -88,7 +89,7 @@ def run_pip_audit() -> Report:
             [
                 str(binary),
                 "--requirement",
-                str(ROOT / "requirements.lock"),
+                str(ROOT / "requirements-dev.lock"),
                 "--disable-pip",
                 "--no-deps",
                 "--progress-spinner",
@@ -103,9 +104,9 @@ def run_pip_audit() -> Report:
             timeout=300,
         )
         if not output.exists():
-            report = Report(source="Python (pip-audit, requirements.lock)")
+            report = Report(source="Python (pip-audit, requirements-dev.lock)")
             report.error = (result.stderr.strip().splitlines() or ["pip-audit failed"])[-1]
-            report.unaudited = ["requirements.lock"]
+            report.unaudited = ["requirements-dev.lock"]
             return report
         return parse_pip_audit(json.loads(output.read_text()))
 
@@ -168,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--allow-unaudited", action="store_true")
     args = parser.parse_args(argv)
-    reports = [_guarded("Python (pip-audit, requirements.lock)", run_pip_audit)]
+    reports = [_guarded("Python (pip-audit, requirements-dev.lock)", run_pip_audit)]
     npm = _guarded("JavaScript (npm audit --omit=dev, package-lock.json)", run_npm_audit)
     if npm is not None:
         reports.append(npm)

@@ -399,6 +399,7 @@ MATRIX: dict[str, Row] = {
     # Mail ------------------------------------------------------------------------------
     "notifications:outbox": Row(expect=staff_only()),
     "notifications:outbox_release_bulk": Row(expect=staff_only()),
+    "notifications:outbox_restored": Row(method="POST", expect=staff_only()),
     "notifications:outbox_detail": Row(kwargs=outbox, expect=staff_only()),
     "notifications:outbox_html": Row(kwargs=outbox, expect=staff_only()),
     "notifications:outbox_edit": Row(kwargs=outbox, expect=staff_only()),

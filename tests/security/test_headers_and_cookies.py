@@ -104,7 +104,8 @@ response = Client().get("/healthz", secure=True, HTTP_HOST="calls.example.org")
 print(json.dumps({
     "status": response.status_code,
     "hsts": response.get("Strict-Transport-Security"),
-    "plain_http": Client().get("/healthz", HTTP_HOST="calls.example.org").status_code,
+    "plain_http": Client().get("/", HTTP_HOST="calls.example.org").status_code,
+    "plain_healthz": Client().get("/healthz", HTTP_HOST="calls.example.org").status_code,
 }))
 """
 
@@ -126,3 +127,4 @@ def test_production_sends_hsts_and_redirects_plain_http(tmp_path):
     assert values["status"] == 200
     assert values["hsts"] == "max-age=31536000; includeSubDomains; preload"
     assert values["plain_http"] == 301
+    assert values["plain_healthz"] == 200  # health checks need no proxy header

@@ -24,7 +24,8 @@ from aissai.accounts.models import User
 from aissai.audit.services import record_event
 from aissai.notifications.models import DevMailboxMessage, OutboxMessage, OutboxStatus
 
-from .common import PLACEHOLDER_DOMAIN, PLACEHOLDER_NAME, by_email, experts_of, model
+from .common import PLACEHOLDER_NAME, by_email, placeholder_email
+from .registry import Person, holders
 from .retention import retention_status
 
 
@@ -37,84 +38,6 @@ class AnonymisationReport:
     token: str  # in the placeholders and the audit event; links the two, names no one
     forced: bool
     changed: dict[str, int]
-
-
-def placeholder_email(token: str, kind: str = "") -> str:
-    return f"anonymised-{kind}{token}@{PLACEHOLDER_DOMAIN}"
-
-
-def _scrub_snapshot(snapshot: dict[str, Any], email: str, token: str) -> bool:
-    """Replace the person in a submitted version's frozen content; True if it changed."""
-    changed = False
-    for partner in snapshot.get("partners", []):
-        if (partner.get("lead_email") or "").lower() == email:
-            partner.update(
-                lead_name=PLACEHOLDER_NAME, lead_email=placeholder_email(token, "partner-")
-            )
-            changed = True
-    for excluded in snapshot.get("excluded_reviewers", []):
-        if (excluded.get("email") or "").lower() == email:
-            excluded.update(name=PLACEHOLDER_NAME, email="", institution="", reason="")
-            changed = True
-    return changed
-
-
-def _applications(*, email: str, user: User | None, token: str) -> dict[str, int]:
-    partners = model("calls.Partner").objects.filter(by_email("lead_email", email))
-    excluded = model("calls.ExcludedReviewer").objects.filter(by_email("email", email))
-    touched = set(partners.values_list("application_id", flat=True))
-    touched |= set(excluded.values_list("application_id", flat=True))
-    changed = {
-        "partner_entries": partners.update(
-            lead_name=PLACEHOLDER_NAME, lead_email=placeholder_email(token, "partner-")
-        ),
-        "excluded_reviewer_entries": excluded.update(
-            name=PLACEHOLDER_NAME, email="", institution="", reason=""
-        ),
-        "submitted_versions": 0,
-        "withdrawal_reasons": 0,
-    }
-    versions = model("calls.ApplicationVersion").objects.filter(application_id__in=touched)
-    for version in versions.select_for_update():
-        if _scrub_snapshot(version.snapshot, email, token):
-            version.save(update_fields=["snapshot"])
-            changed["submitted_versions"] += 1
-    if user is not None:
-        coordinated = model("calls.Application").objects.filter(coordinator=user)
-        changed["withdrawal_reasons"] = coordinated.exclude(withdrawal_reason="").update(
-            withdrawal_reason=""
-        )
-    return changed
-
-
-def _reviewing(*, email: str, user: User | None, token: str) -> dict[str, int]:
-    experts = experts_of(user, email)
-    invitations = model("reviews.Invitation").objects.filter(expert__in=experts)
-    assignments = model("reviews.Assignment").objects.filter(invitation__in=invitations)
-    reviews = model("reviews.Review").objects.filter(assignment__in=assignments)
-    changed = {
-        "review_comments": reviews.update(comments_for_applicants="", comments_for_staff=""),
-        "criterion_comments": model("reviews.CriterionScore")
-        .objects.filter(review__in=reviews)
-        .exclude(comment="")
-        .update(comment=""),
-        "expert_profiles": 0,
-    }
-    assignments.exclude(end_reason="").update(end_reason="")
-    model("reviews.Conflict").objects.filter(invitation__in=invitations, source="declared").update(
-        reason=""
-    )
-    invitations.update(decline_reason="", suggested_colleague="")
-    for expert in experts.select_for_update():
-        expert.full_name = PLACEHOLDER_NAME
-        expert.email = placeholder_email(token, "expert-")
-        expert.institution = expert.statement = expert.orcid = ""
-        expert.keywords = []
-        expert.save(
-            update_fields=["full_name", "email", "institution", "statement", "orcid", "keywords"]
-        )
-        changed["expert_profiles"] += 1
-    return changed
 
 
 def _mail_and_logins(*, email: str, user: User | None, token: str) -> dict[str, int]:
@@ -140,7 +63,7 @@ def _mail_and_logins(*, email: str, user: User | None, token: str) -> dict[str, 
     return {"mails_discarded": discarded, "mails": rewritten, "dev_mailbox": dev, "logins": logins}
 
 
-def _account(*, user: User, token: str, by: Any) -> int:
+def _account(*, user: User, token: str) -> int:
     user.email = placeholder_email(token)
     user.full_name = PLACEHOLDER_NAME
     user.orcid = ""
@@ -149,11 +72,6 @@ def _account(*, user: User, token: str, by: Any) -> int:
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
-    model("calls.InstituteCorrespondent").objects.filter(user=user, active=True).update(
-        active=False,
-        revoked_at=timezone.now(),
-        revoked_by=by if getattr(by, "is_authenticated", False) else None,
-    )
     return 1
 
 
@@ -182,13 +100,14 @@ def anonymise_person(
         if not status.over and not force:
             raise AnonymisationRefused(status.refusal())
         token = uuid.uuid4().hex[:12]
-        changed = {
-            **_applications(email=email, user=user, token=token),
-            **_reviewing(email=email, user=user, token=token),
-            **_mail_and_logins(email=email, user=user, token=token),
-        }
+        person = Person(email=email, user=user)
+        changed: dict[str, int] = {}
+        for holder in holders():  # what the apps above hold: applications, reviews...
+            if holder.anonymise is not None:
+                changed.update(holder.anonymise(person, token, by))
+        changed.update(_mail_and_logins(email=email, user=user, token=token))
         if user is not None:
-            changed["account"] = _account(user=user, token=token, by=by)
+            changed["account"] = _account(user=user, token=token)
         forced = force and not status.over
         record_event(
             actor=by,

@@ -4,16 +4,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aissai.accounts.models import User
 
-from .common import experts_of, model
-
-FINISHED_CALL_STATUSES = ("decided", "archived")
+from .registry import Participation, Person, holders
 
 
 @dataclass(frozen=True)
@@ -41,27 +37,29 @@ class RetentionStatus:
         }
 
 
-def calls_of(user: User | None, email: str) -> models.QuerySet:
-    """Every call the person took part in: as coordinator, partner lead or reviewer."""
-    call = model("calls.Call")
-    query = Q(applications__partners__lead_email__iexact=email) | Q(
-        invitations__expert__in=experts_of(user, email)
-    )
-    if user is not None:
-        query |= Q(applications__coordinator=user)
-    return call.objects.filter(pk__in=call.objects.filter(query).values("pk")).order_by("pk")
-
-
-def call_ended_at(call) -> datetime:
-    """The last moment the call needed its people: the latest of its deadlines, its last
-    funding decision and the milestones of its selection."""
-    moments = [call.closes_at, call.review_deadline]
-    decisions = model("reviews.FundingDecision").objects.filter(application__call=call)
-    moments.append(decisions.aggregate(at=Max("decided_at"))["at"])
-    selection = model("reviews.Selection").objects.filter(call=call).first()
-    if selection is not None:
-        moments += [selection.published_at, selection.closed_at]
-    return max(m for m in moments if m is not None)
+def calls_of(person: Person) -> dict[int, Participation]:
+    """Every call the person took part in (as coordinator, partner lead, reviewer...), as
+    the apps holding their data report it, with the moments each call needed them."""
+    calls: dict[int, Participation] = {}
+    for holder in holders():
+        if holder.participation is None:
+            continue
+        for item in holder.participation(person):
+            seen = calls.get(item.call_id)
+            moments = (*seen.moments, *item.moments) if seen else item.moments
+            calls[item.call_id] = Participation(
+                call_id=item.call_id, label=item.label, finished=item.finished, moments=moments
+            )
+    finished = [pk for pk, item in calls.items() if item.finished]
+    for holder in holders():
+        if holder.call_moments is None or not finished:
+            continue
+        for pk, moments in holder.call_moments(finished).items():
+            item = calls[pk]
+            calls[pk] = Participation(
+                call_id=pk, label=item.label, finished=True, moments=(*item.moments, *moments)
+            )
+    return dict(sorted(calls.items()))
 
 
 def retention_status(*, email: str, user: User | None = None) -> RetentionStatus:
@@ -70,20 +68,21 @@ def retention_status(*, email: str, user: User | None = None) -> RetentionStatus
     have passed since the last of those calls ended or they last logged in, whichever
     is later."""
     user = user or User.objects.filter(email__iexact=email).first()
+    person = Person(email=email, user=user)
     ongoing: list[str] = []
     moments: list[datetime] = []
-    for call in calls_of(user, email):
-        if call.status in FINISHED_CALL_STATUSES:
-            moments.append(call_ended_at(call))
+    for call in calls_of(person).values():
+        if call.finished:
+            moments.append(max(m for m in call.moments if m is not None))
         else:
-            ongoing.append(_("the call “%(call)s” is not decided") % {"call": call})
+            ongoing.append(_("the call “%(call)s” is not decided") % {"call": call.label})
     if user is not None:
         moments += [m for m in (user.last_login, user.date_joined) if m is not None]
         if user.is_programme_staff or user.is_staff or user.is_superuser:
             ongoing.append(_("the person holds a staff role"))
-        correspondents = model("calls.InstituteCorrespondent").objects
-        if correspondents.filter(user=user, active=True).exists():
-            ongoing.append(_("the person is an active institute correspondent"))
+    for holder in holders():
+        if holder.ongoing_roles is not None:
+            ongoing += holder.ongoing_roles(person)
     last = max(moments) if moments else None
     ends_at = last + timedelta(days=settings.AISSAI_RETENTION_DAYS) if last else None
     return RetentionStatus(last_activity=last, ongoing=ongoing, ends_at=ends_at)

@@ -6,10 +6,16 @@ process killed between the two, or an outer transaction rolled back later, leave
 without a row: harmless, never served (files are served only through their row), but
 taking space. This command lists them; ``--delete`` removes them. Only files older than
 ``--min-age-hours`` count, so an upload in flight is never touched.
+
+It also covers the folder where uploads in flight are spooled (``FILE_UPLOAD_TEMP_DIR``):
+a spooled file outlives its request only when the process was killed, so one older than
+``--min-age-hours`` is a leftover.
 """
 
 import time
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils.translation import gettext as _
@@ -54,8 +60,14 @@ class Command(BaseCommand):
             for name in _stored_files(storage)
             if name not in referenced and storage.get_modified_time(name).timestamp() < cutoff
         ]
+        leftovers = _spooled_leftovers(cutoff)
         for name in orphans:
             self.stdout.write(name)
+        for path in leftovers:
+            self.stdout.write(str(path))
+        if delete:
+            for path in leftovers:
+                path.unlink(missing_ok=True)
         deleted: list[str] = []
         if delete and orphans:
             try:
@@ -73,6 +85,18 @@ class Command(BaseCommand):
         self.stdout.write(
             _("%(count)d file(s) without a row %(verb)s.") % {"count": len(orphans), "verb": verb}
         )
+        self.stdout.write(
+            _("%(count)d upload(s) left in the temporary folder %(verb)s.")
+            % {"count": len(leftovers), "verb": verb}
+        )
+
+
+def _spooled_leftovers(cutoff: float) -> list[Path]:
+    """Files in FILE_UPLOAD_TEMP_DIR last written before ``cutoff`` (a timestamp)."""
+    folder = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.stat().st_mtime < cutoff)
 
 
 def _stored_files(storage, folder: str = ""):

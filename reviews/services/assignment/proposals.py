@@ -8,6 +8,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from aissai.audit.services import record_event
 from calls.models import Call
 from reviews.assignment.affinity import AffinityResult, compute_affinity
-from reviews.assignment.solver import propose_assignment
+from reviews.assignment.solver import DEFAULT_BALANCE, propose_assignment
 from reviews.models import (
     Assignment,
     AssignmentProposal,
@@ -47,8 +48,21 @@ CANDIDATES_PER_APPLICATION = 5
 PROPOSAL_STALE_AFTER = timedelta(minutes=15)
 
 
-def request_proposal(*, call: Call, by: Any, allow_suspected: bool = False) -> AssignmentProposal:
-    """Queue the computation of a proposal; older proposals ready for review are replaced."""
+def request_proposal(
+    *,
+    call: Call,
+    by: Any,
+    allow_suspected: bool = False,
+    balance: Decimal | float | None = None,
+) -> AssignmentProposal:
+    """Queue the computation of a proposal; older proposals ready for review are replaced.
+    ``balance``: how much fit may be traded for even loads (0 to 1; see the solver)."""
+    balance = Decimal(str(DEFAULT_BALANCE if balance is None else balance))
+    if not 0 <= balance <= 1:
+        raise AssignmentError(
+            _("How much fit may be traded for even loads is a number from 0 to 1."),
+            code="balance",
+        )
     check_staff(by)
     with transaction.atomic():
         Call.objects.select_for_update().filter(pk=call.pk).first()  # one request at a time
@@ -66,13 +80,17 @@ def request_proposal(*, call: Call, by: Any, allow_suspected: bool = False) -> A
             status=ProposalStatus.SUPERSEDED
         )
         proposal = AssignmentProposal.objects.create(
-            call=call, requested_by=by, allow_suspected=allow_suspected
+            call=call, requested_by=by, allow_suspected=allow_suspected, balance=balance
         )
         record_event(
             actor=by,
             verb="assignment.proposal_requested",
             target=call,
-            data={"proposal": proposal.pk, "allow_suspected": allow_suspected},
+            data={
+                "proposal": proposal.pk,
+                "allow_suspected": allow_suspected,
+                "balance": str(balance),
+            },
         )
         transaction.on_commit(lambda: enqueue_proposal(proposal.pk))
     return proposal
@@ -122,6 +140,7 @@ def run_proposal(*, proposal_id: int) -> str:
             call=proposal.call,
             requested_by=proposal.requested_by,
             allow_suspected=proposal.allow_suspected,
+            balance=float(proposal.balance),
             progress=lambda percent, stage: _set_progress(proposal_id, percent, stage),
         )
     except Exception as exc:
@@ -159,6 +178,7 @@ def compute_proposal(
     call: Call,
     requested_by: Any,
     allow_suspected: bool,
+    balance: float = DEFAULT_BALANCE,
     progress: Callable[[int, str], None] = lambda percent, stage: None,
 ) -> tuple[dict, str]:
     """Detection, affinity, min-cost flow, explanations: the proposal's ``result`` JSON
@@ -212,6 +232,7 @@ def compute_proposal(
         k=call.reviews_per_application,
         forbidden=forbidden,
         existing=existing,
+        balance_penalty=balance,
     )
     progress(80, "explaining")
     position = {pk: n for n, pk in enumerate(app_ids)}
@@ -246,6 +267,7 @@ def compute_proposal(
             "solve_seconds": round(solved.solve_seconds, 3),
             "seconds": round((timezone.now() - started).total_seconds(), 3),
             "forbidden": len(forbidden),
+            "balance": balance,
         },
     }
     return result, basis

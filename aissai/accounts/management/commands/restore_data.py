@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from aissai.accounts.management import backup as backups
+from aissai.notifications.services import hold_after_restore
 
 
 class Command(BaseCommand):
@@ -61,6 +62,14 @@ class Command(BaseCommand):
                 f"Restored the snapshot of {manifest['snapshot_at']} and verified it: {summary}."
             )
         )
+        held = hold_after_restore()
+        if held:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{held} e-mail(s) waiting to be sent at backup time are held: they may "
+                    "have gone out since. Release or drop them on the outbox page (/mail/outbox/)."
+                )
+            )
 
     def read_manifest(self, folder: Path) -> dict:
         try:

@@ -26,7 +26,7 @@ def give_clashing_calls_their_own_prefix(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("calls", "0006_call_coauthorship_years"),
+        ("calls", "0008_draft_reminders"),
     ]
 
     operations = [
