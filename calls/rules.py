@@ -5,9 +5,8 @@ actions on an application a person can already see. Test them with ``rules.test_
 """
 
 import rules
-from django.utils import timezone
 
-from calls.models import ApplicationStatus, CallStatus
+from calls.models import ApplicationStatus
 from calls.selectors.correspondents import correspondent_institute_ids
 from calls.selectors.staff_conflicts import is_in_conflict
 from calls.transitions import APPLICANT, can_transition
@@ -35,8 +34,8 @@ def is_submitted(user, application) -> bool:
 
 @rules.predicate
 def call_is_open(user, application) -> bool:
-    call = application.call
-    return call.status == CallStatus.OPEN and call.opens_at <= timezone.now() <= call.closes_at
+    """The one definition: ``Call.accepts_submissions`` (the deadline instant is closed)."""
+    return application.call.accepts_submissions()
 
 
 @rules.predicate

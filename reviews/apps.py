@@ -8,11 +8,18 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         # Conflict detection runs again when an application or an expert changes.
-        from reviews.services import conflicts, scoreboard_stamp
+        from calls import hooks
+        from reviews.services import conflicts, guards, scoreboard_stamp
+        from reviews.services.funding import write_funding_for_calls
 
         conflicts.connect_signals()
         # The cached scoreboard figures are recomputed after any change that moves them.
         scoreboard_stamp.connect_signals()
+        # calls never imports reviews: what it must know of reviews is registered here.
+        hooks.register_funding_writer(write_funding_for_calls)
+        hooks.register_scoring_check(guards.call_has_reviews)
+        hooks.register_status_check(guards.call_status_problems)
+
         # What this app holds about a person: its part of the download and anonymisation.
         from aissai.accounts.personal_data.registry import register_holder
         from reviews.personal_data import HOLDER

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aissai.status import status_flags
+
 
 class OutboxStatus(models.TextChoices):
     HELD = "held", _("Held for release")
@@ -66,6 +68,8 @@ class OutboxMessage(models.Model):
     # have gone out since. Staff release or drop these in one action (the outbox page).
     held_after_restore = models.BooleanField(_("held after a restore"), default=False)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    status_is = status_flags(OutboxStatus)  # templates: {% if x.status_is.<choice> %}
 
     class Meta:
         verbose_name = _("outgoing e-mail")

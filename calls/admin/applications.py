@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -50,8 +51,12 @@ class ProgrammeStaffAccess:
 
 
 class PartnerInline(ProgrammeStaffAccess, admin.TabularInline):
+    """Read-only: partners change on the application's pages (``calls.services.partners``),
+    where the consortium rule is checked and each partner lead is asked to confirm."""
+
     model = Partner
     extra = 0
+    can_delete = False
     fields = [
         "position",
         "unit",
@@ -62,14 +67,16 @@ class PartnerInline(ProgrammeStaffAccess, admin.TabularInline):
         "confirmation_sent_at",
         "confirmed_at",
     ]
-    readonly_fields = ["confirmation_sent_at", "confirmed_at"]
-    raw_id_fields = ["unit"]
+    readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _programme_staff(request) or super().has_add_permission(request, obj)
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _programme_staff(request) or super().has_delete_permission(request, obj)
+        return False
 
 
 class DocumentInline(ProgrammeStaffAccess, admin.TabularInline):
@@ -160,9 +167,10 @@ class ApplicationAdmin(ProgrammeStaffAccess, admin.ModelAdmin):
         "created_at",
         "updated_at",
         "audit_trail",
+        "pages",
     ]
     fieldsets = [
-        (None, {"fields": ["call", "reference", "status", "coordinator"]}),
+        (None, {"fields": ["call", "reference", "status", "coordinator", "pages"]}),
         (
             _("Project"),
             {
@@ -215,6 +223,19 @@ class ApplicationAdmin(ProgrammeStaffAccess, admin.ModelAdmin):
     @admin.display(description=_("institutes"), ordering="institutes_count")
     def institutes(self, obj: Application) -> int:
         return obj.institutes_count
+
+    @admin.display(description=_("changed on the site"))
+    def pages(self, obj: Application) -> str:
+        if obj.pk is None:
+            return "—"
+        return format_html(
+            '{} <a href="{}">{}</a> · <a href="{}">{}</a>',
+            _("Partners are changed on the application's page, status on the staff pages:"),
+            reverse("calls:application_detail", args=[obj.pk]),
+            _("application"),
+            reverse("calls:staff_screening", args=[obj.call.slug, obj.pk]),
+            _("eligibility"),
+        )
 
     @admin.display(description=_("audit trail"))
     def audit_trail(self, obj: Application) -> str:

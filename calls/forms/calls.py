@@ -7,8 +7,10 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from aissai.forms import EDIT_BASE_FIELD, ExplainedFormSetMixin, VersionedFormMixin
+from calls.hooks import criteria_in_use
 from calls.models import Call, Criterion, FundingSource, RequiredDocument, TieBreakRule
-from calls.services.calls import RESERVED_SLUGS
+from calls.models.call import REFERENCE_TAKEN_MESSAGE
+from calls.services.calls import RESERVED_SLUGS, reference_prefix_taken
 
 MB = 1024 * 1024
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -257,8 +259,27 @@ class CallItemsFormSet(ExplainedFormSetMixin, BaseInlineFormSet):
     pass
 
 
+class BaseCriterionFormSet(ExplainedFormSetMixin, BaseInlineFormSet):
+    """Once reviews were scored against the criteria, none may be added or deleted (and
+    ``Criterion.clean`` fixes each one's weight and scale): the staff page and the admin."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors) or self.instance.pk is None:
+            return
+        added = [f for f in self.extra_forms if f.has_changed() and not self._should_delete_form(f)]
+        deleted = [f for f in self.initial_forms if self._should_delete_form(f)]
+        if (added or deleted) and criteria_in_use(self.instance):
+            raise forms.ValidationError(
+                _(
+                    "Reviews were already scored against this call's criteria: criteria can "
+                    "no longer be added or deleted."
+                )
+            )
+
+
 CriterionFormSet = inlineformset_factory(
-    Call, Criterion, form=CriterionForm, formset=CallItemsFormSet, extra=1, can_delete=True
+    Call, Criterion, form=CriterionForm, formset=BaseCriterionFormSet, extra=1, can_delete=True
 )
 RequiredDocumentFormSet = inlineformset_factory(
     Call,
@@ -287,6 +308,13 @@ class CloneForm(forms.Form):
         help_text=_("Letters, digits and hyphens."),
     )
 
+    reference_prefix = forms.CharField(
+        label=_("Reference prefix"),
+        max_length=20,
+        required=False,  # empty: the source's, or the first free one (``clone_call``)
+        help_text=_("AISSAI gives AISSAI-2025-007."),
+    )
+
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"]
         if slug in RESERVED_SLUGS:
@@ -294,6 +322,13 @@ class CloneForm(forms.Form):
         if Call.objects.filter(slug=slug).exists():
             raise forms.ValidationError(_("Another call already uses this short name."))
         return slug
+
+    def clean(self):
+        data = super().clean()
+        prefix, year = data.get("reference_prefix"), data.get("edition_year")
+        if prefix and year and reference_prefix_taken(prefix, year):
+            self.add_error("reference_prefix", REFERENCE_TAKEN_MESSAGE)
+        return data
 
 
 class StatusForm(forms.Form):

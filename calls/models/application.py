@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from aissai.status import status_flags
+
 from .call import Call, Discipline
 from .reference import Institute, Unit
 
@@ -81,6 +83,8 @@ class Application(models.Model):
     # Raised at each save through the edit form's service: a form loaded at an older
     # revision is merged field by field, never saved over what changed since.
     revision = models.PositiveIntegerField(_("edit revision"), default=0, editable=False)
+
+    status_is = status_flags(ApplicationStatus)  # templates: {% if x.status_is.<choice> %}
 
     class Meta:
         verbose_name = _("application")

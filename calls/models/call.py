@@ -6,9 +6,22 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from aissai.status import status_flags
+from calls.hooks import criteria_in_use
+
+REFERENCE_TAKEN_MESSAGE = _(
+    "Another call of this edition year already uses this reference prefix: its references "
+    "would clash. Choose another prefix."
+)
+SCORED_CRITERIA_MESSAGE = _(
+    "Reviews were already scored against this call's criteria: weights and scales can no "
+    "longer change, or the stored review totals would no longer match them."
+)
 
 
 def _localised(obj, field: str) -> str:
@@ -128,6 +141,8 @@ class Call(models.Model):
 
     objects = CallQuerySet.as_manager()
 
+    status_is = status_flags(CallStatus)  # templates: {% if x.status_is.<choice> %}
+
     class Meta:
         verbose_name = _("call")
         verbose_name_plural = _("calls")
@@ -136,6 +151,15 @@ class Call(models.Model):
             models.CheckConstraint(
                 condition=Q(opens_at__lt=F("closes_at")) & Q(closes_at__lt=F("review_deadline")),
                 name="calls_call_dates_in_order",
+            ),
+            # References are PREFIX-YEAR-NNN: two calls with the same prefix and year would
+            # hand out the same references.
+            models.UniqueConstraint(
+                Lower("reference_prefix"),
+                "edition_year",
+                name="calls_call_reference_prefix_year_unique",
+                violation_error_code="reference_prefix_taken",
+                violation_error_message=REFERENCE_TAKEN_MESSAGE,
             ),
         ]
 
@@ -159,7 +183,9 @@ class Call(models.Model):
         return self.status == CallStatus.OPEN and (now or timezone.now()) < self.opens_at
 
     def accepts_submissions(self, now: datetime | None = None) -> bool:
-        """Open, and ``now`` between the opening and the deadline (the server's clock)."""
+        """Open, and ``now`` from the opening up to, not including, the deadline (the
+        server's clock). The one definition: the public page, ``calls.rules.call_is_open``
+        and the submission service all ask this."""
         now = now or timezone.now()
         return self.status == CallStatus.OPEN and self.opens_at <= now < self.closes_at
 
@@ -232,6 +258,8 @@ class Criterion(NameAndDescriptionInBothLanguages, models.Model):
     allow_na = models.BooleanField(_("“not applicable” allowed"), default=False)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
+    SCORING_FIELDS = ("weight", "scale_min", "scale_max")
+
     class Meta:
         verbose_name = _("criterion")
         verbose_name_plural = _("criteria")
@@ -244,6 +272,21 @@ class Criterion(NameAndDescriptionInBothLanguages, models.Model):
                 condition=Q(scale_max__gt=F("scale_min")), name="calls_criterion_scale_ordered"
             ),
         ]
+
+    def clean(self) -> None:
+        """Weights and scales are fixed once a review was scored against the call's
+        criteria: the stored review totals were computed with them."""
+        super().clean()
+        if self.pk is None or self.call_id is None:
+            return
+        stored = Criterion.objects.filter(pk=self.pk).values(*self.SCORING_FIELDS).first()
+        if stored is None:
+            return
+        changed = [name for name in self.SCORING_FIELDS if stored[name] != getattr(self, name)]
+        if changed and criteria_in_use(self.call):
+            raise ValidationError(
+                dict.fromkeys(changed, SCORED_CRITERIA_MESSAGE),
+            )
 
 
 class FundingSource(models.Model):

@@ -16,7 +16,6 @@ from calls.models.application import (
     TEXT_MAX_CHARS,
 )
 from calls.selectors.applications import open_application_for
-from calls.services.completeness import call_accepts_submissions
 
 
 class ApplicationError(Exception):
@@ -56,7 +55,7 @@ def start_application(*, call: Call, by: Any) -> Application:
         existing = open_application_for(user=by, call=call)
         if existing is not None:
             return existing
-        if not call_accepts_submissions(call):
+        if not call.accepts_submissions():
             raise ApplicationError(_("This call is not open for applications."))
         application = Application.objects.create(call=call, coordinator=by)
         record_event(actor=by, verb="application.created", target=application)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from aissai.audit.services import record_event
 from aissai.concurrency import EditBase, SavedEdit, merge_edit
+from calls.hooks import status_check_problems
 from calls.models import Call, Criterion, RequiredDocument
 from calls.models import CallStatus as S
 
@@ -83,6 +84,29 @@ def create_call(*, by: Any, values: Mapping[str, Any]) -> Call:
     return call
 
 
+def update_problems(
+    *, call: Call, values: Mapping[str, Any], now: datetime | None = None
+) -> list[str]:
+    """Why ``values`` cannot be saved on ``call`` as it is stored (empty when they can); the
+    checks of :func:`update_call`, for forms that validate before saving (the admin)."""
+    now = now or timezone.now()
+    if not can_edit(call, "call"):
+        return [_("This call can no longer be edited.")]
+    changed = {name: value for name, value in values.items() if getattr(call, name) != value}
+    problems = []
+    frozen = sorted(set(changed) & locked_call_fields(call))
+    if frozen:
+        problems.append(
+            _("These fields are fixed once the call is open: %s.")
+            % ", ".join(str(Call._meta.get_field(name).verbose_name) for name in frozen)
+        )
+    if call.status == S.OPEN and "closes_at" in changed and changed["closes_at"] <= now:
+        problems.append(
+            _("To end submissions before the deadline, close the call and give a reason.")
+        )
+    return problems
+
+
 def call_base(call: Call, names: Iterable[str]) -> EditBase:
     """What the call's edit form, loaded now with the fields ``names``, is based on."""
     return EditBase.of(revision=call.revision, values={n: getattr(call, n) for n in names})
@@ -95,10 +119,13 @@ def update_call(
     values: Mapping[str, Any],
     base: EditBase | None = None,
     now: datetime | None = None,
+    via: str = "",
 ) -> SavedEdit:
     """Change the call's fields; what its status fixes cannot change. With ``base`` (what
     the edit form was loaded with), changes saved meanwhile by someone else are merged
-    field by field; the same field changed by both raises :class:`EditConflict`."""
+    field by field; the same field changed by both raises :class:`EditConflict`. ``via``
+    names the page that made the change when it is not the call's staff page
+    (``"admin"``)."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = Call.objects.select_for_update().get(pk=call.pk)
@@ -110,19 +137,12 @@ def update_call(
             submitted=values,
             saved={name: getattr(locked, name) for name in values},
         )
+        problems = update_problems(call=locked, values=merge.values, now=now)
+        if problems:
+            raise CallError(problems)
         changed = {
             name: value for name, value in merge.values.items() if getattr(locked, name) != value
         }
-        frozen = sorted(set(changed) & locked_call_fields(locked))
-        if frozen:
-            raise CallError(
-                _("These fields are fixed once the call is open: %s.")
-                % ", ".join(str(Call._meta.get_field(name).verbose_name) for name in frozen)
-            )
-        if locked.status == S.OPEN and "closes_at" in changed and changed["closes_at"] <= now:
-            raise CallError(
-                _("To end submissions before the deadline, close the call and give a reason.")
-            )
         if "slug" in changed:
             _check_slug(changed["slug"])
         for name, value in changed.items():
@@ -136,14 +156,20 @@ def update_call(
                 actor=by,
                 verb="call.updated",
                 target=locked,
-                data={"changed": {name: _plain(value) for name, value in changed.items()}},
+                data={
+                    "changed": {name: _plain(value) for name, value in changed.items()},
+                    **({"via": via} if via else {}),
+                },
             )
     call.refresh_from_db()
     return SavedEdit(changed=list(changed), kept=merge.kept, stale=merge.stale)
 
 
 def save_call_items(*, call: Call, by: Any, part: str, formset: BaseModelFormSet) -> None:
-    """Save a valid formset of the call's criteria, documents or funding sources."""
+    """Save a valid formset of the call's criteria or documents (funding sources change
+    only through ``calls.services.funding.save_funding``)."""
+    if part == "funding":
+        raise ValueError("Funding sources change through calls.services.funding.")
     with transaction.atomic():
         locked = Call.objects.select_for_update().get(pk=call.pk)
         if not can_edit(locked, part):
@@ -160,14 +186,27 @@ def save_call_items(*, call: Call, by: Any, part: str, formset: BaseModelFormSet
         )
 
 
-def clone_call(*, source: Call, by: Any, edition_year: int | None = None, slug: str = "") -> Call:
+def clone_call(
+    *,
+    source: Call,
+    by: Any,
+    edition_year: int | None = None,
+    slug: str = "",
+    reference_prefix: str = "",
+) -> Call:
     """A draft new edition of ``source``: dates shifted by the years between the editions,
-    criteria, required documents and rules copied; no funding sources, no applications."""
+    criteria, required documents and rules copied; no funding sources, no applications.
+    The reference prefix is the source's unless another call of the new year uses it
+    (then the first free one, :func:`suggest_reference_prefix`); a prefix given that
+    another call of the year uses is refused (``ValidationError``)."""
     edition_year = edition_year or source.edition_year + 1
     years = edition_year - source.edition_year
     with transaction.atomic():
         slug = slug or suggest_slug(source.slug, source.edition_year, edition_year)
         _check_slug(slug)
+        reference_prefix = reference_prefix or suggest_reference_prefix(
+            source.reference_prefix, edition_year
+        )
         old_year, new_year = str(source.edition_year), str(edition_year)
         call = Call.objects.get(pk=source.pk)
         call.pk = call.id = None
@@ -175,6 +214,7 @@ def clone_call(*, source: Call, by: Any, edition_year: int | None = None, slug: 
         call.status = S.DRAFT
         call.slug = slug
         call.edition_year = edition_year
+        call.reference_prefix = reference_prefix
         call.title_en = source.title_en.replace(old_year, new_year)
         call.title_fr = source.title_fr.replace(old_year, new_year)
         call.opens_at = shift_years(source.opens_at, years)
@@ -235,6 +275,7 @@ def status_blockers(*, call: Call, to: str, now: datetime | None = None) -> list
             problems.append(_("The submission deadline has passed: set a new one first."))
     elif to == S.DRAFT and call.applications.exists():
         problems.append(_("People have already started applications: the call stays open."))
+    problems.extend(status_check_problems(call, to))  # what the upper apps registered
     return problems
 
 
@@ -333,6 +374,23 @@ def suggest_slug(slug: str, old_year: int, new_year: int) -> str:
     candidate, n = base, 2
     while Call.objects.filter(slug=candidate).exists():
         candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def reference_prefix_taken(prefix: str, year: int, *, exclude_pk: int | None = None) -> bool:
+    """Another call of ``year`` uses ``prefix`` (case aside): their references would clash."""
+    calls = Call.objects.filter(reference_prefix__iexact=prefix, edition_year=year)
+    return calls.exclude(pk=exclude_pk).exists() if exclude_pk else calls.exists()
+
+
+def suggest_reference_prefix(prefix: str, year: int) -> str:
+    """``prefix`` if no other call of ``year`` uses it, else the first free of ``prefix2``,
+    ``prefix3``..."""
+    field = Call._meta.get_field("reference_prefix")
+    candidate, n = prefix, 2
+    while reference_prefix_taken(candidate, year):
+        suffix = str(n)
+        candidate, n = f"{prefix[: field.max_length - len(suffix)]}{suffix}", n + 1
     return candidate
 
 

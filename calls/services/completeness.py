@@ -5,12 +5,11 @@ Pure reads over an application loaded with ``calls.selectors.applications.with_c
 dashboard can list what is missing for many applications in a constant number of queries.
 """
 
-from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from calls.eligibility import ConsortiumReport, check_consortium
-from calls.models import Application, CallStatus, Document, Partner
+from calls.models import Application, Document, Partner
 from calls.models.application import KEYWORDS_MAX, TEXT_MAX_CHARS
 
 REQUIRED_TEXT_FIELDS = (
@@ -94,8 +93,3 @@ def missing_items(application: Application) -> list[str]:
         if required.is_required and required.kind not in uploaded:
             missing.append(_("Upload “%(document)s” (PDF).") % {"document": required.name})
     return missing
-
-
-def call_accepts_submissions(call, now=None) -> bool:
-    now = now or timezone.now()
-    return call.status == CallStatus.OPEN and call.opens_at <= now <= call.closes_at

@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +17,7 @@ from calls.models import Application, ApplicationStatus, ApplicationVersion, Cal
 from calls.models.application import WITHDRAWAL_REASON_MAX_CHARS
 from calls.selectors.applications import with_content
 from calls.services.applications import ApplicationError
-from calls.services.completeness import call_accepts_submissions, missing_items
+from calls.services.completeness import missing_items
 from calls.transitions import APPLICANT, Mail, TransitionError, can_transition, transition
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -50,7 +49,15 @@ def _allocate_reference(application: Application) -> str:
         return application.reference
     call = Call.objects.select_for_update().get(pk=application.call_id)
     number = call.next_reference_number
-    Call.objects.filter(pk=call.pk).update(next_reference_number=F("next_reference_number") + 1)
+    # Calls never share a prefix and a year (a constraint), but a reference typed in by
+    # hand or left by an older call may still hold the number: skip it, never fail.
+    while Application.objects.filter(reference=_reference(call, number)).exists():
+        number += 1
+    Call.objects.filter(pk=call.pk).update(next_reference_number=number + 1)
+    return _reference(call, number)
+
+
+def _reference(call: Call, number: int) -> str:
     return f"{call.reference_prefix}-{call.edition_year}-{number:03d}"
 
 
@@ -114,9 +121,9 @@ def submit_application(*, application: Application, by: Any) -> Application:
             raise SubmissionError(_("This application can no longer be submitted."))
         now = timezone.now()
         call = locked.call
-        if now > call.closes_at:
+        if call.deadline_passed(now):
             raise SubmissionError(_deadline_passed_message(call))
-        if not call_accepts_submissions(call, now):
+        if not call.accepts_submissions(now):
             raise SubmissionError(_("This call is not open for submissions."))
         problems = missing_items(locked)
         if problems:
@@ -180,7 +187,7 @@ def reopen_application(*, application: Application, by: Any) -> Application:
             return locked
         if locked.status != S.SUBMITTED:
             raise ApplicationError(_("Only a submitted application can be reopened."))
-        if timezone.now() > locked.call.closes_at or not call_accepts_submissions(locked.call):
+        if not locked.call.accepts_submissions():
             raise ApplicationError(
                 _("The deadline has passed: the submitted application can no longer be reopened.")
             )

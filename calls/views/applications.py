@@ -34,7 +34,7 @@ from calls.services.applications import (
     save_draft,
     start_application,
 )
-from calls.services.completeness import call_accepts_submissions, consortium_report, missing_items
+from calls.services.completeness import consortium_report, missing_items
 from calls.services.documents import size_limit
 from calls.services.submission import (
     SubmissionError,
@@ -86,7 +86,7 @@ def page_context(application: Application, request: HttpRequest) -> dict:
         "is_coordinator": application.coordinator_id == user.pk,
         "can_resend": application.coordinator_id == user.pk
         and application.status in {ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED},
-        "call_open": call_accepts_submissions(application.call),
+        "call_open": application.call.accepts_submissions(),
     }
 
 
@@ -165,7 +165,7 @@ def application_start(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "calls/applications/start.html",
-        {"call": call, "existing": existing, "call_open": call_accepts_submissions(call)},
+        {"call": call, "existing": existing, "call_open": call.accepts_submissions()},
     )
 
 

@@ -28,9 +28,11 @@ from calls.services.calls import (
     locked_call_fields,
     save_call_items,
     status_blockers,
+    suggest_reference_prefix,
     suggest_slug,
     update_call,
 )
+from calls.services.funding import save_funding
 
 PARTS = {
     "criteria": gettext_lazy("Review criteria"),
@@ -150,6 +152,13 @@ def manage_call_edit(request, slug: str):
     return render(request, "calls/manage/form.html", {"form": form, "call": call}, status=status)
 
 
+def _save_items(*, call, by, part: str, formset) -> list[str]:
+    if part == "funding":  # places feed the lists: the funding writer checks and promotes
+        return save_funding(call=call, by=by, formset=formset)
+    save_call_items(call=call, by=by, part=part, formset=formset)
+    return []
+
+
 @staff_only
 @require_http_methods(["GET", "POST"])
 def manage_call_items(request, slug: str, part: str):
@@ -162,11 +171,13 @@ def manage_call_items(request, slug: str, part: str):
             return redirect("calls:manage_call", slug=call.slug)
         if formset.is_valid():
             try:
-                save_call_items(call=call, by=request.user, part=part, formset=formset)
+                notes = _save_items(call=call, by=request.user, part=part, formset=formset)
             except CallError as exc:
                 messages.error(request, " ".join(exc.problems))
             else:
                 messages.success(request, _("%(part)s saved.") % {"part": PARTS[part]})
+                for note in notes:
+                    messages.info(request, note)
                 return redirect("calls:manage_call", slug=call.slug)
     return render(
         request,
@@ -191,6 +202,7 @@ def manage_call_clone(request, slug: str):
         initial={
             "edition_year": year,
             "slug": suggest_slug(source.slug, source.edition_year, year),
+            "reference_prefix": suggest_reference_prefix(source.reference_prefix, year),
         },
     )
     if request.method == "POST" and form.is_valid():

@@ -40,6 +40,7 @@ from calls.models import (
     Unit,
 )
 from calls.selectors.applications import with_content
+from calls.services.calls import change_call_status
 from calls.services.documents import upload_document
 from calls.services.submission import _snapshot
 from calls.transitions import APPLICANT, STAFF, transition
@@ -294,6 +295,8 @@ def _select(call: Call, *, staff: User) -> None:
     """Shortlist 25 by mean score, lists of 6 + 3 (the panel swaps the last of the main
     list with the first of the complementary list), fix them, publish the results, add a
     grant for 2 fellowships (the first 2 waiting are promoted) and release the mails."""
+    change_call_status(call=call, to=CallStatus.SELECTION, by=staff)
+    call.refresh_from_db()
     suggestion = suggest_shortlist(build_scoreboard(call), score=MEAN, target=SHORTLISTED)
     confirm_shortlist(
         call=call,

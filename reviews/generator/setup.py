@@ -5,6 +5,7 @@ and the PDF files every generated document points at."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -129,7 +130,7 @@ def create_call(context: Context) -> Call:
     call = Call.objects.create(
         edition_year=context.now.year,
         slug=context.slug,
-        reference_prefix="GEN",
+        reference_prefix=f"GEN-{uuid.uuid4().hex[:12]}",  # GEN<pk> below, once the pk is known
         title_en=f"Generated call {context.slug}",
         title_fr=f"Appel généré {context.slug}",
         summary_en="A generated call for performance measurements.",

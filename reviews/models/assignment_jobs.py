@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from aissai.status import status_flags
 from calls.models import Call
 
 
@@ -65,6 +66,8 @@ class AssignmentProposal(models.Model):
     )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     outcome = models.JSONField(default=dict, blank=True)
+
+    status_is = status_flags(ProposalStatus)  # templates: {% if x.status_is.<choice> %}
 
     class Meta:
         verbose_name = _("assignment proposal")

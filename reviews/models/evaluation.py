@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from aissai.status import status_flags
 from calls.models import Application, Criterion
 
 from .experts import Invitation
@@ -42,6 +43,8 @@ class Conflict(models.Model):
     ruled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    status_is = status_flags(ConflictStatus)  # templates: {% if x.status_is.<choice> %}
+
     class Meta:
         verbose_name = _("conflict of interest")
         verbose_name_plural = _("conflicts of interest")
@@ -60,6 +63,11 @@ class Conflict(models.Model):
 class DeclaredConflict(models.TextChoices):
     NONE = "none", _("No conflict")
     CONFLICT = "conflict", _("Conflict")
+
+
+class ReviewStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
 
 
 class Assignment(models.Model):
@@ -83,6 +91,8 @@ class Assignment(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.TextField(blank=True)
 
+    review_status_is = status_flags(ReviewStatus, field="review_status")  # an annotation
+
     class Meta:
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
@@ -98,11 +108,6 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invitation.expert} → {self.application}"
-
-
-class ReviewStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
 
 
 class Recommendation(models.TextChoices):
@@ -142,6 +147,8 @@ class Review(models.Model):
     # Raised at each save through the edit form's service: a form loaded at an older
     # revision is merged field by field, never saved over what changed since.
     revision = models.PositiveIntegerField(_("edit revision"), default=0, editable=False)
+
+    status_is = status_flags(ReviewStatus)  # templates: {% if x.status_is.<choice> %}
 
     class Meta:
         verbose_name = _("review")

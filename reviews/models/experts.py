@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aissai.accounts.validators import validate_orcid
+from aissai.status import status_flags
 from calls.models import Call, Unit
 
 
@@ -114,6 +115,9 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    status_is = status_flags(InvitationStatus)  # templates: {% if x.status_is.<choice> %}
+    effective_status_is = status_flags(InvitationStatus, field="effective_status")
 
     class Meta:
         verbose_name = _("invitation")

@@ -24,6 +24,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Su
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from aissai.status import status_flags
 from calls.models import Application, ApplicationStatus, Call
 from calls.selectors.staff_conflicts import conflict_clause, withheld_ids
 from reviews.assignment.affinity import AffinityResult, Profile, compute_affinity
@@ -170,6 +171,7 @@ class CandidateRow:
     assigned: bool
     affinity: float | None
     shared: list[str]
+    conflict_status_is = status_flags(ConflictStatus, field="conflict_status")
 
     @property
     def blocked(self) -> bool:

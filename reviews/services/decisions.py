@@ -58,6 +58,7 @@ from .results import (
     notify_change,
     refresh_held_results,
 )
+from .steps import DECISIONS, FIX, require_call_status
 
 S = ApplicationStatus
 
@@ -150,6 +151,7 @@ def fix_lists(
     require_staff(by)
     with transaction.atomic():
         locked = lock(call)
+        require_call_status(locked.call, FIX, DecisionError)
         check_draft(locked)
         check_seen(locked, seen)
         main, complementary = cut(locked.listed, *locked.sizes)
@@ -290,6 +292,23 @@ def _promotion_summary(promoted: list[Promotion]) -> list[dict[str, Any]]:
     ]
 
 
+def places_changed(locked: Locked, by: Any, reason: str) -> DecisionResult:
+    """After the call's funded places changed (inside the caller's transaction): once the
+    lists are fixed, free places go to the complementary list in order, with their held
+    mails; before, the lists are re-cut to the new size."""
+    result = DecisionResult()
+    if locked.selection.is_fixed:
+        result.promoted = _promote(locked, by, reason)
+        result.mails = _sent(_notify_promotion(locked, p) for p in result.promoted)
+        if result.promoted:
+            bump_versions(locked, by)
+    elif locked.started:
+        locked = load(locked.call, locked.selection, locked.lists)
+        normalise(locked, by)
+        bump_versions(locked, by)
+    return result
+
+
 def add_funding_source(
     *,
     call: Call,
@@ -318,16 +337,8 @@ def add_funding_source(
             amount=amount,
             granted_on=granted_on,
         )
-        result = DecisionResult(source=source)
-        if locked.selection.is_fixed:
-            result.promoted = _promote(locked, by, reason)
-            result.mails = _sent(_notify_promotion(locked, p) for p in result.promoted)
-            if result.promoted:
-                bump_versions(locked, by)
-        elif locked.started:
-            locked = load(locked.call, locked.selection, locked.lists)
-            normalise(locked, by)
-            bump_versions(locked, by)
+        result = places_changed(locked, by, reason)
+        result.source = source
         record_event(
             actor=by,
             verb="call.funding.added",
@@ -362,6 +373,7 @@ def record_decline(
         raise DecisionError(_("Give the reason for the decline."))
     with transaction.atomic():
         locked = lock(application.call)
+        require_call_status(locked.call, DECISIONS, DecisionError)
         require_fixed(locked)
         current = FundingDecision.objects.filter(application=application, is_current=True).first()
         if current is None or current.outcome != FundingOutcome.FUNDED:
@@ -434,6 +446,7 @@ def fill_free_places(*, call: Call, by: Any, reason: str = "") -> DecisionResult
     reason = (reason or "").strip()[:REASON_MAX_CHARS] or _("Free funded places filled.")
     with transaction.atomic():
         locked = lock(call)
+        require_call_status(locked.call, DECISIONS, DecisionError)
         require_fixed(locked)
         result = DecisionResult(promoted=_promote(locked, by, reason))
         if not result.promoted:
@@ -455,6 +468,7 @@ def close_complementary_list(*, call: Call, by: Any, reason: str = "") -> Decisi
     reason = (reason or "").strip()[:REASON_MAX_CHARS] or _("The complementary list is closed.")
     with transaction.atomic():
         locked = lock(call)
+        require_call_status(locked.call, DECISIONS, DecisionError)
         require_fixed(locked)
         if locked.selection.is_closed:
             raise DecisionError(_("The complementary list is already closed."))

@@ -49,6 +49,7 @@ from reviews.selectors.lists import (
     stored_split,
 )
 from reviews.selectors.scoreboard import Scoreboard, build_scoreboard
+from reviews.services.steps import LISTS, require_call_status
 
 # Far above any real position: phase one of a rewrite moves every entry up there.
 _PARKING = 1_000_000
@@ -316,6 +317,7 @@ def _plan(
 ) -> tuple[list[int], list[int], list[tuple[int, int]]]:
     """Check a change and work out the new lists; raises :class:`ListError` (nothing is
     written here)."""
+    require_call_status(locked.call, LISTS, ListError)
     check_draft(locked)
     check_seen(locked, seen)
     try:

@@ -33,6 +33,7 @@ from reviews.models import FundingDecision
 from reviews.selectors.scoreboard import counted_reviews
 
 from .lists import DecisionError, Locked, lock, require_fixed, require_staff
+from .steps import PUBLISH, require_call_status
 
 S = ApplicationStatus
 RESULTS_MAIL, PROMOTION_MAIL, DECISION_MAIL = "results", "promotion", "funding_decision"
@@ -151,14 +152,13 @@ def refresh_held_results(locked: Locked, application_ids: list[int]) -> None:
 
 
 def decide_call(call: Call, by: Any) -> None:
-    """The call is decided once its results are published (through selection if needed)."""
-    steps = {CallStatus.IN_REVIEW: [CallStatus.SELECTION, CallStatus.DECIDED]}
-    steps[CallStatus.SELECTION] = [CallStatus.DECIDED]
-    for status in steps.get(call.status, []):
-        try:
-            change_call_status(call=call, to=status, by=by, reason=_("Results published."))
-        except CallError as error:
-            raise DecisionError(str(error)) from error
+    """The call is decided once its results are published (unless staff marked it so)."""
+    if call.status == CallStatus.DECIDED:
+        return
+    try:
+        change_call_status(call=call, to=CallStatus.DECIDED, by=by, reason=_("Results published."))
+    except CallError as error:
+        raise DecisionError(str(error)) from error
 
 
 def publish_results(*, call: Call, by: Any, attach_comments: bool = True) -> list[OutboxMessage]:
@@ -172,6 +172,7 @@ def publish_results(*, call: Call, by: Any, attach_comments: bool = True) -> lis
         require_fixed(locked)
         if locked.selection.is_published:
             raise DecisionError(_("The results are already published."))
+        require_call_status(locked.call, PUBLISH, DecisionError)
         decide_call(locked.call, by)
         applications = list(
             Application.objects.filter(call=locked.call, status__in=list(OUTCOMES))

@@ -27,6 +27,7 @@ from aissai.audit.models import AuditEvent
 from aissai.audit.services import record_event
 from calls.models import Application, ApplicationStatus, Call
 from calls.transitions import STAFF, Mail, transition
+from reviews.services.steps import SHORTLIST, require_call_status
 
 SHORTLIST_VERB = "call.shortlist.confirmed"
 SHORTLIST_MAIL = "shortlist_outcome"
@@ -132,7 +133,8 @@ def confirm_shortlist(
     shortlisted = {int(pk) for pk in shortlisted_ids}
     candidates = {int(pk) for pk in candidate_ids}
     with transaction.atomic():
-        Call.objects.select_for_update().filter(pk=call.pk).first()  # one confirm at a time
+        locked_call = Call.objects.select_for_update().get(pk=call.pk)  # one confirm at a time
+        require_call_status(locked_call, SHORTLIST, ShortlistError)
         current = list(
             Application.objects.select_for_update()
             .filter(call=call, status=ApplicationStatus.IN_REVIEW)

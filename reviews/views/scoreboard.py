@@ -40,6 +40,7 @@ from reviews.services.shortlist import (
     confirm_shortlist,
     previous_shortlist,
 )
+from reviews.services.steps import SHORTLIST, call_status_problem
 from reviews.views.conflicted import conflicted_refusal
 
 
@@ -231,6 +232,7 @@ def shortlist(request: HttpRequest, slug: str) -> HttpResponse:
         "score_label": METRIC_LABELS[suggestion.score],
         "previous": previous_shortlist(call),
         "withheld": board.withheld_count,
+        "status_problem": call_status_problem(call, SHORTLIST),
         "active": "shortlist",
     }
     return render(request, "reviews/scoreboard/shortlist.html", context)

@@ -194,3 +194,30 @@ def test_programme_staff_edit_the_list_of_disciplines(client):
     discipline = Discipline.objects.get(name_en="Astrophysics")
     response = client.get(reverse("admin:calls_discipline_changelist"), {"q": "astro"})
     assert list(response.context["cl"].result_list) == [discipline]
+
+
+def test_partners_cannot_be_added_changed_or_deleted_in_the_admin(admin_client):
+    application = submitted_application()
+    partners = list(application.partners.order_by("pk").values_list("pk", "unit_id", "lead_email"))
+    data = form_data(admin_client.get(change_url(application)))
+    first = partners[0][0]
+    # What the old inline accepted: a new partner, a changed lead, a deleted partner.
+    data.update(
+        {
+            "partners-TOTAL_FORMS": str(len(partners) + 1),
+            "partners-0-id": str(first),
+            "partners-0-lead_email": "someone.else@example.org",
+            "partners-0-DELETE": "on",
+            f"partners-{len(partners)}-unit": str(partners[0][1]),
+            f"partners-{len(partners)}-lead_email": "new@example.org",
+        }
+    )
+
+    response = admin_client.post(change_url(application), data)
+
+    assert response.status_code == 302
+    stored = list(application.partners.order_by("pk").values_list("pk", "unit_id", "lead_email"))
+    assert stored == partners
+    html = admin_client.get(change_url(application)).content.decode()
+    assert 'name="partners-0-lead_email"' not in html
+    assert reverse("calls:application_detail", args=[application.pk]) in html

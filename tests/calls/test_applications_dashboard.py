@@ -33,7 +33,9 @@ def test_lists_only_my_applications_with_status_and_what_is_missing(client):
     assert "Fill in \u201cAbstract\u201d." in html
     assert reverse("calls:application_edit", args=[draft.pk]) in html
     assert reverse("calls:application_detail", args=[submitted.pk]) in html
-    assert "AISSAI-2025-001" in html
+    submitted.refresh_from_db()
+    assert submitted.reference == f"{submitted.call.reference_prefix}-2025-001"
+    assert submitted.reference in html
     assert "Paris time" in html
 
 

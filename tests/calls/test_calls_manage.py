@@ -413,8 +413,12 @@ def test_clone_page_suggests_the_next_edition_and_creates_it(staff_client):
     url = reverse("calls:manage_call_clone", args=[source.slug])
 
     form = staff_client.get(url).context["form"]
-    assert form.initial == {"edition_year": 2026, "slug": "aissai-postdoc-2026"}
-    response = staff_client.post(url, {"edition_year": 2026, "slug": "aissai-postdoc-2026"})
+    assert form.initial == {
+        "edition_year": 2026,
+        "slug": "aissai-postdoc-2026",
+        "reference_prefix": "AISSAI",
+    }
+    response = staff_client.post(url, form.initial)
 
     clone = Call.objects.get(slug="aissai-postdoc-2026")
     assert response["Location"] == reverse("calls:manage_call_edit", args=[clone.slug])
@@ -427,7 +431,7 @@ def test_clone_refuses_a_slug_in_use(staff_client):
 
     response = staff_client.post(
         reverse("calls:manage_call_clone", args=[source.slug]),
-        {"edition_year": 2026, "slug": source.slug},
+        {"edition_year": 2026, "slug": source.slug, "reference_prefix": "AISSAI"},
     )
 
     assert response.context["form"].errors == {

@@ -20,6 +20,7 @@ from calls.services.calls import (
     status_problems,
     update_call,
 )
+from reviews.models import Selection
 from tests.factories.accounts import StaffFactory, UserFactory
 from tests.factories.calls import (
     ApplicationFactory,
@@ -28,6 +29,7 @@ from tests.factories.calls import (
     FundingSourceFactory,
     RequiredDocumentFactory,
 )
+from tests.factories.reviews import FundingDecisionFactory, place_on_list
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
@@ -266,7 +268,13 @@ def test_the_whole_life_of_a_call_is_audited_step_by_step(staff):
     change_call_status(call=call, to=S.OPEN, by=staff)
     Call.objects.filter(pk=call.pk).update(closes_at=now - timedelta(minutes=1))
 
-    for status in (S.CLOSED, S.IN_REVIEW, S.SELECTION, S.DECIDED, S.ARCHIVED):
+    for status in (S.CLOSED, S.IN_REVIEW, S.SELECTION):
+        change_call_status(call=call, to=status, by=staff)
+    # "Decided" needs the lists fixed and a decision for each main-list place.
+    funded = FundingDecisionFactory(application=ApplicationFactory(call=call)).application
+    place_on_list(funded, kind="main", position=1)
+    Selection.objects.create(call=call, fixed_at=timezone.now(), fixed_by=staff)
+    for status in (S.DECIDED, S.ARCHIVED):
         change_call_status(call=call, to=status, by=staff)
 
     verbs = AuditEvent.objects.for_object(call).order_by("id").values_list("verb", flat=True)

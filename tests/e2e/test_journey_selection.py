@@ -11,7 +11,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from aissai.notifications.models import OutboxMessage, OutboxStatus
-from calls.models import ApplicationStatus
+from calls.models import ApplicationStatus, CallStatus
 from reviews.models import ListEntry
 from tests.factories.accounts import StaffFactory
 from tests.factories.calls import FundingSourceFactory
@@ -53,12 +53,14 @@ def release_all(page, audit, w: Words, count: int) -> None:
 
 def run_selection_journey(page, audit, mailbox, language: str) -> Words:
     w = Words(language)
-    # Six applications in review, each reviewer giving the same score (the mean is exact).
+    # Six applications in review, each reviewer giving the same score (the mean is exact),
+    # in a call staff moved to selection once the reviews were in.
     scenario = call_in_review(
         applications=6,
         reviewers=3,
         scores=[[mean] * 3 for mean in (9, 8, 7, 6, 5, 3)],
         complementary_size=2,
+        status=CallStatus.SELECTION,
     )
     call = scenario.call
     a, b, c, d, e, f = scenario.applications

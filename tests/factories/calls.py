@@ -19,6 +19,7 @@ from calls.models import (
     RequiredDocument,
     Unit,
 )
+from calls.services.calls import suggest_reference_prefix
 
 from .accounts import UserFactory
 
@@ -77,6 +78,11 @@ class CallFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     edition_year = 2025
+    # "AISSAI" for the first call of a year, then the first free prefix (AISSAI2...), as
+    # staff are offered: two calls of a year never share a prefix.
+    reference_prefix = factory.LazyAttribute(
+        lambda o: suggest_reference_prefix("AISSAI", o.edition_year)
+    )
     slug = factory.Sequence(lambda n: f"aissai-postdoc-{n}")
     title_en = factory.Sequence(lambda n: f"AISSAI postdoctoral call {n}")
     title_fr = factory.Sequence(lambda n: f"Appel postdoctoral AISSAI {n}")

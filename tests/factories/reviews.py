@@ -160,7 +160,8 @@ def call_in_review(
     With several criteria every criterion gets the same score.
     """
     if call is None:
-        call = CallFactory(status=CallStatus.IN_REVIEW, with_rules=False, **call_fields)
+        call_fields.setdefault("status", CallStatus.IN_REVIEW)
+        call = CallFactory(with_rules=False, **call_fields)
         CriterionFactory(
             call=call,
             name_en="Overall quality",

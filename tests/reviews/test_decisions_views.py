@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from aissai.notifications.models import OutboxMessage
-from calls.models import ApplicationStatus
+from calls.models import ApplicationStatus, CallStatus
+from calls.services.calls import change_call_status
 from reviews.services.results import publish_results
 from tests.factories.accounts import StaffFactory, SuperuserFactory, UserFactory
 from tests.factories.reviews import fix_as_shown, reviewer_of, shortlisted_call
@@ -251,3 +252,19 @@ def test_a_row_s_position_is_read_apart_from_its_reference(client, fixed, staff)
         r'<span class="visually-hidden">Position </span>1</span> <strong>' + re.escape(first),
         html,
     )
+
+
+def test_a_call_marked_decided_by_hand_shows_no_decline_button_that_leads_to_a_404(
+    client, fixed, staff
+):
+    a = fixed.applications[0]
+    change_call_status(call=fixed.call, to=CallStatus.DECIDED, by=staff)  # results unpublished
+    client.force_login(a.coordinator)
+    target = reverse("reviews:decline_place", args=[a.pk])
+
+    page = client.get(reverse("calls:application_detail", args=[a.pk])).content.decode()
+
+    assert client.get(target).status_code == 404
+    assert target not in page
+    publish_results(call=fixed.call, by=staff)  # the call is already decided: it stays so
+    assert target in client.get(reverse("calls:application_detail", args=[a.pk])).content.decode()

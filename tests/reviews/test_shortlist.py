@@ -7,10 +7,11 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
 from aissai.audit.models import AuditEvent
 from aissai.notifications.models import OutboxMessage, OutboxStatus
-from calls.models import ApplicationStatus
+from calls.models import ApplicationStatus, CallStatus
 from calls.selectors.calls import staff_call_or_404
 from calls.transitions import APPLICANT, transition
 from reviews.selectors.scoreboard import build_scoreboard
@@ -38,8 +39,10 @@ def staff():
 
 @pytest.fixture
 def scenario():
-    """Five applications in review; means 8, 3, 6, 5, 7 (median order differs for #3)."""
+    """Five applications in review, the call in selection; means 8, 3, 6, 5, 7 (median
+    order differs for #3)."""
     return call_in_review(
+        status=CallStatus.SELECTION,
         applications=5,
         reviewers=3,
         scores=[[8, 8, 8], [3, 3, 3], [9, 6, 3], [5, 5, 5], [7, 7, 7]],
@@ -76,7 +79,12 @@ def test_default_target_is_25_or_every_candidate(scenario, staff):
 
 
 def test_a_tie_at_the_cut_follows_the_calls_tie_break_order(staff):
-    scenario = call_in_review(applications=3, reviewers=3, scores=[[8, 8, 8], [6, 6, 6], [6, 6, 6]])
+    scenario = call_in_review(
+        status=CallStatus.SELECTION,
+        applications=3,
+        reviewers=3,
+        scores=[[8, 8, 8], [6, 6, 6], [6, 6, 6]],
+    )
     scenario.call.tie_break_order = ["institutes"]
     scenario.call.save()
     wider = scenario.applications[2]  # a third institute
@@ -92,7 +100,9 @@ def test_a_tie_at_the_cut_follows_the_calls_tie_break_order(staff):
 
 
 def test_calibrated_score_cannot_be_chosen_when_calibration_is_refused(client, staff):
-    scenario = call_in_review(applications=2, reviewers=2, scores=[[8, 6], [5, 5]])
+    scenario = call_in_review(
+        status=CallStatus.SELECTION, applications=2, reviewers=2, scores=[[8, 6], [5, 5]]
+    )
     client.force_login(staff)
     response = client.get(shortlist_url(scenario) + "?score=calibrated&target=1")
     assert response.status_code == 200
@@ -252,7 +262,9 @@ def test_a_form_without_the_candidate_list_is_refused(client, scenario, staff):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_staff_confirming_at_once_make_one_shortlist():
-    scenario = call_in_review(applications=4, reviewers=3, qualities=[8, 3, 6, 5])
+    scenario = call_in_review(
+        status=CallStatus.SELECTION, applications=4, reviewers=3, qualities=[8, 3, 6, 5]
+    )
     every = [a.pk for a in scenario.applications]
     members = [StaffFactory(), StaffFactory()]
     barrier = threading.Barrier(len(members))
@@ -289,3 +301,22 @@ def test_two_staff_confirming_at_once_make_one_shortlist():
     assert AuditEvent.objects.filter(verb=SHORTLIST_VERB).count() == 1
     assert OutboxMessage.objects.filter(event="shortlist_outcome").count() == 4
     assert scenario.call.applications.filter(status=S.SHORTLISTED).count() == 2
+
+
+def test_shortlisting_is_refused_while_the_call_is_still_in_review(scenario, staff):
+    every = [a.pk for a in scenario.applications]
+    scenario.call.status = CallStatus.IN_REVIEW
+    scenario.call.save(update_fields=["status"])
+
+    with translation.override("en"), pytest.raises(ShortlistError) as refused:
+        confirm_shortlist(
+            call=scenario.call,
+            by=staff,
+            shortlisted_ids=every[:2],
+            candidate_ids=every,
+            score="mean",
+            target=2,
+        )
+
+    assert str(refused.value) == "Shortlisting needs the call in “Selection”; it is “In review”."
+    assert scenario.call.applications.filter(status=S.IN_REVIEW).count() == 5

@@ -12,6 +12,7 @@ from aissai.audit.models import AuditEvent
 from aissai.notifications.models import OutboxMessage, OutboxStatus
 from aissai.notifications.services import release_mails
 from calls.models import ApplicationStatus, CallStatus
+from calls.services.calls import change_call_status
 from reviews.models import FundingDecision, FundingOutcome, ListMove, MoveKind
 from reviews.selectors.decisions import decisions_overview, selection_history
 from reviews.selectors.lists import TO_MAIN, build_board
@@ -63,6 +64,9 @@ def test_55_applications_to_25_shortlisted_to_6_plus_3_to_8_funded(
     )
     call = scenario.call
     donation = FundingSourceFactory(call=call, name="Industry donation", fellowships=6)
+
+    # The reviews are in: staff move the call to selection, where the selection steps run.
+    change_call_status(call=call, to=CallStatus.SELECTION, by=staff)
 
     # Shortlist: the suggested top 25 by mean score, confirmed in one action.
     suggestion = suggest_shortlist(build_scoreboard(call), score=MEAN, target=25)
