@@ -12,3 +12,6 @@ class CallsConfig(AppConfig):
         from calls.personal_data import HOLDER
 
         register_holder(HOLDER)
+        from calls.services.partners import register_secret_links
+
+        register_secret_links()

@@ -9,7 +9,7 @@ class ReviewsConfig(AppConfig):
     def ready(self) -> None:
         # Conflict detection runs again when an application or an expert changes.
         from calls import hooks
-        from reviews.services import conflicts, guards, scoreboard_stamp
+        from reviews.services import conflicts, guards, invitations, scoreboard_stamp
         from reviews.services.funding import write_funding_for_calls
 
         conflicts.connect_signals()
@@ -25,3 +25,5 @@ class ReviewsConfig(AppConfig):
         from reviews.personal_data import HOLDER
 
         register_holder(HOLDER)
+        # The expert's personal link is made when the invitation mail is sent.
+        invitations.register_secret_links()

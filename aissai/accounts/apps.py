@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "aissai.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from .services import register_secret_links
+
+        register_secret_links()

@@ -24,6 +24,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from aissai.audit.services import record_event
+from aissai.notifications.links import register_link, secret_link
 from aissai.notifications.models import OutboxMessage, OutboxStatus
 from aissai.notifications.services import queue_mail
 
@@ -56,6 +57,20 @@ def verification_url(user: User) -> str:
     return absolute_url(reverse("accounts:verify_email", args=[make_verification_token(user)]))
 
 
+def _link_for_user(make_url):
+    def resolve(ref: str) -> str | None:
+        user = User.objects.filter(pk=ref).first()
+        return make_url(user) if user is not None else None
+
+    return resolve
+
+
+def register_secret_links() -> None:
+    """The account links, made when the mail is sent (aissai.notifications.links)."""
+    register_link("account_verify", _link_for_user(verification_url))
+    register_link("password_reset", _link_for_user(password_reset_url))
+
+
 def send_verification(*, user: User) -> OutboxMessage | None:
     """Queue the verification mail, unless the address is verified or was mailed just now."""
     if user.email_verified_at is not None:
@@ -67,7 +82,10 @@ def send_verification(*, user: User) -> OutboxMessage | None:
         to_email=user.email,
         to_name=user.full_name,
         language=user.language,
-        context={"verify_url": verification_url(user), "valid_days": verify_max_age() // 86400},
+        context={
+            "verify_url": secret_link("account_verify", user.pk),
+            "valid_days": verify_max_age() // 86400,
+        },
         recipient=user,
         related=user,
     )
@@ -81,7 +99,9 @@ def _warn_existing_account(*, user: User) -> OutboxMessage | None:
     context = {
         "login_url": absolute_url(reverse("accounts:login")),
         "password_reset_url": absolute_url(reverse("accounts:password_reset")),
-        "verify_url": verification_url(user) if user.email_verified_at is None else "",
+        "verify_url": secret_link("account_verify", user.pk)
+        if user.email_verified_at is None
+        else "",
         "valid_days": verify_max_age() // 86400,
     }
     return queue_mail(
@@ -258,15 +278,14 @@ def mail_password_reset(*, email: str) -> int:
     users = User.objects.filter(email__iexact=User.objects.normalize_email(email), is_active=True)
     queued = 0
     for user in users:
-        if user.has_usable_password() and send_password_reset(
-            user=user, reset_url=password_reset_url(user)
-        ):
+        # The link itself is made when the mail is sent (aissai.notifications.links).
+        if user.has_usable_password() and send_password_reset(user=user):
             queued += 1
     return queued
 
 
 @transaction.atomic
-def send_password_reset(*, user: User, reset_url: str) -> OutboxMessage | None:
+def send_password_reset(*, user: User) -> OutboxMessage | None:
     if _recently_mailed(to_email=user.email, event="password_reset"):
         return None
     record_event(actor=None, verb="accounts.password_reset_requested", target=user)
@@ -276,7 +295,7 @@ def send_password_reset(*, user: User, reset_url: str) -> OutboxMessage | None:
         to_name=user.full_name,
         language=user.language,
         context={
-            "reset_url": reset_url,
+            "reset_url": secret_link("password_reset", user.pk),
             "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
         },
         recipient=user,

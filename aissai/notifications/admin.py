@@ -1,12 +1,15 @@
 """The outbox in the admin: read-only, apart from the staff actions (release, discard,
-retry), which call the same services as the staff pages and are audited the same way."""
+retry), which call the same services as the staff pages and are audited the same way.
+
+A link that grants access is shown as withheld. The dev mailbox is not in the admin: it
+holds mails as delivered, links included, and only the machine itself may read it."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import DevMailboxMessage, OutboxMessage
+from .models import OutboxMessage
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -26,8 +29,21 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     list_filter = ["status", "event", "language"]
     search_fields = ["to_email", "to_name", "subject", "message_id"]
     date_hierarchy = "created_at"
-    readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+    # The bodies as staff pages show them: a link that grants access is withheld.
+    readonly_fields = [
+        *(f.name for f in OutboxMessage._meta.fields if f.name not in ("body_text", "body_html")),
+        "text_body",
+        "html_body",
+    ]
     actions = ["release", "discard", "retry"]
+
+    @admin.display(description=_("text body"))
+    def text_body(self, obj):
+        return obj.shown_body_text
+
+    @admin.display(description=_("HTML body"))
+    def html_body(self, obj):
+        return obj.shown_body_html
 
     def has_manage_outbox_permission(self, request) -> bool:
         user = request.user
@@ -59,10 +75,3 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     )
     def retry(self, request, queryset):
         self._report(request, len(services.retry_mails(actor=request.user, messages=queryset)))
-
-
-@admin.register(DevMailboxMessage)
-class DevMailboxMessageAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "to", "subject"]
-    search_fields = ["to", "subject", "message_id"]
-    readonly_fields = [field.name for field in DevMailboxMessage._meta.fields]

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from aissai.status import status_flags
 
+from .links import withhold, withhold_html
+
 
 class OutboxStatus(models.TextChoices):
     HELD = "held", _("Held for release")
@@ -42,6 +44,9 @@ class OutboxMessage(models.Model):
     subject = models.CharField(_("subject"), max_length=300)
     body_text = models.TextField(_("text body"))
     body_html = models.TextField(_("HTML body"), blank=True)
+    # Links that grant access, as [{"kind": ..., "ref": ...}]: the bodies hold placeholders
+    # and the URL is made at delivery only (aissai.notifications.links).
+    links = models.JSONField(_("withheld links"), default=list, blank=True, editable=False)
     message_id = models.CharField(
         _("Message-ID"), max_length=200, unique=True, default=new_message_id, editable=False
     )
@@ -82,6 +87,15 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to_email}"
+
+    @property
+    def shown_body_text(self) -> str:
+        """The text as any page may show it: secret links withheld."""
+        return withhold(self.body_text)
+
+    @property
+    def shown_body_html(self) -> str:
+        return withhold_html(self.body_html)
 
     # What staff may do in each state; services re-check it in the database.
     EDITABLE = frozenset({OutboxStatus.HELD})

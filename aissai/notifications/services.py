@@ -54,6 +54,7 @@ from django.utils.translation import gettext as _
 
 from aissai.audit.services import record_event, record_events
 
+from .links import SecretLinkError, extract_links, render_links, resolve_links
 from .models import OutboxMessage, OutboxStatus
 from .rendering import render_mail, render_text_as_html, tidy_text
 
@@ -89,9 +90,8 @@ def queue_mail(
     staff to release it. With ``replace_key``, held mails with the same key are discarded.
     """
     language = _language_for(language, recipient)
-    rendered = render_mail(
-        event=event, language=language, context={"recipient_name": to_name, **(context or {})}
-    )
+    safe_context, links = extract_links({"recipient_name": to_name, **(context or {})})
+    rendered = render_mail(event=event, language=language, context=safe_context)
     if replace_key:
         OutboxMessage.objects.filter(replace_key=replace_key, status=OutboxStatus.HELD).update(
             status=OutboxStatus.DISCARDED, updated_at=timezone.now()
@@ -106,6 +106,7 @@ def queue_mail(
         subject=rendered.subject[:300],
         body_text=rendered.body_text,
         body_html=rendered.body_html,
+        links=links,
         related_type=ContentType.objects.get_for_model(related) if related is not None else None,
         related_id=str(related.pk) if related is not None else "",
         replace_key=replace_key,
@@ -197,11 +198,13 @@ def backoff_seconds(attempts: int) -> int:
 
 
 def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
+    """The message handed to the mail server: the only place its secret links are made."""
+    urls = resolve_links(message.links)
     # formataddr quotes a name with a comma, "<" or quotes; line breaks are collapsed first.
     to = formataddr((" ".join(message.to_name.split()), message.to_email))
     email = EmailMultiAlternatives(
         subject=message.subject,
-        body=message.body_text,
+        body=render_links(message.body_text, urls),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
         reply_to=[settings.PROGRAMME_TEAM_EMAIL],
@@ -213,13 +216,15 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
         },
     )
     if message.body_html:
-        email.attach_alternative(message.body_html, "text/html")
+        email.attach_alternative(render_links(message.body_html, urls, html=True), "text/html")
     return email
 
 
 def is_permanent_failure(exc: Exception) -> bool:
     """The server refused this recipient or this message for good (5xx): trying again will
     not help. Other errors (connection, authentication, 4xx) may pass, so they are retried."""
+    if isinstance(exc, SecretLinkError):  # the link's object is gone: no attempt will help
+        return True
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _message in exc.recipients.values()]
         return bool(codes) and all(500 <= code < 600 for code in codes)

@@ -143,7 +143,7 @@ def outbox_detail(request, pk: int):
 @staff_only
 def outbox_html(request, pk: int):
     mail = get_object_or_404(outbox_visible_to(request.user), pk=pk)
-    return sandboxed_html(mail.body_html or f"<pre>{escape(mail.body_text)}</pre>")
+    return sandboxed_html(mail.shown_body_html or f"<pre>{escape(mail.shown_body_text)}</pre>")
 
 
 @staff_only

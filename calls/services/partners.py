@@ -3,6 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aissai.audit.services import record_event
+from aissai.notifications.links import register_link, secret_link
 from aissai.notifications.services import queue_mail
 from calls.models import Application, ApplicationStatus, Partner, Unit
 from calls.selectors.applications import unit_institutes
@@ -168,9 +170,24 @@ def _queue_confirmation(partner: Partner, application: Application) -> None:
             "application": application,
             "coordinator_name": coordinator.full_name,
             "unit": str(partner.unit),
-            "confirm_path": reverse("calls:partner_confirm", args=[partner.confirmation_token]),
+            "confirm_url": secret_link("partner_confirmation", partner.pk),
         },
     )
+
+
+def confirmation_url(partner: Partner) -> str:
+    path = reverse("calls:partner_confirm", args=[partner.confirmation_token])
+    return f"{settings.SITE_URL}{path}"
+
+
+def _confirmation_url_of(ref: str) -> str | None:
+    partner = Partner.objects.filter(pk=ref).first() if ref.isdigit() else None
+    return confirmation_url(partner) if partner is not None else None
+
+
+def register_secret_links() -> None:
+    """The partner's personal link, made when the mail is sent (notifications.links)."""
+    register_link("partner_confirmation", _confirmation_url_of)
 
 
 def resend_confirmation(*, application: Application, by: Any, partner: Partner) -> Partner:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from aissai.accounts.models import User
 from aissai.accounts.services import absolute_url
 from aissai.audit.services import record_event
+from aissai.notifications.links import register_link, secret_link
 from aissai.notifications.services import queue_mail
 from calls.models import Call, CallStatus, Unit
 from reviews.models import Expert, Invitation, InvitationStatus
@@ -81,6 +82,16 @@ def invitation_url(invitation: Invitation) -> str:
     return absolute_url(reverse("reviews:invitation", args=[invitation.token]))
 
 
+def _invitation_url_of(ref: str) -> str | None:
+    invitation = Invitation.objects.filter(pk=ref).first() if ref.isdigit() else None
+    return invitation_url(invitation) if invitation is not None else None
+
+
+def register_secret_links() -> None:
+    """The expert's personal link, made when the mail is sent (notifications.links)."""
+    register_link("reviewer_invitation", _invitation_url_of)
+
+
 def _save_expert(*, data: ExpertData, by: Any) -> Expert:
     """Create the expert, or update the one with this address (any case).
 
@@ -129,7 +140,7 @@ def _queue_invitation_mail(invitation: Invitation) -> None:
             "max_load": invitation.max_load,
             "review_deadline": invitation.call.review_deadline,
             "expires_at": invitation.expires_at,
-            "invitation_url": invitation_url(invitation),
+            "invitation_url": secret_link("reviewer_invitation", invitation.pk),
             "inviter_name": inviter.full_name if inviter else "",
             "inviter_email": inviter.email if inviter else "",
         },

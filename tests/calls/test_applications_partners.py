@@ -4,6 +4,7 @@ messages for bad input, and the partner leads' confirmation by their personal li
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -111,8 +112,9 @@ def test_add_partner_asks_the_lead_to_confirm_by_mail(
     message = OutboxMessage.objects.get(event="partner_confirmation")
     assert message.to_email == "marie@lab.example.fr"
     confirm_path = reverse("calls:partner_confirm", args=[partner.confirmation_token])
-    assert confirm_path in message.body_text
+    assert confirm_path not in message.body_text + message.body_html  # made at delivery
     assert [m.to for m in mail.outbox] == [["Marie Curie <marie@lab.example.fr>"]]
+    assert f"{settings.SITE_URL}{confirm_path}" in mail.outbox[0].body
 
 
 def test_coordinator_as_lead_is_confirmed_without_mail(coordinator_client, application):

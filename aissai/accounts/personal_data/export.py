@@ -12,6 +12,7 @@ from django.utils import timezone
 from aissai.accounts.models import User
 from aissai.audit.models import AuditEvent
 from aissai.audit.services import record_event
+from aissai.notifications.links import withhold
 from aissai.notifications.models import OutboxMessage, OutboxStatus
 
 from .common import by_email
@@ -48,7 +49,7 @@ def _mails_to(user: User | None, email: str) -> list[dict[str, Any]]:
             "event": m.event,
             "to": m.to_email,
             "subject": m.subject,
-            "body": m.body_text,
+            "body": withhold(m.body_text),
             "message_id": m.message_id,
             "sent_at": m.sent_at,
         }
