@@ -1,4 +1,5 @@
-"""Staff pages for outgoing mail (programme staff only) and the embedded mode's dev mailbox.
+"""Staff pages for outgoing mail (programme staff only, after a recent password) and the
+embedded mode's dev mailbox.
 
 Everything else answers 404. Actions are POST only, go through the services (which audit
 them) and redirect back.
@@ -20,6 +21,8 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
+
+from aissai.security.reauth import require_recent_login
 
 from . import services
 from .forms import BulkReleaseForm, HeldMailForm, OutboxFilterForm
@@ -61,7 +64,11 @@ def _only_if(predicate: Callable) -> Callable:
     return decorator
 
 
-staff_only = _only_if(can_manage_outbox)
+def staff_only(view: Callable) -> Callable:
+    """Programme staff who typed their password recently (mails hold personal data and
+    decisions); 404 for anyone else, the password page for staff with an old login."""
+    return _only_if(can_manage_outbox)(require_recent_login(view))
+
 dev_mailbox_only = _only_if(can_read_dev_mailbox)
 
 

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from aissai.audit.models import AuditEvent
 from aissai.notifications.models import OutboxMessage, OutboxStatus
-from tests.factories.accounts import StaffFactory, SuperuserFactory, UserFactory
+from aissai.security.reauth import reauth_url
+from tests.factories.accounts import PASSWORD, StaffFactory, SuperuserFactory, UserFactory
 from tests.factories.notifications import OutboxMessageFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +89,52 @@ def test_actions_refuse_get(client, staff, name):
     row = OutboxMessageFactory(held=True)
 
     assert client.get(reverse(name, args=[row.pk])).status_code == 405
+
+
+@pytest.mark.parametrize(("name", "with_id", "method"), STAFF_VIEWS)
+def test_outbox_asks_staff_for_the_password_again_after_an_old_login(
+    client, staff, stale_login, name, with_id, method
+):
+    row = OutboxMessageFactory(held=True, subject="Original")
+    stale_login(client)
+    url = url_of(name, with_id, row)
+
+    response = (
+        client.post(url, POST_DATA, HTTP_REFERER="http://testserver/mail/outbox/")
+        if (method == "post")
+        else client.get(url)
+    )
+
+    if method == "get":
+        assert (response.status_code, response["Location"]) == (302, reauth_url(url))
+    else:
+        assert response.status_code == 403
+        assert "Confirm your password" in response.content.decode()
+    assert "Original" not in response.content.decode()
+    row.refresh_from_db()
+    assert (row.status, row.subject) == (OutboxStatus.HELD, "Original")
+    assert not AuditEvent.objects.filter(verb__startswith="mail.").exists()
+
+
+def test_outbox_opens_once_the_password_is_typed_again(client, staff, stale_login):
+    OutboxMessageFactory(held=True, subject="Decision for A")
+    stale_login(client)
+    outbox = reverse("notifications:outbox")
+
+    done = client.post(reverse("accounts:reauth"), {"password": PASSWORD, "next": outbox})
+    response = client.get(outbox)
+
+    assert done["Location"] == outbox
+    assert response.status_code == 200
+    assert "Decision for A" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["applicant", "superuser"])
+def test_who_may_not_read_the_outbox_gets_404_even_with_an_old_login(client, stale_login, role):
+    client.force_login(UserFactory() if role == "applicant" else SuperuserFactory())
+    stale_login(client)
+
+    assert client.get(reverse("notifications:outbox")).status_code == 404
 
 
 def test_unknown_message_is_404_for_staff(client, staff):
