@@ -382,8 +382,8 @@ if EMAIL_HOST:
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
     EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
-else:
-    EMAIL_BACKEND = "aissai.notifications.backends.DevMailboxBackend"
+else:  # the dev mailbox in embedded mode (set below), else the console only
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "AISSAI Calls <noreply@aissai.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The programme team's own mailbox: every mail's Reply-To, and the address mails give
@@ -391,13 +391,19 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PROGRAMME_TEAM_EMAIL = env("PROGRAMME_TEAM_EMAIL", "programme-team@aissai.localhost")
 EMAIL_SUBJECT_PREFIX = "[AISSAI Calls] "  # error mails to ADMINS
 EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", "aissai.localhost")
-DEV_MAILBOX = not EMAIL_HOST
 
 # Celery: a broker when CELERY_BROKER_URL is set, else tasks run in process.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 if PRODUCTION and not CELERY_BROKER_URL:
     raise ImproperlyConfigured("CELERY_BROKER_URL must be set when AISSAI_PRODUCTION is on.")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+
+# The dev mailbox keeps every mail as delivered, links that grant access included: it
+# exists in the embedded mode only (SQLite, tasks in process, no SMTP server, not
+# production), and answers only to requests from the machine itself.
+DEV_MAILBOX = not (EMAIL_HOST or DATABASE_URL or CELERY_BROKER_URL or PRODUCTION)
+if DEV_MAILBOX:
+    EMAIL_BACKEND = "aissai.notifications.backends.DevMailboxBackend"
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_IGNORE_RESULT = True
 # Workers consume this queue (`celery -A aissai worker -Q default`).

@@ -235,6 +235,24 @@ def test_email_host_switches_to_smtp():
     assert values["dev_mailbox"] is False
 
 
+@pytest.mark.parametrize(
+    "variable",
+    [
+        {"DATABASE_URL": "postgres://aissai@127.0.0.1:5432/aissai"},
+        {"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"},
+        {"EMAIL_HOST": "smtp.example.org"},
+    ],
+    ids=["database", "broker", "smtp"],
+)
+def test_dev_mailbox_exists_only_in_the_embedded_mode(variable):
+    """With a server database, a broker or an SMTP server this is a deployment: mails that
+    carry a sign-in link must not be kept where a page could show them."""
+    values = read_settings(clean_env(**variable))
+
+    assert values["dev_mailbox"] is False
+    assert values["email_backend"] != "aissai.notifications.backends.DevMailboxBackend"
+
+
 @pytest.mark.postgres
 def test_production_pool_serves_real_connections(db):
     """Against this run's PostgreSQL test database: the pool opens and answers."""

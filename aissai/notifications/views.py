@@ -27,7 +27,7 @@ from aissai.security.reauth import require_recent_login
 from . import services
 from .forms import BulkReleaseForm, HeldMailForm, OutboxFilterForm
 from .models import OutboxStatus
-from .rules import can_manage_outbox, can_read_dev_mailbox
+from .rules import can_manage_outbox, can_read_dev_mailbox, request_from_this_machine
 from .selectors import (
     dev_mailbox_rows,
     dev_mailbox_visible_to,
@@ -69,7 +69,17 @@ def staff_only(view: Callable) -> Callable:
     decisions); 404 for anyone else, the password page for staff with an old login."""
     return _only_if(can_manage_outbox)(require_recent_login(view))
 
-dev_mailbox_only = _only_if(can_read_dev_mailbox)
+
+def dev_mailbox_only(view: Callable) -> Callable:
+    """Embedded mode, and a request from this machine; 404 otherwise."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not (can_read_dev_mailbox(request.user) and request_from_this_machine(request)):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def sandboxed_html(html: str) -> HttpResponse:

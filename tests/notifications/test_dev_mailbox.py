@@ -1,4 +1,4 @@
-"""The dev mailbox: embedded mode only, for any logged-in user; 404 otherwise."""
+"""The dev mailbox: embedded mode only, for requests from the machine itself; 404 otherwise."""
 
 import pytest
 from django.db import connection
@@ -54,6 +54,41 @@ def test_404_outside_the_embedded_mode(client, settings, applicant, name, with_i
     kept = DevMailboxMessageFactory()
 
     assert client.get(url_of(name, with_id, kept.pk)).status_code == 404
+
+
+@pytest.mark.parametrize(("name", "with_id"), VIEWS)
+@pytest.mark.parametrize(
+    "remote",
+    [
+        {"REMOTE_ADDR": "203.0.113.7"},
+        {"REMOTE_ADDR": "192.168.1.20"},
+        {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.7"},
+        {"REMOTE_ADDR": "127.0.0.1", "HTTP_FORWARDED": "for=203.0.113.7"},
+        {"REMOTE_ADDR": "::1", "HTTP_X_REAL_IP": "203.0.113.7"},
+        {"REMOTE_ADDR": ""},
+    ],
+    ids=["internet", "lan", "proxy-xff", "proxy-forwarded", "proxy-real-ip", "no-address"],
+)
+def test_404_to_requests_from_another_machine(client, embedded, name, with_id, remote):
+    """Even in embedded mode: a laptop on a café network, or behind a proxy on this host."""
+    kept = DevMailboxMessageFactory(subject="Verify your address")
+
+    response = client.get(url_of(name, with_id, kept.pk), **remote)
+
+    assert response.status_code == 404
+    assert "Verify your address" not in response.content.decode()
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "127.0.1.1", "::1"])
+def test_the_machine_itself_reads_the_mailbox(client, embedded, address):
+    kept = DevMailboxMessageFactory(subject="Verify your address")
+
+    response = client.get(
+        reverse("notifications:dev_mailbox_detail", args=[kept.pk]), REMOTE_ADDR=address
+    )
+
+    assert response.status_code == 200
+    assert "Verify your address" in response.content.decode()
 
 
 def test_any_logged_in_user_reads_the_mailbox(client, embedded, applicant):

@@ -68,6 +68,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             # Each role signs in once for the whole module (below): exports and decisions
             # must not ask a session of a few minutes for the password again.
             AISSAI_REAUTH_SECONDS=24 * 60 * 60,
+            # The embedded mode's dev mailbox, whatever database this run uses.
+            DEV_MAILBOX=True,
             STORAGES={
                 **django_settings.STORAGES,
                 "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
