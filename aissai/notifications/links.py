@@ -83,16 +83,29 @@ def extract_links(context: dict[str, Any]) -> tuple[dict[str, Any], list[dict[st
 def refuse_plain_token_url(value: str) -> None:
     """Raise when ``value`` holds a URL of a page that takes a token."""
     for candidate in URL_RE.findall(value):
-        path = urlsplit(candidate).path
-        try:
-            match = resolve(path)
-        except Resolver404:
-            continue
-        if set(match.kwargs) & TOKEN_KWARGS:
+        if is_token_url(candidate):
             raise SecretLinkError(
-                f"A link to {match.view_name} grants access: pass it as secret_link(), "
-                "never as text."
+                f"A link to {urlsplit(candidate).path} grants access: pass it as "
+                "secret_link(), never as text."
             )
+
+
+def is_token_url(candidate: str) -> bool:
+    try:
+        match = resolve(urlsplit(candidate).path)
+    except Resolver404:
+        return False
+    return bool(set(match.kwargs) & TOKEN_KWARGS)
+
+
+# Index of no link: the placeholder shows as withheld, to staff and at delivery alike.
+NO_LINK = PLACEHOLDER.format(index=999)
+
+
+def strip_token_urls(text: str) -> str:
+    """``text`` with every link to a page that takes a token replaced by a withheld
+    placeholder (for rows written before links were made at delivery)."""
+    return URL_RE.sub(lambda m: NO_LINK if is_token_url(m.group(0)) else m.group(0), text)
 
 
 def withheld_text() -> str:

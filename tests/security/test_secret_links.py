@@ -33,6 +33,7 @@ from reviews.services.invitations import ExpertData, invite_expert
 from tests.accounts.helpers import delivered
 from tests.factories.accounts import StaffFactory, SuperuserFactory, UnverifiedUserFactory
 from tests.factories.calls import ApplicationFactory, CallFactory, UnitFactory
+from tests.factories.notifications import OutboxMessageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -351,3 +352,33 @@ def test_staff_cannot_make_a_held_mail_carry_a_link_it_did_not_have(world):
     notice = "[link withheld: only the recipient receives it]"
     assert f"Your link: {notice} {notice}" in sent.body
     assert [link for link in links_of(sent.body) if token_route(link)] == []
+
+
+def test_rows_written_before_hold_no_live_link_after_the_migration():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("aissai.notifications.migrations.0004_withhold_stored_token_links")
+    staff = StaffFactory()
+    partner = Partner.objects.create(
+        application=ApplicationFactory(coordinator=staff),
+        unit=UnitFactory(),
+        institute=UnitFactory().main_institute,
+        lead_name="Marie Curie",
+        lead_email="marie@lab.example.fr",
+    )
+    link = settings.SITE_URL + reverse("calls:partner_confirm", args=[partner.confirmation_token])
+    old = OutboxMessageFactory(
+        sent=True,
+        body_text=f"Confirm here:\n\n{link}\n\nLog in at {settings.SITE_URL}/accounts/login/\n",
+        body_html=f'<p><a href="{link}">Confirm</a></p><p>{link}</p>',
+    )
+
+    migration.withhold_stored_links(apps, None)
+
+    old.refresh_from_db()
+    assert str(partner.confirmation_token) not in old.body_text + old.body_html
+    assert f"{settings.SITE_URL}/accounts/login/" in old.body_text
+    notice = "[link withheld: only the recipient receives it]"
+    assert old.shown_body_text.startswith(f"Confirm here:\n\n{notice}\n")
