@@ -6,16 +6,24 @@ signs) as a formula, which can run commands or leak data when the file is opened
 text that comes from a person (titles, names, comments) may start that way, so:
 
 - in CSV, such a text is written with a leading apostrophe (``'=1+1``), which every
-  spreadsheet shows as text;
+  spreadsheet shows as text. A spreadsheet may also split a CSV line on another
+  separator than the comma (French settings split on ``;``, some on tabs), and then a
+  piece of a cell becomes a cell of its own: ``;=1+1;`` would run. So the apostrophe
+  also goes after every ``;``, ``,``, tab or line break (and their full-width forms)
+  that is followed, after spaces, by a trigger. Every field is quoted as well
+  (``csv.QUOTE_ALL``), so a reader that follows the quotes splits nothing;
 - in XLSX, it is written as a string cell (never a formula) marked "quote prefix", see
   :mod:`reviews.exports.writers`.
 
 Numbers (a negative leniency, for example) stay numbers: only texts are changed.
+:func:`csv_cell` is the one place that turns a value into the text of a CSV cell.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -23,6 +31,10 @@ from django.utils import timezone
 # ASCII triggers, then their full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 QUOTE = "'"
+# Where a spreadsheet may cut a cell in two: ; , tab, line breaks, full-width ; and ,.
+SEPARATORS = ";,\t\r\n\uff1b\uff0c"
+_FORMULA_SIGNS = "=+\\-@\uff1d\uff0b\uff0d\uff20"
+_SIGN_AFTER_SEPARATOR = re.compile(f"([{SEPARATORS}][ \\t\u00a0\u3000]*)(?=[{_FORMULA_SIGNS}])")
 
 
 def is_formula_like(text: str) -> bool:
@@ -32,10 +44,12 @@ def is_formula_like(text: str) -> bool:
 
 def safe_cell(value: Any) -> Any:
     """``value`` as it may be written to a CSV cell: a text a spreadsheet could read as a
-    formula gets a leading apostrophe; anything else is returned unchanged."""
-    if isinstance(value, str) and is_formula_like(value):
-        return QUOTE + value
-    return value
+    formula gets a leading apostrophe, and so does each piece of it after a separator;
+    anything else is returned unchanged."""
+    if not isinstance(value, str):
+        return value
+    value = _SIGN_AFTER_SEPARATOR.sub(lambda m: m.group(1) + QUOTE, value)
+    return QUOTE + value if is_formula_like(value) else value
 
 
 def local_datetime(value: datetime) -> datetime:
@@ -60,4 +74,7 @@ def as_text(value: Any) -> str:
 
 
 def csv_cell(value: Any) -> str:
+    """The text written to a CSV cell: numbers as numbers, any text neutralised."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return as_text(value)
     return safe_cell(as_text(value))

@@ -2,7 +2,8 @@
 
 - CSV: a :class:`~django.http.StreamingHttpResponse` over a generator; rows are read
   from the database in chunks (see :mod:`reviews.exports.tables`) and sent in batches.
-  UTF-8 with a byte-order mark, so that spreadsheets read accents right.
+  UTF-8 with a byte-order mark, so that spreadsheets read accents right; every field
+  quoted, every cell neutralised by :func:`~reviews.exports.cells.csv_cell`.
 - XLSX: an openpyxl *write-only* workbook, whose rows go to disk as they are appended
   (inline strings, no shared-string table), saved to a temporary file that a
   :class:`~django.http.FileResponse` sends and deletes.
@@ -51,7 +52,7 @@ class _Echo:
 
 def csv_chunks(table: Table, *, language: str | None = None) -> Iterator[str]:
     """The CSV text of ``table``, a few hundred rows at a time."""
-    writer = csv.writer(_Echo())
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
     with translation.override(language or translation.get_language()):
         yield "\ufeff" + writer.writerow([csv_cell(h) for h in table.headers])
         batch: list[str] = []

@@ -11,6 +11,8 @@ from __future__ import annotations
 import rules
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from aissai.security.reauth import ask_for_password, is_recent
@@ -52,6 +54,14 @@ def call_dashboard_view(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "reviews/reports/dashboard.html", context)
 
 
+def download_formats(language: str) -> list[tuple[str, str]]:
+    """(format, button label), the one offered first (the default) first: XLSX for a
+    French reader, whose spreadsheet splits CSV files on semicolons; CSV otherwise."""
+    labels = {"xlsx": _("Download XLSX"), "csv": _("Download CSV")}
+    order = ("xlsx", "csv") if language.startswith("fr") else ("csv", "xlsx")
+    return [(file_format, labels[file_format]) for file_format in order]
+
+
 @require_GET
 def exports_view(request: HttpRequest, slug: str) -> HttpResponse:
     call = _call_for(request, slug, "reviews.export_call")
@@ -60,6 +70,7 @@ def exports_view(request: HttpRequest, slug: str) -> HttpResponse:
         "kinds": EXPORT_KINDS,
         "formats": FORMATS,
         "withheld": len(withheld_ids(request.user, call=call)),
+        "download_formats": download_formats(translation.get_language() or ""),
         "active": "exports",
     }
     return render(request, "reviews/reports/exports.html", context)

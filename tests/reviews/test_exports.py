@@ -40,15 +40,25 @@ from tests.factories.reviews import (
 
 pytestmark = pytest.mark.django_db
 S = ApplicationStatus
-HOSTILE = ["=1+1", "+A1", "-2", "@SUM(A1:A2)", "\t=cmd", "\r=cmd", "\uff1d1+1", "\uff20SUM"]
 
 
 # --- safe_cell ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", HOSTILE + ["\uff0bA1", "\uff0d2", "\n=1"])
+@pytest.mark.parametrize(
+    "text", ["=1+1", "+A1", "-2", "@SUM(A1:A2)", "\uff1d1+1", "\uff20SUM", "\uff0bA1", "\uff0d2"]
+)
 def test_safe_cell_prefixes_formula_like_text(text):
     assert safe_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [("\t=cmd", "'\t'=cmd"), ("\r=cmd", "'\r'=cmd"), ("\n=1", "'\n'=1")],
+)
+def test_safe_cell_prefixes_a_leading_break_and_the_sign_after_it(text, written):
+    """A tab or a line break is itself a place where a spreadsheet may cut the cell."""
+    assert safe_cell(text) == written
 
 
 @pytest.mark.parametrize(
@@ -257,7 +267,7 @@ def test_csv_neutralises_formula_injection(client, staff, scenario):
 
     reviews = csv_rows(client.get(export_url(scenario, "reviews", "csv")))
     comments = {row[0]: row[-2] for row in reviews[1:] if row[0] == "AISSAI-2025-002"}
-    assert comments == {"AISSAI-2025-002": "'\t=cmd|' /C calc'!A0"}
+    assert comments == {"AISSAI-2025-002": "'\t'=cmd|' /C calc'!A0"}
 
 
 def test_xlsx_writes_formula_like_text_as_text(client, staff, scenario):
@@ -312,7 +322,7 @@ def test_reviews_csv_without_identities(client, staff, scenario):
         ["AISSAI-2025-001", "NEURO", "Neural operators for turbulence", "Reviewer 2"]
         + ["2", "3", "4.670", "Fund", "3", "Feasible."],
         ["AISSAI-2025-002", "'+A1", "'=1+1", "Reviewer 1"]
-        + ["5", "5", "10.000", "Fund", "3", "'\t=cmd|' /C calc'!A0"],
+        + ["5", "5", "10.000", "Fund", "3", "'\t'=cmd|' /C calc'!A0"],
     ]
     # Ended assignments and confirmed conflicts are never exported as valid pairings.
     text = "\n".join(",".join(row) for row in rows)
