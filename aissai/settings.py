@@ -93,6 +93,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "aissai.security.proxy.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     # /healthz answers here: no host check, no HTTPS redirect (SECURE_REDIRECT_EXEMPT), JSON.
     "aissai.health.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -115,6 +116,39 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Permissions-Policy on every response: no page of this site uses the camera, the
+# microphone, the position, payments or devices, so none may, nor any frame it embeds.
+# (publickey-credentials-* stay at the browser's default, "self", for passkeys.)
+PERMISSIONS_POLICY: dict[str, list[str]] = dict.fromkeys(
+    [
+        "accelerometer",
+        "ambient-light-sensor",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "gamepad",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "web-share",
+        "xr-spatial-tracking",
+    ],
+    [],
+)
 
 ROOT_URLCONF = "aissai.urls"
 WSGI_APPLICATION = "aissai.wsgi.application"
