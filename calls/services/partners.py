@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from aissai.audit.services import record_event
 from aissai.notifications.links import register_link, secret_link
 from aissai.notifications.services import queue_mail
-from calls.models import Application, ApplicationStatus, Partner, Unit
+from calls.models import Application, ApplicationStatus, CallStatus, Partner, Unit
 from calls.selectors.applications import unit_institutes
 from calls.services.applications import ApplicationError, lock_draft
 
@@ -221,6 +221,28 @@ def resend_confirmation(*, application: Application, by: Any, partner: Partner) 
             data={"lead_email": row.lead_email},
         )
     return row
+
+
+class LinkState:
+    """What a partner lead's link still does."""
+
+    OPEN = "open"  # shows the application and the Confirm button
+    ANSWERED = "answered"  # used: the lead confirmed
+    EXPIRED = "expired"  # the call is closed
+    WITHDRAWN = "withdrawn"  # the application was withdrawn
+
+
+def partner_link_state(partner: Partner, *, now: Any = None) -> str:
+    """Once the lead has answered, or the call has closed, the link shows no application."""
+    application = partner.application
+    if application.status == ApplicationStatus.WITHDRAWN:
+        return LinkState.WITHDRAWN
+    if partner.confirmed_at is not None:
+        return LinkState.ANSWERED
+    call = application.call
+    if call.status != CallStatus.OPEN or call.deadline_passed(now):
+        return LinkState.EXPIRED
+    return LinkState.OPEN
 
 
 def confirm_partner(*, token: Any) -> Partner:

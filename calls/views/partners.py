@@ -16,8 +16,10 @@ from calls.selectors.applications import search_units, unit_institutes, with_con
 from calls.services.applications import ApplicationError
 from calls.services.completeness import consortium_report
 from calls.services.partners import (
+    LinkState,
     add_partner,
     confirm_partner,
+    partner_link_state,
     remove_partner,
     resend_confirmation,
 )
@@ -140,11 +142,21 @@ def unit_institutes_options(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def partner_confirm(request: HttpRequest, token) -> HttpResponse:
-    """Public page of one partner lead's link: the application read-only and a Confirm button."""
-    partner = Partner.objects.filter(confirmation_token=token).select_related("application").first()
+    """Public page of one partner lead's link: the application read-only and a Confirm
+    button, while the link is open. Once the lead has answered, or the call has closed,
+    it says so and shows no application."""
+    partner = (
+        Partner.objects.filter(confirmation_token=token)
+        .select_related("application__call", "unit")
+        .first()
+    )
     if partner is None:
         raise Http404
+    state = partner_link_state(partner)
     if request.method == "POST":
+        if state == LinkState.EXPIRED:
+            messages.error(request, _("This link has expired: the call is closed."))
+            return redirect("calls:partner_confirm", token=token)
         try:
             partner = confirm_partner(token=token)
         except ApplicationError as exc:
@@ -152,16 +164,18 @@ def partner_confirm(request: HttpRequest, token) -> HttpResponse:
         else:
             messages.success(request, _("Thank you: your participation is confirmed."))
         return redirect("calls:partner_confirm", token=token)
-    application = with_content(Application.objects.all()).get(pk=partner.application_id)
-    return render(
-        request,
-        "calls/applications/partner_confirm.html",
-        {
-            "partner": partner,
-            "application": application,
-            "call": application.call,
-            "partners": list(application.partners.all()),
-            "report": consortium_report(application),
-            "withdrawn": application.status == ApplicationStatus.WITHDRAWN,
-        },
-    )
+    context = {
+        "partner": partner,
+        "call": partner.application.call,
+        "link_open": state == LinkState.OPEN,
+        "link_used": state == LinkState.ANSWERED,
+        "link_expired": state == LinkState.EXPIRED,
+    }
+    if state == LinkState.OPEN:
+        application = with_content(Application.objects.all()).get(pk=partner.application_id)
+        context.update(
+            application=application,
+            partners=list(application.partners.all()),
+            report=consortium_report(application),
+        )
+    return render(request, "calls/applications/partner_confirm.html", context)
