@@ -34,7 +34,7 @@ QUOTE = "'"
 # Where a spreadsheet may cut a cell in two: ; , tab, line breaks, full-width ; and ,.
 SEPARATORS = ";,\t\r\n\uff1b\uff0c"
 _FORMULA_SIGNS = "=+\\-@\uff1d\uff0b\uff0d\uff20"
-_SIGN_AFTER_SEPARATOR = re.compile(f"([{SEPARATORS}][ \\t\u00a0\u3000]*)(?=[{_FORMULA_SIGNS}])")
+SIGN_AFTER_SEPARATOR = re.compile(f"([{SEPARATORS}][ \\t\u00a0\u3000]*)(?=[{_FORMULA_SIGNS}])")
 
 
 def is_formula_like(text: str) -> bool:
@@ -48,7 +48,7 @@ def safe_cell(value: Any) -> Any:
     anything else is returned unchanged."""
     if not isinstance(value, str):
         return value
-    value = _SIGN_AFTER_SEPARATOR.sub(lambda m: m.group(1) + QUOTE, value)
+    value = SIGN_AFTER_SEPARATOR.sub(lambda m: m.group(1) + QUOTE, value)
     return QUOTE + value if is_formula_like(value) else value
 
 

@@ -4,11 +4,20 @@ was typed, and numbers stay numbers."""
 
 import csv
 import io
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reviews.exports.cells import FORMULA_TRIGGERS, QUOTE, csv_cell, is_formula_like, safe_cell
+from reviews.exports.cells import (
+    FORMULA_TRIGGERS,
+    QUOTE,
+    SEPARATORS,
+    SIGN_AFTER_SEPARATOR,
+    csv_cell,
+    is_formula_like,
+    safe_cell,
+)
 
 texts = st.one_of(
     st.text(max_size=40),
@@ -21,8 +30,18 @@ texts = st.one_of(
 def test_no_cell_starts_a_formula_and_nothing_typed_is_lost(text):
     cell = safe_cell(text)
     assert not is_formula_like(cell)
-    assert cell in (text, QUOTE + text)
-    assert (cell != text) == is_formula_like(text)
+    assert cell.replace(QUOTE, "") == text.replace(QUOTE, "")  # only apostrophes added
+    assert (cell != text) == bool(is_formula_like(text) or SIGN_AFTER_SEPARATOR.search(text))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(texts, min_size=1, max_size=4))
+def test_no_piece_after_a_separator_starts_a_formula(pieces):
+    """Whatever separator a spreadsheet splits the cell on, no piece is a formula."""
+    first, *rest = re.split(f"[{SEPARATORS}]", safe_cell(";".join(pieces)))
+    assert not is_formula_like(first)
+    signs = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+    assert not any(piece.lstrip(" \u00a0\u3000").startswith(signs) for piece in rest)
 
 
 @settings(max_examples=300, deadline=None)
