@@ -12,6 +12,10 @@ class AwardsConfig(AppConfig):
         from awards.services import hooks
 
         hooks.connect_signals()
+        # The answer link of an event invitation is made when the mail is sent.
+        from awards.services import events
+
+        events.register_secret_links()
         # The demo continues the past edition after the decision (see awards.demo).
         from awards.demo import ensure_awards
         from reviews.demo.steps import register_step

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from aissai.accounts.services import absolute_url
 from aissai.audit.services import record_event
+from aissai.notifications.links import register_link, secret_link
 from aissai.notifications.services import queue_mail
 from awards.models import (
     OPEN_STATES,
@@ -97,6 +98,16 @@ def invitation_for_token(token: str) -> EventInvitation | None:
 
 def rsvp_url(invitation: EventInvitation) -> str:
     return absolute_url(reverse("awards:rsvp", args=[rsvp_token(invitation)]))
+
+
+def _rsvp_url_of(ref: str) -> str | None:
+    invitation = EventInvitation.objects.filter(pk=ref).first() if ref.isdigit() else None
+    return rsvp_url(invitation) if invitation is not None else None
+
+
+def register_secret_links() -> None:
+    """The invitee's answer link, made when the mail is sent (notifications.links)."""
+    register_link("award_event_rsvp", _rsvp_url_of)
 
 
 def invitees(call: Call) -> list[tuple[Any, str, str]]:
@@ -176,7 +187,7 @@ def _mail(invitation: EventInvitation, event_name: str) -> None:
             "event": invitation.event,
             "call": invitation.event.call,
             "attending": invitation.answer == Answer.YES,
-            "rsvp_url": rsvp_url(invitation),
+            "rsvp_url": secret_link("award_event_rsvp", invitation.pk),
         },
     )
 

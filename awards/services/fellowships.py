@@ -14,17 +14,15 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from aissai.accounts.models import User
 from aissai.accounts.services import absolute_url
 from aissai.audit.services import record_event
+from aissai.notifications.links import secret_link
 from aissai.notifications.models import OutboxMessage
 from aissai.notifications.services import queue_mail
 from awards.models import OPEN_STATES, AwardSettings, Fellowship, FellowshipState, Suspension
@@ -304,16 +302,8 @@ def invite_fellow(*, fellowship: Fellowship) -> OutboxMessage:
     user = fellowship.fellow
     if user.has_usable_password():
         account_url = absolute_url(reverse("accounts:login"))
-    else:
-        account_url = absolute_url(
-            reverse(
-                "accounts:password_reset_confirm",
-                kwargs={
-                    "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                    "token": default_token_generator.make_token(user),
-                },
-            )
-        )
+    else:  # made when the mail is sent, never stored (aissai.notifications.links)
+        account_url = secret_link("password_reset", user.pk)
     application = fellowship.application
     return queue_mail(
         event="award_fellow_invitation",

@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 
 from aissai.audit.models import AuditEvent
 from aissai.notifications.models import OutboxMessage
+from aissai.notifications.services import build_email
 from awards.models import Answer, EventInvitation, InviteeRole
 from awards.services.errors import AwardError
 from awards.services.events import (
@@ -74,7 +75,8 @@ def test_fellows_coordinators_and_correspondents_are_invited_once(award):
     assert sorted(mails.values_list("to_email", flat=True)) == sorted(
         i.person.email for i in invited
     )
-    assert "/awards/rsvp/" in mails.first().body_text
+    assert "/awards/rsvp/" not in mails.first().body_text  # made at delivery only
+    assert "/awards/rsvp/" in build_email(mails.first()).body
     assert invite_people(event=event, by=award.staff) == []
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from aissai.accounts.models import User
 from aissai.audit.models import AuditEvent
 from aissai.notifications.models import OutboxMessage
+from aissai.notifications.services import build_email
 from awards.models import Fellowship, FellowshipState
 from awards.services.errors import AwardError
 from awards.services.fellowships import (
@@ -103,7 +104,8 @@ def test_coordinator_records_recruit_invites_fellow_and_sets_end_date(award):
     assert fellowship.fellow == fellow and not fellow.has_usable_password()
     mail = OutboxMessage.objects.get(event="award_fellow_invitation")
     assert mail.to_email == "ada.fellow@lab.example.fr"
-    assert "/accounts/password/reset/" in mail.body_text
+    assert "/accounts/password/reset/" not in mail.body_text  # made at delivery only
+    assert "/accounts/password/reset/" in build_email(mail).body
     assert events(fellowship, "fellowship.recruited")[0]["role"] == "coordinator"
 
 
@@ -112,7 +114,7 @@ def test_recruit_with_existing_account_gets_login_link(award):
     fellowship = recruit(award.fellowship("A"), by=award.staff, email="known@lab.example.fr")
     assert fellowship.fellow == existing
     mail = OutboxMessage.objects.get(event="award_fellow_invitation")
-    assert "/accounts/login/" in mail.body_text
+    assert "/accounts/login/" in build_email(mail).body
 
 
 def test_correcting_recruit_keeps_state_and_invites_only_a_new_address(award):
