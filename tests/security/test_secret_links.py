@@ -367,7 +367,7 @@ def test_rows_written_before_hold_no_live_link_after_the_migration():
 
     from django.apps import apps
 
-    migration = import_module("aissai.notifications.migrations.0004_withhold_stored_token_links")
+    migration = import_module("aissai.notifications.migrations.0006_withhold_stored_token_links")
     staff = StaffFactory()
     partner = Partner.objects.create(
         application=ApplicationFactory(coordinator=staff),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0002_outbox_queued_at'),
+        ('notifications', '0004_outbox_held_after_restore'),
     ]
 
     operations = [

@@ -18,6 +18,6 @@ def withhold_stored_links(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("notifications", "0003_outbox_withheld_links")]
+    dependencies = [("notifications", "0005_outbox_withheld_links")]
 
     operations = [migrations.RunPython(withhold_stored_links, migrations.RunPython.noop)]
