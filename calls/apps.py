@@ -15,3 +15,8 @@ class CallsConfig(AppConfig):
         from calls.services.partners import register_secret_links
 
         register_secret_links()
+        # The audit admin leaves out events about applications a reader is in conflict with.
+        from aissai.audit.withholding import register_withheld_applications
+        from calls.selectors.staff_conflicts import conflicted_application_ids
+
+        register_withheld_applications(conflicted_application_ids)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import AuditEvent
+from .withholding import visible_events
 
 
 @admin.register(AuditEvent)
@@ -11,6 +12,11 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["actor"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def get_queryset(self, request):
+        """Events about an application whose evaluation the reader may not see (their
+        own, say) are left out."""
+        return visible_events(super().get_queryset(request), request.user)
 
     def has_add_permission(self, request):
         return False

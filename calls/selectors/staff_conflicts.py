@@ -84,6 +84,16 @@ def withheld_ids(user: Any, *, call: Call | int) -> frozenset[int]:
     )
 
 
+def conflicted_application_ids(user: Any) -> frozenset[int]:
+    """Ids of every application, whatever its call, whose evaluation ``user`` may not read
+    because of a conflict in effect (one query)."""
+    if not _signed_in(user):
+        return frozenset()
+    return frozenset(
+        Application.objects.filter(conflict_clause(user)).order_by().values_list("pk", flat=True)
+    )
+
+
 def is_in_conflict(user: Any, application: Application) -> bool:
     """``conflict_clause`` for one application already loaded (its prefetched partners are
     used; one query for a declared or ruled conflict)."""

@@ -123,3 +123,23 @@ def test_postgresql_refuses_update_and_delete_in_raw_sql(event, sql):
         cursor.execute(sql, [event.pk])
 
     assert AuditEvent.objects.get().verb == "account.checked"
+
+
+def test_the_audit_admin_hides_events_about_a_reader_s_own_application(client):
+    """A superuser who coordinates an application must not read its reviews' totals in the
+    audit log (the event of a saved review carries it)."""
+    from tests.factories.calls import submitted_application
+
+    superuser = SuperuserFactory(is_programme_staff=True)
+    own = submitted_application(coordinator=superuser)
+    other = submitted_application()
+    record_event(actor=None, verb="review.submitted", target=own, data={"total": "8.75"})
+    record_event(actor=None, verb="review.updated", target=superuser, data={"application": own.pk})
+    record_event(actor=None, verb="review.submitted", target=other, data={"application": other.pk})
+    client.force_login(superuser)
+
+    listed = client.get(reverse("admin:audit_auditevent_changelist")).context["cl"].result_list
+
+    assert [(e.verb, e.target_id) for e in listed if e.verb.startswith("review.")] == [
+        ("review.submitted", str(other.pk))
+    ]
