@@ -63,10 +63,6 @@ def register_link(kind: str, resolver: Resolver) -> None:
     _resolvers[kind] = resolver
 
 
-def registered_kinds() -> list[str]:
-    return sorted(_resolvers)
-
-
 def extract_links(context: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """The context with each ``SecretLink`` replaced by its placeholder, and the links."""
     links: list[dict[str, str]] = []
