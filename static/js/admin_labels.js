@@ -21,3 +21,27 @@ function labelTabularInlineFields() {
 }
 document.addEventListener("DOMContentLoaded", labelTabularInlineFields);
 document.addEventListener("formset:added", labelTabularInlineFields);
+
+// An inline group too wide for the window scrolls sideways: it is then a labelled region
+// the keyboard can reach (named after its heading), and stops being one when it fits.
+function markScrollingInlines() {
+  document.querySelectorAll(".inline-group").forEach((group) => {
+    const scrolls = group.scrollWidth > group.clientWidth;
+    if (scrolls && !group.hasAttribute("tabindex")) {
+      const heading = group.querySelector("h2");
+      group.tabIndex = 0;
+      group.setAttribute("role", "region");
+      group.setAttribute("aria-label", heading ? heading.textContent.trim() : group.id);
+      group.dataset.scrollRegion = "1";
+    } else if (!scrolls && group.dataset.scrollRegion) {
+      group.removeAttribute("tabindex");
+      group.removeAttribute("role");
+      group.removeAttribute("aria-label");
+      delete group.dataset.scrollRegion;
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", () => {
+  markScrollingInlines();
+  new ResizeObserver(markScrollingInlines).observe(document.body);
+});
