@@ -496,6 +496,9 @@ OUTBOX_BACKOFF_SECONDS = env_int("OUTBOX_BACKOFF_SECONDS", 60)
 OUTBOX_BACKOFF_MAX_SECONDS = env_int("OUTBOX_BACKOFF_MAX_SECONDS", 3600)
 # A queued delivery not run after this long is presumed lost and queued again by the relay.
 OUTBOX_REQUEUE_SECONDS = env_int("OUTBOX_REQUEUE_SECONDS", 300)
+# Rows one delivery task sends over one SMTP connection. A worker killed mid-batch sends
+# the rows it had not yet recorded as sent again (same Message-ID): keep batches short.
+OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 50)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
