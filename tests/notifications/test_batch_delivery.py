@@ -87,9 +87,7 @@ def test_a_batch_is_one_claim_one_connection_and_one_update_whatever_its_size(pe
     expected = set(OutboxMessage.objects.filter(pk__in=ids).values_list("message_id", flat=True))
     assert sorted(m["Message-ID"] for m in peer_sink.messages) == sorted(expected)
     rows = OutboxMessage.objects.filter(pk__in=ids)
-    assert {(r.status, r.attempts, r.sending_since) for r in rows} == {
-        (OutboxStatus.SENT, 1, None)
-    }
+    assert {(r.status, r.attempts, r.sending_since) for r in rows} == {(OutboxStatus.SENT, 1, None)}
 
 
 @pytest.mark.smtp
