@@ -175,11 +175,19 @@ class Services:
         replies = app.control.ping(timeout=1.0) or []
         return any(name.startswith(f"bench-{self.run_id}@") for r in replies for name in r)
 
-    def start_web(self, *, workers: int = 4) -> Process:
+    def start_web(
+        self,
+        *,
+        workers: int = 4,
+        config: str = "deploy/gunicorn.conf.py",
+        extra_env: dict[str, str] | None = None,
+    ) -> Process:
+        """gunicorn with ``workers`` processes; ``extra_env`` overrides its environment
+        (threads, cache, profiling: see ``bench.staff_load``)."""
         self.web_port = free_port()
         process = self._start(
             "gunicorn",
-            [str(BIN / "gunicorn"), "--config", "deploy/gunicorn.conf.py"],
+            [str(BIN / "gunicorn"), "--config", config],
             self.env(
                 GUNICORN_HOST="127.0.0.1",
                 PORT=str(self.web_port),
@@ -189,6 +197,7 @@ class Services:
                 DATABASE_POOL="1",
                 DATABASE_POOL_MAX="4",
                 SITE_URL=f"http://127.0.0.1:{self.web_port}",
+                **(extra_env or {}),
             ),
         )
         started = time.monotonic()
