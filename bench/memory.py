@@ -1,4 +1,4 @@
-"""Resident memory of the processes a benchmark started, read from ``/proc`` (Linux).
+"""Resident memory and CPU time of the processes a benchmark started (Linux ``/proc``).
 
 ``VmHWM`` is the kernel's high-water mark of a process's resident set: its peak RSS
 since it started, numpy and C buffers included (what ``tracemalloc`` cannot see).
@@ -6,6 +6,7 @@ since it started, numpy and C buffers included (what ``tracemalloc`` cannot see)
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,3 +57,13 @@ def children_of(pid: int) -> list[int]:
 
 def memory_of_children(pid: int) -> list[Memory]:
     return [m for m in map(memory_of, children_of(pid)) if m is not None]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` so far (0 when the process is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14 and 15)

@@ -71,8 +71,11 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     os.environ["CELERY_BROKER_URL"] = args.broker_url  # this process publishes the tasks
     url = setup_django(args.database_url)
+    from django.conf import settings
+
     from aissai.notifications.models import OutboxMessage, OutboxStatus
     from aissai.notifications.services import enqueue_many
+    from bench.memory import children_of, cpu_seconds, memory_of
 
     load_before = load_average()
     ids = create_rows(args.mails)
@@ -80,11 +83,14 @@ def main(argv=None) -> int:
     with Services(database_url=url, broker_url=args.broker_url) as services:
         services.start_sink(max_seconds=int(args.timeout) + 120)
         services.purge_queue()
-        services.start_worker(concurrency=args.concurrency)
+        worker = services.start_worker(concurrency=args.concurrency)
+        sink_process = next(p for p in services.processes if p.name == "smtp-sink")
+        pool = children_of(worker.popen.pid)
+        cpu_before = {pid: cpu_seconds(pid) for pid in [*pool, sink_process.popen.pid]}
         started = time.monotonic()
         queued = enqueue_many(ids)
         published = time.monotonic() - started
-        print(f"{queued:,} tasks published in {published:.1f} s; delivering", flush=True)
+        print(f"{queued:,} rows queued in {published:.1f} s; delivering", flush=True)
         deadline = started + args.timeout
         while time.monotonic() < deadline:
             messages = services.sink_messages()
@@ -93,6 +99,8 @@ def main(argv=None) -> int:
             time.sleep(1.0)
         wall = time.monotonic() - started
         messages = services.sink_messages()
+        cpu = {pid: cpu_seconds(pid) - cpu_before[pid] for pid in cpu_before}
+        worker_peak = max((m.peak_mib for m in map(memory_of, pool) if m), default=0.0)
         first_at = min((m["t"] for m in messages), default=0.0)
         last_at = max((m["t"] for m in messages), default=0.0)
     statuses = Counter(OutboxMessage.objects.filter(pk__in=ids).values_list("status", flat=True))
@@ -102,16 +110,27 @@ def main(argv=None) -> int:
     twice = sum(1 for mid, n in at_sink.items() if mid in expected and n > 1)
     strangers = set(at_sink) - expected
     rate = len(messages) / wall if wall else 0.0
+    batch = settings.OUTBOX_BATCH_SIZE
+    worker_cpu = sum(v for pid, v in cpu.items() if pid != sink_process.popen.pid)
+    sink_cpu = cpu[sink_process.popen.pid]
+    per_mail = f"{1000 * worker_cpu / len(messages):.2f} ms per mail" if messages else "–"
     rows = [
         ["mails", f"{len(ids):,}"],
         ["worker", f"1 Celery worker, prefork, concurrency {args.concurrency}"],
-        ["tasks published (enqueue_many)", f"{published:.1f} s ({queued / published:,.0f}/s)"],
+        [
+            "rows queued (enqueue_many)",
+            f"{published:.1f} s ({queued / published:,.0f}/s), {-(-queued // batch):,} tasks "
+            f"of at most {batch} rows",
+        ],
         ["all delivered after", f"{wall:.1f} s"],
         ["throughput (end to end)", f"{rate:,.1f} mails/s"],
         [
             "throughput (first to last at the sink)",
             f"{len(messages) / (last_at - first_at):,.1f} mails/s" if last_at > first_at else "–",
         ],
+        ["worker CPU (pool processes)", f"{worker_cpu:.1f} s ({per_mail})"],
+        ["SMTP sink CPU", f"{sink_cpu:.1f} s"],
+        ["peak RSS of a pool process", f"{worker_peak:.0f} MiB"],
         ["rows sent", f"{statuses.get(OutboxStatus.SENT, 0):,} ({dict(statuses)})"],
         ["lost (not at the sink)", f"{len(lost):,}"],
         ["delivered twice", f"{twice:,}"],

@@ -9,12 +9,13 @@ Stops on SIGTERM / SIGINT, or by itself after ``--max-seconds``.
 from __future__ import annotations
 
 import argparse
-import email
-import email.policy
 import json
 import signal
 import threading
 import time
+from email.header import decode_header, make_header
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 
 from aiosmtpd.controller import Controller
 
@@ -23,14 +24,18 @@ class Recorder:
     def __init__(self, path: str):
         self.handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed at the end
         self.lock = threading.Lock()
+        # Headers only, with the light legacy policy: the sink must not be what limits
+        # the throughput it measures (a full parse took 7 ms of CPU per mail at a load
+        # average of 7, against 0.14 ms for the headers alone).
+        self.parser = BytesHeaderParser(policy=compat32)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        message = self.parser.parsebytes(envelope.content)
         line = json.dumps(
             {
                 "message_id": str(message["Message-ID"] or ""),
                 "to": list(envelope.rcpt_tos),
-                "subject": str(message["Subject"] or ""),
+                "subject": str(make_header(decode_header(message["Subject"] or ""))),
                 "event": str(message["X-AISSAI-Event"] or ""),
                 "t": time.time(),
             }
