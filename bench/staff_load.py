@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.staff_load [--users 20] [--seconds 60] [--warmup 15]
                                          [--size 10000] [--web-workers 4] [--threads 1]
-                                         [--cache-url redis://…] [--profile] [--output FILE]
+                                         [--cache-url local|redis://…] [--profile] [--output FILE]
 
 ``--users`` staff members of the generated call ``bench-selection-<size>-s1`` (made once,
 as ``make bench`` does; the extra staff accounts are added to it) log in through the
@@ -58,7 +58,12 @@ def parse_args(argv=None):
     parser.add_argument("--size", type=int, default=10_000, help="applications in the call")
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
-    parser.add_argument("--cache-url", default="", help="shared cache (Redis); default: local")
+    parser.add_argument(
+        "--cache-url",
+        default="",
+        help="the cache every web worker shares (default: the broker's Redis, as "
+        "docker-compose.yml shares one Redis); 'local' for a cache per worker",
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile every web worker")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--broker-url", default=DEFAULT_BROKER)
@@ -238,8 +243,9 @@ def run(args, url: str) -> tuple[str, dict]:
     pages = page_urls(call)
     run_id = time.strftime("%Y%m%d-%H%M%S")
     extra = {"GUNICORN_THREADS": str(args.threads)}
-    if args.cache_url:
-        extra["CACHE_URL"] = args.cache_url
+    cache_url = args.cache_url or args.broker_url
+    if cache_url != "local":
+        extra["CACHE_URL"] = cache_url
     profile_dir = LOG_DIR / f"{run_id}-profile"
     if args.profile:
         profile_dir.mkdir(parents=True, exist_ok=True)
@@ -276,7 +282,8 @@ def run(args, url: str) -> tuple[str, dict]:
         f"Call {call.slug} ({args.size:,} applications); {args.users} staff users, no think "
         f"time, {args.warmup:.0f} s of warm-up then {args.seconds:.0f} s measured; gunicorn "
         f"{args.web_workers} {gunicorn_class} workers × {args.threads} thread(s), cache "
-        f"{'Redis (shared)' if args.cache_url else 'local memory (per worker)'}, PostgreSQL "
+        f"{'local memory (per worker)' if cache_url == 'local' else 'Redis (shared)'}, "
+        f"PostgreSQL "
         f"{url.rsplit('/', 1)[-1]}.",
         text,
         server_times(log),

@@ -39,6 +39,17 @@ keepalive = 5
 max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = max_requests // 10
 
+
+def post_worker_init(worker):  # noqa: ARG001 - gunicorn's hook signature
+    """Import every view before the worker takes a request. Django imports the URLconf
+    and the views (numpy, scipy, OR-Tools behind the staff pages) at the first request,
+    which then waits seconds, and each new worker (``max_requests`` recycles them) made
+    a staff member wait again; under load those first requests queued behind each other."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - the import is the point
+
+
 # Access and error logs go to stdout/stderr, where the container runtime collects them.
 accesslog = "-"
 errorlog = "-"
