@@ -18,7 +18,7 @@ help:
 	@echo "make backup   database + uploaded files into BACKUP_DIR (default var/backups)"
 	@echo "make restore BACKUP=<folder> [FORCE=1]   restore a backup into an empty database"
 	@echo "make bench   page and algorithm benchmarks on PostgreSQL (BENCH_ARGS=--sizes 100,1000)"
-	@echo "make bench-rush   deadline rush (gunicorn, worker, SMTP sink) and outbox throughput"
+	@echo "make bench-rush   deadline rush, staff under load (gunicorn, worker, SMTP sink) and outbox throughput"
 	@echo "make screenshots  the README pictures (docs/screenshots/) from the demo, in Chromium"
 
 $(BIN)/python:
@@ -105,6 +105,7 @@ bench: $(VENV)/.installed
 
 bench-rush: $(VENV)/.installed
 	$(BIN)/python -m bench.rush $(RUSH_ARGS)
+	$(BIN)/python -m bench.staff_load $(LOAD_ARGS)
 	$(BIN)/python -m bench.outbox $(OUTBOX_ARGS)
 
 # The README pictures: the demo data drawn by the current code in Chromium, saved in

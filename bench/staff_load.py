@@ -8,7 +8,7 @@
 as ``make bench`` does; the extra staff accounts are added to it) log in through the
 login form, then each requests the staff applications table, the scoreboard, the review
 progress and the list board in turn, with no think time, for ``--warmup`` seconds (not
-counted: every gunicorn worker computes its own cached figures once) and then
+counted: the first requests fill the cache the workers share) and then
 ``--seconds`` seconds. gunicorn runs ``deploy/gunicorn.conf.py`` (through
 ``bench/gunicorn_bench.py``) with ``--web-workers`` processes on 127.0.0.1.
 
@@ -65,6 +65,12 @@ def parse_args(argv=None):
         "docker-compose.yml shares one Redis); 'local' for a cache per worker",
     )
     parser.add_argument("--profile", action="store_true", help="cProfile every web worker")
+    parser.add_argument(
+        "--pages",
+        default="",
+        help="comma-separated subset of the pages (default: all four): "
+        + ", ".join(name for name, _route, _query in PAGES),
+    )
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--broker-url", default=DEFAULT_BROKER)
     parser.add_argument("--output", default="")
@@ -111,10 +117,29 @@ def staff_accounts(call, count: int) -> list[str]:
     return emails
 
 
-def page_urls(call) -> list[tuple[str, str]]:
+def page_urls(call, names: str = "") -> list[tuple[str, str]]:
     from django.urls import reverse
 
-    return [(name, reverse(route, args=[call.slug]) + query) for name, route, query in PAGES]
+    wanted = {name.strip() for name in names.split(",") if name.strip()}
+    unknown = wanted - {name for name, _route, _query in PAGES}
+    if unknown:
+        raise SystemExit(f"unknown page(s): {', '.join(sorted(unknown))}")
+    return [
+        (name, reverse(route, args=[call.slug]) + query)
+        for name, route, query in PAGES
+        if not wanted or name in wanted
+    ]
+
+
+def prime(base_url: str, session, pages: list[tuple[str, str]]) -> list[list]:
+    """One request to each page, alone, before the load: the first read after the call
+    was generated (or changed) fills the cache the workers share. Its time is reported."""
+    rows = []
+    for name, path in pages:
+        started = time.monotonic()
+        response = session.get(base_url + path, timeout=10 * TIMEOUT, allow_redirects=False)
+        rows.append([name, response.status_code, f"{(time.monotonic() - started) * 1000:.0f}"])
+    return rows
 
 
 def login(base_url: str, email: str, password: str):
@@ -240,7 +265,7 @@ def run(args, url: str) -> tuple[str, dict]:
 
         analyze()
     emails = staff_accounts(call, args.users)
-    pages = page_urls(call)
+    pages = page_urls(call, args.pages)
     run_id = time.strftime("%Y%m%d-%H%M%S")
     extra = {"GUNICORN_THREADS": str(args.threads)}
     cache_url = args.cache_url or args.broker_url
@@ -257,6 +282,7 @@ def run(args, url: str) -> tuple[str, dict]:
         )
         base = services.base_url
         sessions = [login(base, email, DEFAULT_PASSWORD) for email in emails]
+        primed = prime(base, sessions[0], pages)
         print(f"gunicorn on {base}; {len(sessions)} staff logged in; load starts", flush=True)
         started = time.monotonic()
         warm_end = started + args.warmup
@@ -285,6 +311,9 @@ def run(args, url: str) -> tuple[str, dict]:
         f"{'local memory (per worker)' if cache_url == 'local' else 'Redis (shared)'}, "
         f"PostgreSQL "
         f"{url.rsplit('/', 1)[-1]}.",
+        "First request to each page, alone, before the load (cache filled, or already "
+        "full from an earlier run):",
+        markdown_table(["page", "status", "ms"], primed),
         text,
         server_times(log),
         f"- Throughput: **{figures['throughput']:.1f} requests/s** (target ≥ "
