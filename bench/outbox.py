@@ -110,7 +110,7 @@ def main(argv=None) -> int:
     twice = sum(1 for mid, n in at_sink.items() if mid in expected and n > 1)
     strangers = set(at_sink) - expected
     rate = len(messages) / wall if wall else 0.0
-    batch = settings.OUTBOX_BATCH_SIZE
+    batch = getattr(settings, "OUTBOX_BATCH_SIZE", 1)  # 1: a version without batches
     worker_cpu = sum(v for pid, v in cpu.items() if pid != sink_process.popen.pid)
     sink_cpu = cpu[sink_process.popen.pid]
     per_mail = f"{1000 * worker_cpu / len(messages):.2f} ms per mail" if messages else "–"
