@@ -154,8 +154,8 @@ def test_calls_are_not_added_in_the_admin(admin_client):
     assert response.status_code == 403
 
 
-def test_the_admin_explains_the_tie_break_order_in_words(client):
-    client.force_login(SuperuserFactory())
-    html = client.get(reverse("admin:calls_call_add")).content.decode()
+def test_the_admin_explains_the_tie_break_order_in_words(admin_client):
+    call = CallFactory()
+    html = admin_client.get(reverse("admin:calls_call_change", args=[call.pk])).content.decode()
     assert "first rule that separates them decides" in html
     assert "criterion:1" not in html
