@@ -441,3 +441,11 @@ def test_every_mail_event_has_a_label():
     }
     assert folders == set(MailEvent.values)
     assert MailEvent.label_of("no_such_event") == "no_such_event"
+
+
+def test_bulk_release_confirmation_names_the_event_by_its_label(client, staff):
+    OutboxMessageFactory(held=True, event="funding_decision")
+
+    page = client.get(reverse("notifications:outbox_release_bulk"), {"event": "funding_decision"})
+
+    assert "Event: Funding decision" in page.content.decode()
