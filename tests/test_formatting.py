@@ -18,13 +18,21 @@ NBSP = "\u00a0"
 @pytest.mark.parametrize(
     ("moment", "french", "english"),
     [
-        (datetime(2026, 12, 28, 12, 0, tzinfo=PARIS), f"28 décembre 2026 à 12{NBSP}h", "28 December 2026, 12:00"),
+        (
+            datetime(2026, 12, 28, 12, 0, tzinfo=PARIS),
+            f"28 décembre 2026 à 12{NBSP}h",
+            "28 December 2026, 12:00",
+        ),
         (
             datetime(2026, 12, 28, 12, 30, tzinfo=PARIS),
             f"28 décembre 2026 à 12{NBSP}h{NBSP}30",
             "28 December 2026, 12:30",
         ),
-        (datetime(2027, 3, 1, 9, 5, tzinfo=PARIS), f"1 mars 2027 à 9{NBSP}h{NBSP}05", "1 March 2027, 09:05"),
+        (
+            datetime(2027, 3, 1, 9, 5, tzinfo=PARIS),
+            f"1 mars 2027 à 9{NBSP}h{NBSP}05",
+            "1 March 2027, 09:05",
+        ),
     ],
 )
 def test_long_datetime_reads_as_each_language_writes_it(moment, french, english):

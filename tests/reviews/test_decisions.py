@@ -12,8 +12,8 @@ from aissai.notifications.models import OutboxMessage, OutboxStatus
 from aissai.notifications.services import queue_mail, release_mails
 from calls.models import ApplicationStatus, CallStatus
 from reviews.models import FundingDecision, FundingOutcome, ListEntry, Selection
-from reviews.selectors.lists import build_board
 from reviews.reasons import ReasonKind
+from reviews.selectors.lists import build_board
 from reviews.services.decisions import (
     add_funding_source,
     close_complementary_list,
