@@ -101,6 +101,14 @@ def test_the_board_shows_the_lists_the_buttons_and_the_script(client, scenario, 
     assert 'id="not-started"' in html
 
 
+def test_the_board_says_that_the_move_buttons_rank_without_a_mouse(client, scenario, staff):
+    client.force_login(staff)
+    html = client.get(url("lists_board", scenario.call)).content.decode()
+    handle = html.index('class="drag-handle')
+    assert "use the move buttons without a mouse" in html[handle : handle + 300]
+    assert "Move applications with the buttons, or drag them." in html
+
+
 def test_a_keyboard_move_is_a_plain_post(client, scenario, staff):
     client.force_login(staff)
     c = scenario.applications[2]
