@@ -3,9 +3,14 @@ sentences stored before are converted by the migration when it can read them."""
 
 import importlib
 
+import pytest
+from django.apps import apps
 from django.utils import translation
 
+from reviews.models import FundingDecision, ListMove
 from reviews.reasons import Reason, ReasonKind, reason_fields, render
+from tests.factories.accounts import StaffFactory
+from tests.factories.reviews import fix_as_shown, shortlisted_call
 
 migration = importlib.import_module("reviews.migrations.0008_history_reasons_as_facts")
 
@@ -65,3 +70,39 @@ def test_the_migration_reads_the_stored_sentences_in_both_languages():
     ) == ("recut", {"main": 6, "complementary": 3})
     assert parse("Main list, position 1. Panel agreed.") is None
     assert parse("Panel consensus.") is None
+
+
+@pytest.mark.django_db
+def test_the_migration_converts_stored_rows_and_keeps_what_it_cannot_read():
+    scenario = shortlisted_call(means=[9, 8, 7, 6], sources=(2,), complementary_size=1)
+    fix_as_shown(scenario.call, by=StaffFactory())
+    first, second = FundingDecision.objects.order_by("pk")[:2]
+    legacy = {"reason_kind": "", "reason_params": {}}
+    FundingDecision.objects.filter(pk=first.pk).update(reason="Main list, position 1.", **legacy)
+    FundingDecision.objects.filter(pk=second.pk).update(reason="Panel consensus.", **legacy)
+    move = ListMove.objects.create(
+        call=scenario.call,
+        application=first.application,
+        kind="promoted",
+        reason="Financement supplémentaire\u00a0: Région (2 contrat(s)).",
+    )
+
+    migration.reasons_to_facts(apps, None)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    move.refresh_from_db()
+    assert (first.reason, first.reason_kind, first.reason_params) == (
+        "",
+        "main_list",
+        {"position": 1},
+    )
+    assert (second.reason, second.reason_kind) == ("Panel consensus.", "")
+    assert (move.reason_kind, move.reason_params) == (
+        "additional_funding",
+        {"name": "Région", "count": 2},
+    )
+    with translation.override("fr"):
+        assert first.reason_text == "Liste principale, position 1."
+    with translation.override("en"):
+        assert move.reason_text == "Additional funding: Région (2 fellowships)."
