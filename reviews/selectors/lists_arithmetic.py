@@ -77,30 +77,38 @@ def apply_action(
             sequence.remove(application_id)
         sequence.insert(min(main_size - 1, len(sequence)), application_id)
     elif action == TO_COMPLEMENTARY:
-        if complementary_size < 1:
-            raise MoveNotPossible(_("This call has no complementary list."))
-        if on_lists:
-            if index >= main_size:
-                raise MoveNotPossible(_("This application is already on the complementary list."))
-            sequence.remove(application_id)
-            if len(sequence) < main_size:
-                raise MoveNotPossible(
-                    _(
-                        "No application follows to take its place on the main list: add one "
-                        "to the complementary list first."
-                    )
-                )
-            sequence.insert(main_size, application_id)
-        else:
-            if len(sequence) < main_size:
-                raise MoveNotPossible(
-                    _("The main list is not full yet: add the application to the main list.")
-                )
-            sequence.insert(min(len(sequence), main_size + complementary_size - 1), application_id)
+        _to_complementary(sequence, application_id, index, main_size, complementary_size)
     else:
         raise MoveNotPossible(_("Unknown action."))
     main, complementary = cut(sequence, main_size, complementary_size)
     return main + complementary
+
+
+def _to_complementary(
+    sequence: list[int], application_id: int, index: int | None, main_size: int, size: int
+) -> None:
+    """Move ``application_id`` (at ``index`` in ``sequence``, or off the lists) to the
+    complementary list, in place (see :func:`apply_action`)."""
+    if size < 1:
+        raise MoveNotPossible(_("This call has no complementary list."))
+    if index is not None:
+        if index >= main_size:
+            raise MoveNotPossible(_("This application is already on the complementary list."))
+        sequence.remove(application_id)
+        if len(sequence) < main_size:
+            raise MoveNotPossible(
+                _(
+                    "No application follows to take its place on the main list: add one "
+                    "to the complementary list first."
+                )
+            )
+        sequence.insert(main_size, application_id)
+        return
+    if len(sequence) < main_size:
+        raise MoveNotPossible(
+            _("The main list is not full yet: add the application to the main list.")
+        )
+    sequence.insert(min(len(sequence), main_size + size - 1), application_id)
 
 
 def against_score_order(
