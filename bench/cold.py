@@ -12,7 +12,9 @@ change), then
    (``refresh_figures``: the time until the figures are current); then the next read,
    which shows them.
 
-The queued messages are purged from the broker at the end (no worker consumes them here).
+The web side and the "worker" share a Redis cache (the broker's database), as in
+production; the figures are deleted from it and the queued messages purged from the
+broker at the end (no worker consumes them here).
 Target (issue 18): no staff request over 1 s at N = 10,000, warm or cold: PASS / MISS on
 the slowest read of the *after* mode.
 """
@@ -102,15 +104,28 @@ def _round(result: ColdResult, call, client, url: str, app) -> None:
 def run_cold(
     calls: dict[int, Any], *, rounds: int = 3, broker_url: str = "", log=print
 ) -> list[ColdResult]:
+    from django.core.cache import cache
     from django.test import Client
+    from django.test.utils import override_settings
     from kombu import Connection
 
     from aissai.celery import app
     from bench.pages import actors_for
+    from reviews.selectors.scoreboard_cache import SCHEMA
 
     broker_url = broker_url or DEFAULT_BROKER
     saved = (app.conf.task_always_eager, app.conf.broker_url)
     app.conf.broker_url = broker_url
+    # As in production: a cache the web and the worker share (Redis, the broker's).
+    shared = override_settings(
+        CACHES={
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": broker_url,
+            }
+        }
+    )
+    shared.enable()
     results = []
     try:
         for size, call in sorted(calls.items()):
@@ -126,6 +141,9 @@ def run_cold(
                 results.append(result)
                 log(f"  cold {name} N={size:,}: {_summary(result)}")
     finally:
+        for call in calls.values():
+            cache.delete(f"scoreboard:{SCHEMA}:{call.pk}:figures")
+        shared.disable()
         app.conf.task_always_eager, app.conf.broker_url = saved
         with Connection(broker_url, connect_timeout=5) as connection:
             app.control.purge(connection=connection)

@@ -20,8 +20,10 @@ Two ways to read:
 - :func:`latest_figures`: for pages. The current figures when the cache has them; else the
   previous ones, marked *stale* (pages say "being updated" with their time), while a
   Celery task (:func:`refresh_figures`) computes the current version, once per version.
-  Computed now instead when tasks run in process (embedded mode, where this is the worker),
-  or when the cache holds nothing usable (the first read of a call, other criteria).
+  Computed now instead when tasks run in process (embedded mode, where this is the worker)
+  or the cache is not shared with the worker (no ``CACHE_URL``), when the broker cannot be
+  reached, or when the cache holds nothing usable (the first read of a call, or figures of
+  other criteria).
 
 Consistency: figures are computed from one snapshot of the database (PostgreSQL:
 a ``REPEATABLE READ`` read-only transaction, the version read inside it), or, inside an
@@ -36,6 +38,7 @@ import hashlib
 import logging
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Max
@@ -175,17 +178,22 @@ def latest_figures(call: Call, criteria: list[Criterion]) -> tuple[Figures, bool
     if figures is not None and figures.version == version:
         return figures, False
     usable = figures is not None and figures.criterion_ids == [c.pk for c in criteria]
-    if usable and not _tasks_in_process() and _queue_refresh(call.pk, version):
+    if usable and _worker_shares_the_cache() and _queue_refresh(call.pk, version):
         return figures, True
     figures = compute_current(call, criteria, version)
     _store(call.pk, figures)
     return figures, False
 
 
-def _tasks_in_process() -> bool:
+def _worker_shares_the_cache() -> bool:
+    """Tasks go to a worker (not run in process) and what it caches, this process reads
+    (a per-process memory cache would keep the worker's figures to itself)."""
     from aissai.celery import app
 
-    return bool(app.conf.task_always_eager)
+    if app.conf.task_always_eager:
+        return False
+    backend = settings.CACHES["default"]["BACKEND"]
+    return not backend.endswith((".LocMemCache", ".DummyCache"))
 
 
 def _queue_refresh(call_id: int, version: str) -> bool:
