@@ -97,7 +97,7 @@ class Cluster:
     web_pool_max: int = 2  # each gunicorn worker's own pool (to PgBouncer)
     nginx_workers: int = 1
     s3_buffer_bytes: int = 0  # moto keeps larger objects in temporary files (0: default)
-    keep_folder: bool = False
+    keep_logs: Path | None = None  # copy the logs there before the folder goes
     settle: bool = True  # wait for every gunicorn worker before the load (benchmarks)
     folder: Path = field(init=False)
     services: Services = field(init=False)
@@ -128,8 +128,12 @@ class Cluster:
         try:
             self.services.__exit__(*exc)
         finally:
-            if not self.keep_folder:
-                shutil.rmtree(self.folder, ignore_errors=True)
+            if self.keep_logs is not None:
+                self.keep_logs.mkdir(parents=True, exist_ok=True)
+                for log in [*self.folder.glob("logs/*"), *self.folder.glob("nginx/*.log")]:
+                    with suppress(OSError):
+                        shutil.copy(log, self.keep_logs / f"{log.parent.name}-{log.name}")
+            shutil.rmtree(self.folder, ignore_errors=True)
         return False
 
     # --- what the application's processes share ---------------------------------------
