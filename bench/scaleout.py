@@ -227,7 +227,7 @@ def main(argv=None) -> int:  # noqa: PLR0915 - one run, told in order
         per_web = cluster.upstream_counts()
         tracebacks = cluster.tracebacks()
         local = cluster.local_files()
-        logs = {p.name: p.log for p in cluster.services.processes}
+        server = [server_times(p.log) for p in cluster.webs]  # before the logs are removed
         admin.close()
     text, figures = summarise(outcomes, wall, load_started, args.spread)
     kinds = Counter(p.split(": ", 1)[-1].split(" (")[0] for p in problems)
@@ -244,7 +244,7 @@ def main(argv=None) -> int:  # noqa: PLR0915 - one run, told in order
         f"× {args.worker_concurrency}; uploads in moto's S3 emulator; SMTP sink.",
         "Cluster start: " + ", ".join(f"{k} {v:.1f} s" for k, v in cluster.start_times.items()),
         text,
-        *[server_times(logs[p.name]) for p in cluster.webs],
+        *server,
         f"- Completed applicants: {figures['completed']} / {len(applicants)}; "
         f"{figures['in_target']} within {args.spread:.0f} s of the first arrival; the last one "
         f"{figures['all_done_after']:.1f} s after the start",
