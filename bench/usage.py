@@ -139,8 +139,15 @@ class Sampler:
                 for a, b in pairs
             ]
             peak_rss = max(s["rss"].get(name, 0) for s in self.samples) / 2**20
+            used = (
+                sum(max(0, b["cpu"].get(name, 0) - a["cpu"].get(name, 0)) for a, b in pairs) / TICKS
+            )
             rows.append(
-                [f"CPU {name} (% of one core)", *rate(percents), f"RSS peak {peak_rss:.0f} MiB"]
+                [
+                    f"CPU {name} (% of one core)",
+                    *rate(percents),
+                    f"{used:.0f} CPU-s in all; RSS peak {peak_rss:.0f} MiB",
+                ]
             )
         machine = [
             100 * (b["machine"][0] - a["machine"][0]) / max(1, b["machine"][1] - a["machine"][1])
