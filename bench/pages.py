@@ -172,9 +172,10 @@ def page_list(actors: Actors) -> list[tuple[str, Any, Callable[[], str]]]:
     ]
 
 
-def measure_page(
-    name: str, size: int, user, url_of, requests: int, budget: float = 60.0
-) -> PageResult:
+def prepare_page(name: str, size: int, user, url_of) -> tuple[PageResult, Any, str]:
+    """A logged-in client for one page, warmed up, with the page's query count and size
+    measured once: (result, client, url); the client is None when the page is absent or
+    fails (said in ``result.error``)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -185,7 +186,7 @@ def measure_page(
         url = url_of()
     except NoReverseMatch:
         result.error = "absent"
-        return result
+        return result, None, ""
     client = Client()
     client.force_login(user)
     try:
@@ -194,39 +195,54 @@ def measure_page(
             response = client.get(url)
             if response.status_code != 200:
                 result.error = f"HTTP {response.status_code}"
-                return result
+                return result, None, url
             if time.perf_counter() - started > SLOW:
                 break  # one warm-up is enough for a page this slow
         with CaptureQueriesContext(connection) as captured:
             response = client.get(url)
         result.queries = len(captured.captured_queries)
         result.kib = len(response.content) / 1024
-        begun = time.perf_counter()
-        for _ in range(requests):
-            started = time.perf_counter()
-            client.get(url)
-            result.times.append(time.perf_counter() - started)
-            if time.perf_counter() - begun > budget and len(result.times) >= MIN_SAMPLES:
-                break  # a very slow page: fewer samples, said in the report
     except Exception as exc:  # noqa: BLE001 - a broken page is reported, not fatal
         result.error = f"{type(exc).__name__}: {exc}"[:120]
-    return result
+        return result, None, url
+    return result, client, url
 
 
 def run_pages(
     calls: dict[int, Any], requests: int, *, budget: float = 60.0, log=print
 ) -> dict[int, list[PageResult]]:
+    """Every page of every size, measured in rounds: each round requests each page once,
+    the trivial page included. The machine is shared and its load changes by the minute:
+    interleaved, every page (and both sizes) meets the same load, so the ratios to the
+    trivial page and between sizes compare like with like. ``budget`` is the seconds of
+    timed requests allowed per page on average (at least ``MIN_SAMPLES`` rounds)."""
     results: dict[int, list[PageResult]] = {}
+    timed: list[tuple[PageResult, Any, str]] = []
     for size, call in sorted(calls.items()):
         ensure_outbox(call)
         actors = actors_for(call)
         results[size] = []
         for name, user, url_of in page_list(actors):
             # Names carry the reviewer's count; compare pages across sizes by position.
-            result = measure_page(name, size, user, url_of, requests, budget)
+            result, client, url = prepare_page(name, size, user, url_of)
             results[size].append(result)
+            if client is not None:
+                timed.append((result, client, url))
+    begun = time.perf_counter()
+    for done in range(1, requests + 1):
+        for result, client, url in timed:
+            started = time.perf_counter()
+            try:
+                client.get(url)
+            except Exception as exc:  # noqa: BLE001
+                result.error = f"{type(exc).__name__}: {exc}"[:120]
+            result.times.append(time.perf_counter() - started)
+        if time.perf_counter() - begun > budget * len(timed) and done >= MIN_SAMPLES:
+            break  # very slow pages: fewer rounds, said in the report ("timed")
+    for size in sorted(results):
+        for result in results[size]:
             log(
-                f"  N={size:>6,} {name:<45} q={result.queries} "
+                f"  N={size:>6,} {result.page:<45} q={result.queries} "
                 f"median={result.median_ms:8.1f} ms p95={result.p95_ms:8.1f} ms "
                 f"{result.kib:8.1f} KiB {result.error}"
             )
