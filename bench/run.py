@@ -28,7 +28,9 @@ from bench.common import ROOT, SIZES, machine, setup_django
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
-    parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
+    parser.add_argument(
+        "--requests", type=int, default=20, help="timed requests per page (rounds over all pages)"
+    )
     parser.add_argument(
         "--page-budget",
         type=float,
@@ -95,8 +97,9 @@ def main(argv=None) -> int:
         save_raw("pages", {size: [vars(r) for r in rows] for size, rows in results.items()})
         text, found = pages.report(results)
         sections.append(
-            f"## Pages ({args.requests} timed requests each, fewer when a page needs more "
-            f"than {args.page_budget:.0f} s for them; 'timed' gives the number)\n\n{text}"
+            f"## Pages ({args.requests} rounds, each requesting every page of every size once; "
+            f"fewer when the pages need more than {args.page_budget:.0f} s each on average; "
+            f"'timed' gives the number)\n\n{text}"
         )
         misses += found
     if not (args.algorithms_only or args.pages_only):

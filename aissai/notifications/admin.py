@@ -53,6 +53,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     list_filter = ["status", EventFilter, "language"]
     search_fields = ["to_email", "to_name", "subject", "message_id"]
     date_hierarchy = "created_at"
+    list_per_page = 50  # rows rendered per page: the admin's row rendering is most of its time
     # The bodies as staff pages show them: a link that grants access is withheld.
     readonly_fields = [
         *(f.name for f in OutboxMessage._meta.fields if f.name not in ("body_text", "body_html")),

@@ -92,8 +92,8 @@ def _sort_headers(board: Scoreboard, current: str) -> dict[str, dict]:
     return headers
 
 
-PAGE_SIZE = 100  # applications per page; the figures always cover the whole call
-REVIEWER_PAGE_SIZE = 100
+PAGE_SIZE = 50  # applications per page; the figures always cover the whole call
+REVIEWER_PAGE_SIZE = 50
 
 
 def _board_and_page(request: HttpRequest, call: Call):

@@ -1,5 +1,5 @@
 """The scoreboard's cached figures: recomputed after every change that moves them, pages of
-100 rows (figures over the whole call), a fixed number of queries, and the list board
+50 rows (figures over the whole call), a fixed number of queries, and the list board
 built from the same figures."""
 
 from decimal import Decimal

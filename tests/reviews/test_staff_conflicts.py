@@ -218,7 +218,7 @@ def test_staff_may_declare_a_conflict_which_takes_effect_at_once(client, scenari
 
     response = client.post(
         reverse("calls:staff_conflict_declare", args=[scenario.call.slug]),
-        {"application": application.pk, "reason": "My former PhD student leads it."},
+        {"application": application.reference, "reason": "My former PhD student leads it."},
         follow=True,
     )
 
@@ -227,6 +227,28 @@ def test_staff_may_declare_a_conflict_which_takes_effect_at_once(client, scenari
     assert (row.source, row.status) == ("declared", "confirmed")
     assert AuditEvent.objects.filter(verb="application.staff_conflict_declared").count() == 1
     assert application.reference not in page(client, staff, "scoreboard", scenario.call)
+
+
+def test_staff_declare_by_reference_refuses_an_application_of_another_call(client, scenario):
+    staff = StaffFactory()
+    other = call_in_review(applications=1, reviewers=1).applications[0]
+    client.force_login(staff)
+
+    response = client.post(
+        reverse("calls:staff_conflict_declare", args=[scenario.call.slug]),
+        {"application": other.reference, "reason": "I lead one of its units."},
+        follow=True,
+    )
+
+    assert not StaffConflict.objects.filter(user=staff).exists()
+    assert "No submitted application of this call" in response.content.decode()
+
+
+def test_staff_applications_table_offers_no_list_of_every_application(client, scenario):
+    page = applications_page(client, StaffFactory(), scenario.call)
+
+    assert 'name="application"' in page
+    assert "<option" not in page.split('name="application"', 1)[1].split("</div>", 1)[0]
 
 
 def applications_page(client, user, call):
