@@ -19,6 +19,7 @@ help:
 	@echo "make restore BACKUP=<folder> [FORCE=1]   restore a backup into an empty database"
 	@echo "make bench   page and algorithm benchmarks on PostgreSQL (BENCH_ARGS=--sizes 100,1000)"
 	@echo "make bench-rush   deadline rush, staff under load (gunicorn, worker, SMTP sink) and outbox throughput"
+	@echo "make bench-scaleout   a large call's deadline on several servers (SCALEOUT_ARGS=--applicants 3000)"
 	@echo "make screenshots  the README pictures (docs/screenshots/) from the demo, in Chromium"
 
 $(BIN)/python:
@@ -99,7 +100,7 @@ restore: $(VENV)/.installed
 # Benchmarks (docs/performance.md): not part of `make test`. PostgreSQL is required
 # (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/aissai_bench, created
 # and migrated on first use); the rush and the outbox also need Redis (DB 9).
-.PHONY: bench bench-rush
+.PHONY: bench bench-rush bench-scaleout
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
@@ -107,6 +108,12 @@ bench-rush: $(VENV)/.installed
 	$(BIN)/python -m bench.rush $(RUSH_ARGS)
 	$(BIN)/python -m bench.staff_load $(LOAD_ARGS)
 	$(BIN)/python -m bench.outbox $(OUTBOX_ARGS)
+
+# The deadline of a large call on the several-server layout (bench/cluster.py: nginx, two
+# gunicorn instances, PgBouncer, two Celery workers, moto's S3 emulator, an SMTP sink);
+# needs nginx and pgbouncer (apt). docs/performance.md, "Deadline of a large call".
+bench-scaleout: $(VENV)/.installed
+	$(BIN)/python -m bench.scaleout $(SCALEOUT_ARGS)
 
 # The README pictures: the demo data drawn by the current code in Chromium, saved in
 # docs/screenshots/ under fixed names. Not part of `make test` (tests/e2e/screenshots.py

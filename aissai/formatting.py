@@ -4,12 +4,15 @@ them and as English readers expect (loaded for every template: settings.TEMPLATE
 
 - ``long_datetime``: a datetime as given (templates: in the current time zone),
   « 28 décembre 2026 à 12 h » (« à 12 h 30 » when the minutes are not zero), in English
-  the usual "Dec. 28, 2026, noon";
+  "28 December 2026, 12:00";
 - ``file_size``: a size in bytes, « 10 Mo » or "10 MB" (binary multiples, as the upload
-  limits are set; one decimal only below 10, and none when it is zero).
+  limits are set; one decimal only below 10, and none when it is zero);
+- ``score_out_of``: a review's score on its scale, « 5,2/10 » or "5.2/10" (one decimal,
+  none when it is zero; no spaces around the slash). Exports keep numbers as numbers.
 """
 
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils import formats
@@ -29,7 +32,7 @@ def long_datetime(value: datetime | None) -> str:
     if (get_language() or "en").startswith("fr"):
         hour = f"{value.hour}{NBSP}h" + (f"{NBSP}{value.minute:02d}" if value.minute else "")
         return f"{formats.date_format(value, 'j F Y')} à {hour}"
-    return formats.date_format(value, "DATETIME_FORMAT")
+    return f"{formats.date_format(value, 'j F Y')}, {value:%H:%M}"
 
 
 @register.filter
@@ -44,3 +47,12 @@ def file_size(value: int | None) -> str:
     rounded = round(size, 1) if size < 10 else round(size)
     text = formats.number_format(rounded, 0 if float(rounded).is_integer() else 1)
     return f"{text}{NBSP}{units[unit]}"
+
+
+@register.filter
+def score_out_of(value, scale: int | str = 10) -> str:
+    if value is None:
+        return ""
+    rounded = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    places = 0 if rounded == rounded.to_integral_value() else 1
+    return f"{formats.number_format(rounded, places)}/{scale}"

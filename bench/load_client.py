@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -25,6 +26,12 @@ class Applicant:
     application_id: int
     pdf: bytes
     double_click: bool
+    # Large files are made when they are sent (thousands of 5 MB files do not fit in
+    # memory at once): the same bytes every time it is called.
+    make_pdf: Callable[[], bytes] | None = None
+
+    def document(self) -> bytes:
+        return self.make_pdf() if self.make_pdf is not None else self.pdf
 
 
 @dataclass
@@ -51,8 +58,19 @@ class Outcome:
 
 
 class _Run:
-    def __init__(self, base_url: str, deadline: float):
-        self.base, self.deadline = base_url, deadline
+    def __init__(self, base_url: str, deadline: float, verify: bool | str = True):
+        self.base, self.deadline, self.verify = base_url, deadline, verify
+
+    def session(self) -> requests.Session:
+        """A browser's session: over https (``verify``: the CA bundle that signed the
+        proxy's certificate) it names the page it posts from, as Django's CSRF check on
+        secure requests wants."""
+        session = requests.Session()
+        # Not from the environment: REQUESTS_CA_BUNDLE would outrank ``verify``.
+        session.trust_env = False
+        session.verify = self.verify
+        session.headers["Referer"] = f"{self.base}/"
+        return session
 
     def call(self, outcome, kind, send, expected, *args, **kwargs):
         if time.monotonic() > self.deadline:
@@ -62,7 +80,14 @@ class _Run:
             response = send(*args, timeout=TIMEOUT, allow_redirects=False, **kwargs)
         except requests.RequestException as exc:
             outcome.samples.append(
-                Sample(kind, started, time.monotonic() - started, 0, False, type(exc).__name__)
+                Sample(
+                    kind,
+                    started,
+                    time.monotonic() - started,
+                    0,
+                    False,
+                    f"{type(exc).__name__}: {str(exc)[:300]}",
+                )
             )
             raise
         ok = response.status_code == expected
@@ -82,7 +107,7 @@ class _Run:
 
     def applicant(self, person: Applicant, arrived: float) -> Outcome:
         outcome = Outcome(person, arrived=arrived)
-        session = requests.Session()
+        session = self.session()
         login = f"{self.base}/accounts/login/"
         edit = f"{self.base}/calls/applications/{person.application_id}/edit/"
         try:
@@ -113,7 +138,9 @@ class _Run:
                 302,
                 f"{self.base}/calls/applications/{person.application_id}/documents/project/upload/",
                 data={"csrfmiddlewaretoken": token},
-                files={"file": (f"project-{person.number}.pdf", person.pdf, "application/pdf")},
+                files={
+                    "file": (f"project-{person.number}.pdf", person.document(), "application/pdf")
+                },
             )
             self.submit(outcome, session, person, token)
             self.call(
@@ -138,7 +165,7 @@ class _Run:
             self.call(outcome, "submit", session.post, 302, url, data=data)
             return
         # Two tabs / a double click: two POSTs at the same moment, same session.
-        second = requests.Session()
+        second = self.session()
         second.cookies.update(session.cookies)
         barrier, failures = threading.Barrier(2), []
 
@@ -160,13 +187,19 @@ class _Run:
 
 
 def run_load(
-    base_url: str, applicants: list[Applicant], *, ramp: float, concurrency: int, limit: float
+    base_url: str,
+    applicants: list[Applicant],
+    *,
+    ramp: float,
+    concurrency: int,
+    limit: float,
+    verify: bool | str = True,
 ) -> tuple[list[Outcome], float, float]:
     """Start the applicants evenly over ``ramp`` seconds (at most ``concurrency`` at
     once: the others wait, and that wait counts in their time); no request starts after
     ``limit`` seconds. Returns the outcomes, the wall time and the start (monotonic)."""
     started = time.monotonic()
-    run = _Run(base_url, deadline=started + limit)
+    run = _Run(base_url, deadline=started + limit, verify=verify)
     futures = []
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         for index, person in enumerate(applicants):

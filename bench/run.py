@@ -28,7 +28,9 @@ from bench.common import ROOT, SIZES, machine, setup_django
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
-    parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
+    parser.add_argument(
+        "--requests", type=int, default=20, help="timed requests per page (rounds over all pages)"
+    )
     parser.add_argument(
         "--page-budget",
         type=float,
@@ -39,6 +41,16 @@ def parse_args(argv=None):
     parser.add_argument("--fresh", action="store_true", help="drop and re-create the database")
     parser.add_argument("--pages-only", action="store_true")
     parser.add_argument("--algorithms-only", action="store_true")
+    parser.add_argument(
+        "--cold-only", action="store_true", help="only the cold reads after a change"
+    )
+    parser.add_argument("--cold-rounds", type=int, default=3, help="changes per page")
+    parser.add_argument(
+        "--broker-url",
+        default="",
+        help="broker the cold reads queue their computation to (default: BENCH_BROKER_URL "
+        "or redis://127.0.0.1:6379/9; the queue is purged at the end)",
+    )
     parser.add_argument("--output", default="", help="also write the report to this file")
     return parser.parse_args(argv)
 
@@ -79,17 +91,20 @@ def main(argv=None) -> int:
     ]
     misses: list[str] = []
     started = time.perf_counter()
-    if not args.algorithms_only:
+    if not (args.algorithms_only or args.cold_only):
         log("Pages:")
         results = pages.run_pages(calls, args.requests, budget=args.page_budget, log=log)
         save_raw("pages", {size: [vars(r) for r in rows] for size, rows in results.items()})
         text, found = pages.report(results)
         sections.append(
-            f"## Pages ({args.requests} timed requests each, fewer when a page needs more "
-            f"than {args.page_budget:.0f} s for them; 'timed' gives the number)\n\n{text}"
+            f"## Pages ({args.requests} rounds, each requesting every page of every size once; "
+            f"fewer when the pages need more than {args.page_budget:.0f} s each on average; "
+            f"'timed' gives the number)\n\n{text}"
         )
         misses += found
-    if not args.pages_only:
+    if not (args.algorithms_only or args.pages_only):
+        sections.append(run_cold_reads(args, calls, log, misses))
+    if not (args.pages_only or args.cold_only):
         log("Algorithms:")
         results = algorithms.run_algorithms(calls, log=log)
         save_raw("algorithms", [vars(r) for r in results])
@@ -106,6 +121,22 @@ def main(argv=None) -> int:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         Path(args.output).write_text(report, encoding="utf-8")
     return 0
+
+
+def run_cold_reads(args, calls: dict, log, misses: list[str]) -> str:
+    """The cold reads after a change (``bench.cold``) at N = 1,000 and above."""
+    import os
+
+    from bench import cold
+
+    log("Cold reads after a change:")
+    large = {size: call for size, call in calls.items() if size >= 1_000} or calls
+    broker = args.broker_url or os.environ.get("BENCH_BROKER_URL", "")
+    results = cold.run_cold(large, rounds=args.cold_rounds, broker_url=broker, log=log)
+    save_raw("cold", [vars(r) for r in results])
+    text, found = cold.report(results)
+    misses += found
+    return f"## Cold reads after a change ({args.cold_rounds} changes per page)\n\n{text}"
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ class Process:
     name: str
     popen: subprocess.Popen
     log: Path
+    port: int = 0
 
     def text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -69,9 +70,12 @@ class Services:
     smtp_port: int = 0
     sink_file: Path | None = None
     web_port: int = 0
+    log_dir: Path = LOG_DIR
+    # Added to (and overriding) the environment of every process of the application.
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def __enter__(self) -> Services:
-        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
         return self
 
     def __exit__(self, *exc) -> bool:
@@ -98,11 +102,12 @@ class Services:
             "AISSAI_MEDIA_ROOT": os.environ.get("AISSAI_MEDIA_ROOT", str(LOG_DIR / "uploads")),
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
             **extra,
         }
 
     def _start(self, name: str, command: list[str], env: dict[str, str]) -> Process:
-        log = LOG_DIR / f"{self.run_id}-{name}.log"
+        log = self.log_dir / f"{self.run_id}-{name}.log"
         with open(log, "wb") as handle:
             popen = subprocess.Popen(  # noqa: S603 - our own commands, no shell
                 command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
@@ -113,7 +118,7 @@ class Services:
 
     def start_sink(self, *, max_seconds: int = 1800) -> Process:
         self.smtp_port = free_port()
-        self.sink_file = LOG_DIR / f"{self.run_id}-sink.jsonl"
+        self.sink_file = self.log_dir / f"{self.run_id}-sink.jsonl"
         process = self._start(
             "smtp-sink",
             [
@@ -144,9 +149,12 @@ class Services:
         with Connection(self.broker_url, connect_timeout=5) as connection:
             return app.control.purge(connection=connection) or 0
 
-    def start_worker(self, *, concurrency: int = 2) -> Process:
+    def start_worker(
+        self, *, concurrency: int = 2, name: str = "celery-worker", env: dict | None = None
+    ) -> Process:
+        hostname = f"bench-{self.run_id}-{name}"
         process = self._start(
-            "celery-worker",
+            name,
             [
                 str(BIN / "celery"),
                 "-A",
@@ -159,55 +167,63 @@ class Services:
                 "--without-gossip",
                 "--without-mingle",
                 "--hostname",
-                f"bench-{self.run_id}@%h",
+                f"{hostname}@%h",
             ],
-            self.env(DATABASE_POOL="0", LOG_LEVEL="WARNING"),
+            self.env(**{"DATABASE_POOL": "0", "LOG_LEVEL": "WARNING", **(env or {})}),
         )
         # "ready" is logged at INFO level only; ask the worker itself instead.
-        _wait(lambda: self._worker_answers(), process, 60, "Celery worker")
+        _wait(lambda: self._worker_answers(hostname), process, 60, "Celery worker")
         return process
 
-    def _worker_answers(self) -> bool:
+    def _worker_answers(self, hostname: str) -> bool:
         """The worker answers a ping over the broker (this process must use the same
         broker: the benchmarks set ``CELERY_BROKER_URL`` before Django starts)."""
         from aissai.celery import app
 
         replies = app.control.ping(timeout=1.0) or []
-        return any(name.startswith(f"bench-{self.run_id}@") for r in replies for name in r)
+        return any(name.startswith(f"{hostname}@") for r in replies for name in r)
 
     def start_web(
         self,
         *,
         workers: int = 4,
+        name: str = "gunicorn",
+        env: dict | None = None,
+        settle: bool = True,
         config: str = "deploy/gunicorn.conf.py",
-        extra_env: dict[str, str] | None = None,
     ) -> Process:
-        """gunicorn with ``workers`` processes; ``extra_env`` overrides its environment
-        (threads, cache, profiling: see ``bench.staff_load``)."""
-        self.web_port = free_port()
+        """gunicorn with ``workers`` processes; ``env`` overrides its environment and
+        ``config`` names its settings file (``bench/gunicorn_bench.py`` adds profiling)."""
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
         process = self._start(
-            "gunicorn",
+            name,
             [str(BIN / "gunicorn"), "--config", config],
             self.env(
-                GUNICORN_HOST="127.0.0.1",
-                PORT=str(self.web_port),
-                WEB_CONCURRENCY=str(workers),
-                GUNICORN_LOG_LEVEL="warning",
-                GUNICORN_MAX_REQUESTS="0",
-                DATABASE_POOL="1",
-                DATABASE_POOL_MAX="4",
-                SITE_URL=f"http://127.0.0.1:{self.web_port}",
-                **(extra_env or {}),
+                **{
+                    "GUNICORN_HOST": "127.0.0.1",
+                    "PORT": str(port),
+                    "WEB_CONCURRENCY": str(workers),
+                    "GUNICORN_LOG_LEVEL": "warning",
+                    "GUNICORN_MAX_REQUESTS": "0",
+                    "DATABASE_POOL": "1",
+                    "DATABASE_POOL_MAX": "4",
+                    "SITE_URL": base_url,
+                    **(env or {}),
+                }
             ),
         )
+        process.port = self.web_port = port
         started = time.monotonic()
-        _wait(lambda: _http_ok(f"{self.base_url}/healthz"), process, 90, "gunicorn")
+        _wait(lambda: _http_ok(f"{base_url}/healthz"), process, 90, name)
         # Workers boot in parallel after the fork; the first answer says one is up. Give
-        # the others as long again, then warm every worker's templates with a few pages.
-        time.sleep(time.monotonic() - started)
+        # the others as long again (unless told not to wait), then warm every worker's
+        # templates with a few pages.
+        if settle:
+            time.sleep(time.monotonic() - started)
         for _ in range(3 * workers):
             for path in ("/healthz", "/accounts/login/", "/"):
-                _http_ok(f"{self.base_url}{path}")
+                _http_ok(f"{base_url}{path}")
         return process
 
     @property

@@ -278,7 +278,7 @@ def run(args, url: str) -> tuple[str, dict]:
     load_before = load_average()
     with Services(database_url=url, broker_url=args.broker_url, run_id=run_id) as services:
         web = services.start_web(
-            workers=args.web_workers, config="bench/gunicorn_bench.py", extra_env=extra
+            workers=args.web_workers, config="bench/gunicorn_bench.py", env=extra
         )
         base = services.base_url
         sessions = [login(base, email, DEFAULT_PASSWORD) for email in emails]

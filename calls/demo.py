@@ -111,7 +111,7 @@ def call_texts(year: int) -> dict:
         "summary_fr": (
             "Contrats postdoctoraux de dix-huit mois pour des projets qui allient "
             "intelligence artificielle et une autre science, portés par au moins deux "
-            "unités CNRS relevant d'au moins deux instituts du CNRS."
+            "unités CNRS relevant d’au moins deux instituts du CNRS."
         ),
         "rules_en": (
             "The project involves at least 2 research units from at least 2 CNRS "
@@ -119,9 +119,10 @@ def call_texts(year: int) -> dict:
             "before submission. Documents are PDF files."
         ),
         "rules_fr": (
-            "Le projet associe au moins 2 unités de recherche relevant d'au moins 2 "
-            "instituts du CNRS. Le ou la responsable de chaque unité partenaire confirme "
-            "sa participation avant le dépôt. Les documents sont des fichiers PDF."
+            "Le projet associe au moins 2 unités de recherche relevant d’au moins 2 "
+            "instituts du CNRS. La ou le responsable scientifique de chaque unité "
+            "partenaire confirme sa participation avant le dépôt. Les documents sont des "
+            "fichiers PDF."
         ),
         "fellowships": 6,
         "complementary_size": 3,
@@ -169,7 +170,7 @@ def add_rules(call: Call, *, granted_on=None) -> None:
         )
     documents = [
         ("project", "Project description", "Description du projet", 10, True),
-        ("cv", "Coordinator's CV", "CV du coordinateur ou de la coordinatrice", 5, True),
+        ("cv", "Coordinator's CV", "CV de la personne qui coordonne le projet", 5, True),
         ("letters", "Letters of support", "Lettres de soutien", 5, False),
     ]
     for position, (kind, name_en, name_fr, megabytes, required) in enumerate(documents, 1):

@@ -8,6 +8,7 @@ pytest_plugins = [
     "tests.plugins.mail",
     "tests.plugins.worker",
     "tests.plugins.reauth",
+    "tests.plugins.object_storage",
 ]
 
 

@@ -5,8 +5,10 @@ nothing new."""
 import hashlib
 import io
 import subprocess
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
@@ -346,3 +348,13 @@ def test_make_run_passes_its_port_to_the_demo_and_the_server():
     ).stdout
     assert "SITE_URL=http://127.0.0.1:8101 .venv/bin/python manage.py load_demo" in dry_run
     assert "runserver 127.0.0.1:8101" in dry_run
+
+
+def test_the_readme_s_first_screen_says_the_port_and_where_the_mails_go():
+    """A newcomer reads which address the demo serves, how to change it, and where its
+    mails are read, before scrolling."""
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+    first_screen = "\n".join(readme.splitlines()[:15])
+    assert "http://127.0.0.1:8000" in first_screen
+    assert "PORT=" in first_screen and "SITE_URL" in first_screen
+    assert f"`{reverse('notifications:dev_mailbox')}`" in first_screen

@@ -240,3 +240,109 @@ def test_call_list_stays_in_english_by_default(client):
     page = client.get(reverse("calls:call_list")).content.decode()
     assert "Calls for projects" in page
     assert "Appels à projets" not in page
+
+
+# --- The catalogue read with the glossary's rules (docs/glossary-fr.md) ------------------
+
+TAG = re.compile(r"<[^>]*>")
+# What the glossary says never to write, and the entries where the word means something
+# else (msgids matched by the allow-list pattern).
+FORBIDDEN: dict[str, tuple[str, str | None]] = {
+    "dossier for the application": (
+        r"\bdossiers?\b",
+        r"^(Decision dossier|%\(count\)d upload\(s\) left in the temporary folder)",
+    ),
+    "soumettre, soumission": (r"\bsoum(?:ettre|ets|et|is|ise|ises|ission|issions)\b", None),
+    "unité porteuse": (r"\bunités? porteuses?\b", None),
+    "revue, review": (r"\brevues?\b|\breviews?\b", None),
+    "relecteur": (r"\brelect(?:eur|rice)s?\b", None),
+    "liste d’attente": (r"\blistes? d’attente\b", None),
+    "barre de financement": (r"\bbarre de financement\b", None),
+    "bourse": (r"\bbourses?\b", None),
+    "staff": (r"\bstaff\b", None),
+    "exports": (r"\bexports?\b", None),
+    "deadline": (r"\bdeadlines?\b", None),
+    "coordinateur (alone)": (r"\bcoordinateurs?\b", None),
+    "candidat (for the applicants)": (r"\bcandidat(?:e|s|es)?\b", None),
+    "Mio, Kio (sizes)": (r"\b\d*(?:Kio|Mio|Gio)\b", None),
+    "zone names in dates": (r"Europe/Paris|(?-i:\bCET\b)", None),
+}
+
+
+def french_texts(entry: Entry) -> list[str]:
+    """The msgstr texts as a reader sees them: without HTML tags nor placeholders."""
+    return [PLACEHOLDER.sub("", TAG.sub("", text)) for text in entry.msgstr.values()]
+
+
+def catalogue_breaks_the_glossary(entries: list[Entry]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for name, (pattern, allowed) in FORBIDDEN.items():
+        word = re.compile(pattern, re.IGNORECASE)
+        hits = [
+            e.label
+            for e in entries
+            if not (allowed and re.search(allowed, e.msgid))
+            and any(word.search(text) for text in french_texts(e))
+        ]
+        if hits:
+            found[name] = hits
+    return found
+
+
+def typography_faults(entries: list[Entry]) -> list[str]:
+    """A straight apostrophe, or a missing no-break space before ; : ! ? » or after «."""
+    no_space_before = re.compile(r"(?<![\u00a0\u202f])[;:!?](?=\s|$|\))|(?<!\u00a0)»")
+    faults = []
+    for entry in entries:
+        for text in french_texts(entry):
+            if "'" in text or no_space_before.search(text) or re.search("«(?!\u00a0)", text):
+                faults.append(entry.label)
+                break
+    return faults
+
+
+def test_the_glossary_checks_find_what_they_look_for():
+    def entry(msgid: str, msgstr: str) -> Entry:
+        return Entry(line=1, msgid=msgid, msgstr={0: msgstr})
+
+    wrong = [
+        entry("Application", "Dossier"),
+        entry("Submit", "Soumettre"),
+        entry("The funding line", "La barre de financement"),
+        entry("Coordinator", "Coordinateur"),
+        entry("Exports", "Exports"),
+        entry("Up to 10 MB", "Jusqu’à 10,0 Mio"),
+        entry("When", "28 décembre 2026 (Europe/Paris)"),
+    ]
+    assert set(catalogue_breaks_the_glossary(wrong)) == {
+        "dossier for the application",
+        "soumettre, soumission",
+        "barre de financement",
+        "coordinateur (alone)",
+        "exports",
+        "Mio, Kio (sizes)",
+        "zone names in dates",
+    }
+    assert catalogue_breaks_the_glossary([entry("Decision dossier", "Dossier de décision")]) == {}
+    faults = typography_faults(
+        [
+            entry("It's", "C'est"),
+            entry("Status:", "Statut:"),
+            entry("Status:", "Statut :"),
+            entry("Really?", "Vraiment ?"),
+            entry("“x”", "« x»"),
+            entry(
+                "Fine:",
+                f"Bien{NBSP}: <a href='x'>lien</a> « ok »".replace("« ok »", f"«{NBSP}ok{NBSP}»"),
+            ),
+        ]
+    )
+    assert len(faults) == 5
+
+
+def test_the_catalogue_follows_the_glossary():
+    assert catalogue_breaks_the_glossary(messages()) == {}
+
+
+def test_french_typography_apostrophes_and_no_break_spaces():
+    assert typography_faults(messages()) == []

@@ -9,7 +9,23 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import OutboxMessage
+from .models import MailEvent, OutboxMessage
+
+
+class EventFilter(admin.SimpleListFilter):
+    """The events of the mails there are, by their label."""
+
+    title = _("event")
+    parameter_name = "event"
+
+    def lookups(self, request, model_admin):
+        events = model_admin.get_queryset(request).order_by().values_list("event", flat=True)
+        return sorted(
+            ((event, MailEvent.label_of(event)) for event in set(events)), key=lambda e: e[1]
+        )
+
+    def queryset(self, request, queryset):
+        return queryset.filter(event=self.value()) if self.value() else queryset
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -25,10 +41,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "status", "event", "to_email", "language", "subject", "attempts"]
-    list_filter = ["status", "event", "language"]
+    list_display = [
+        "created_at",
+        "status",
+        "event_display",
+        "to_email",
+        "language",
+        "subject",
+        "attempts",
+    ]
+    list_filter = ["status", EventFilter, "language"]
     search_fields = ["to_email", "to_name", "subject", "message_id"]
     date_hierarchy = "created_at"
+    list_per_page = 50  # rows rendered per page: the admin's row rendering is most of its time
     # The bodies as staff pages show them: a link that grants access is withheld.
     readonly_fields = [
         *(f.name for f in OutboxMessage._meta.fields if f.name not in ("body_text", "body_html")),
@@ -36,6 +61,10 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
         "html_body",
     ]
     actions = ["release", "discard", "retry"]
+
+    @admin.display(description=_("event"), ordering="event")
+    def event_display(self, obj):
+        return obj.event_label
 
     @admin.display(description=_("text body"))
     def text_body(self, obj):

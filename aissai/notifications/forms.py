@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import OutboxStatus
+from .models import MailEvent, OutboxStatus
 
 
 class OutboxFilterForm(forms.Form):
@@ -12,7 +12,9 @@ class OutboxFilterForm(forms.Form):
     def __init__(self, *args, events: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("Any status")), *OutboxStatus.choices]
-        self.fields["event"].choices = [("", _("Any event")), *((e, e) for e in events)]
+        labelled = sorted((MailEvent.label_of(e), e) for e in events)
+        choices = [(event, label) for label, event in labelled]
+        self.fields["event"].choices = [("", _("Any event")), *choices]
         self.fields["status"].widget.attrs["class"] = "form-select"
         self.fields["event"].widget.attrs["class"] = "form-select"
         self.fields["q"].widget = forms.TextInput(

@@ -20,6 +20,43 @@ class OutboxStatus(models.TextChoices):
     DISCARDED = "discarded", _("Discarded")
 
 
+class MailEvent(models.TextChoices):
+    """What a mail is about, as people read it in the outbox (the event is stored as its
+    code: one template folder per event under ``templates/notifications/``)."""
+
+    ACCOUNT_EXISTS = "account_exists", _("Account already exists")
+    ACCOUNT_VERIFY = "account_verify", _("Address confirmation")
+    APPLICATION_WITHDRAWN = "application_withdrawn", _("Application withdrawn")
+    AWARD_EVENT_INVITATION = "award_event_invitation", _("Invitation to a programme event")
+    AWARD_EVENT_REMINDER = "award_event_reminder", _("Programme event reminder")
+    AWARD_FELLOW_INVITATION = "award_fellow_invitation", _("Invitation to the fellow")
+    AWARD_RECRUITMENT_REMINDER = "award_recruitment_reminder", _("Recruitment reminder")
+    AWARD_REPORT_REMINDER = "award_report_reminder", _("Report reminder")
+    CONFLICT_DECLARED = "conflict_declared", _("Conflict of interest declared")
+    DRAFT_REMINDER = "draft_reminder", _("Unsubmitted draft reminder")
+    ELIGIBILITY_OUTCOME = "eligibility_outcome", _("Eligibility outcome")
+    FUNDING_DECISION = "funding_decision", _("Funding decision")
+    INVITATION_DECLINED = "invitation_declined", _("Invitation declined")
+    PARTNER_CONFIRMATION = "partner_confirmation", _("Partner confirmation request")
+    PASSWORD_RESET = "password_reset", _("Password reset")
+    PROMOTION = "promotion", _("Promotion from the complementary list")
+    RESULTS = "results", _("Selection results")
+    REVIEW_ASSIGNMENT = "review_assignment", _("Review assignment")
+    REVIEW_REMINDER = "review_reminder", _("Review reminder")
+    REVIEWER_INVITATION = "reviewer_invitation", _("Reviewer invitation")
+    SHORTLIST_OUTCOME = "shortlist_outcome", _("Shortlist outcome")
+    SUBMISSION_RECEIPT = "submission_receipt", _("Submission receipt")
+    TEST = "test", _("Test e-mail")
+
+    @classmethod
+    def label_of(cls, event: str) -> str:
+        """The label of ``event``; an unknown code is shown as it is."""
+        try:
+            return str(cls(event).label)
+        except ValueError:
+            return event
+
+
 def new_message_id() -> str:
     return f"<{uuid.uuid4().hex}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
 
@@ -27,7 +64,7 @@ def new_message_id() -> str:
 class OutboxMessage(models.Model):
     """One e-mail to one recipient, written in the transaction of the change that caused it."""
 
-    event = models.CharField(_("event"), max_length=80, db_index=True)
+    event = models.CharField(_("event"), max_length=80, db_index=True)  # a MailEvent
     status = models.CharField(
         _("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
     )
@@ -87,6 +124,10 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to_email}"
+
+    @property
+    def event_label(self) -> str:
+        return MailEvent.label_of(self.event)
 
     @property
     def shown_body_text(self) -> str:

@@ -26,7 +26,7 @@ from aissai.security.reauth import require_recent_login
 
 from . import services
 from .forms import BulkReleaseForm, HeldMailForm, OutboxFilterForm
-from .models import OutboxStatus
+from .models import MailEvent, OutboxStatus
 from .rules import can_manage_outbox, can_read_dev_mailbox, request_from_this_machine
 from .selectors import (
     dev_mailbox_rows,
@@ -244,6 +244,7 @@ def outbox_release_bulk(request):
             "notifications/outbox_release_confirm.html",
             {
                 "filters": filters,
+                "event_label": MailEvent.label_of(filters["event"]),
                 "total": chosen.count(),
                 "up_to": chosen.aggregate(top=Max("pk"))["top"] or 0,
                 "rows": outbox_rows(chosen)[:PAGE_SIZE],

@@ -186,7 +186,7 @@ def close_for_decision(*, decision: FundingDecision) -> list[Fellowship]:
             application_id=decision.application_id,
             state__in=(S.RECRUITING, S.RECRUITED),
         ):
-            reason = decision.reason or _("The funding decision changed.")
+            reason = decision.reason_text or _("The funding decision changed.")
             _abandon(fellowship, by=decision.decided_by, as_role=SYSTEM, reason=reason)
             closed.append(fellowship)
     return closed

@@ -13,10 +13,21 @@ from calls.services.staff_conflicts import REASON_MAX_CHARS
 
 
 class DeclareStaffConflictForm(forms.Form):
+    # Typed by its reference: a list of every application of a large call would be
+    # thousands of options on the applications table (seconds to render at 10,000).
     application = forms.ModelChoiceField(
         label=_("Application"),
         queryset=Application.objects.none(),
-        error_messages={"required": _("Choose the application.")},
+        to_field_name="reference",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("Its reference, as shown in the table."),
+        error_messages={
+            "required": _("Choose the application."),
+            "invalid_choice": _(
+                "No submitted application of this call whose evaluation you still see "
+                "has this reference."
+            ),
+        },
     )
     reason = forms.CharField(
         label=_("Your part in it"),

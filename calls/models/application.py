@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from aissai.status import status_flags
@@ -150,6 +151,11 @@ class Partner(models.Model):
         ordering = ["application", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["application", "unit"], name="calls_partner_unit_once"),
+        ]
+        indexes = [
+            # Whose conflict is in effect compares lead addresses case-insensitively
+            # (``lead_email__iexact``, UPPER on PostgreSQL) on every staff list page.
+            models.Index(Upper("lead_email"), name="calls_partner_lead_email_upper"),
         ]
 
     def __str__(self) -> str:

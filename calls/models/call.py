@@ -122,7 +122,10 @@ class Call(models.Model):
         _("tie-break order"),
         default=list,
         blank=True,
-        help_text=_("Ordered rules, for example ['criterion:1', 'institutes']."),
+        help_text=_(
+            "Applied in order to applications with equal scores at the funding line: the "
+            "first rule that separates them decides."
+        ),
     )
     next_reference_number = models.PositiveIntegerField(default=1, editable=False)
     cloned_from = models.ForeignKey(

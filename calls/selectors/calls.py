@@ -31,11 +31,15 @@ def public_call_or_404(slug: str) -> Call:
         raise Http404 from exc
 
 
-def calls_for_staff(user) -> QuerySet[Call]:
-    """Every call with its application counts, for programme staff; nothing for others."""
+def calls_for_staff(user, *, counts: bool = True) -> QuerySet[Call]:
+    """Every call, with its application counts unless ``counts`` is false, for programme
+    staff; nothing for others."""
     if not is_programme_staff(user):
         return Call.objects.none()
-    return Call.objects.annotate(
+    calls = Call.objects.order_by("-edition_year", "-opens_at", "-pk")
+    if not counts:
+        return calls
+    return calls.annotate(
         applications_total=Count("applications", distinct=True),
         applications_submitted=Count(
             "applications",
@@ -44,12 +48,14 @@ def calls_for_staff(user) -> QuerySet[Call]:
             ),
             distinct=True,
         ),
-    ).order_by("-edition_year", "-opens_at", "-pk")
+    )
 
 
-def staff_call_or_404(user, slug: str) -> Call:
-    """One call for its staff pages, with its criteria, documents and funding sources."""
-    queryset = calls_for_staff(user).prefetch_related(
+def staff_call_or_404(user, slug: str, *, counts: bool = False) -> Call:
+    """One call for its staff pages, with its criteria, documents and funding sources; with
+    its application counts only when ``counts`` (the call's page): counting a large call's
+    applications is a join over all of them, on every staff page otherwise."""
+    queryset = calls_for_staff(user, counts=counts).prefetch_related(
         Prefetch("criteria", queryset=Criterion.objects.order_by("position", "pk")),
         Prefetch(
             "required_documents", queryset=RequiredDocument.objects.order_by("position", "pk")

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Upper
 
 from calls.models import (
     Application,
@@ -130,43 +131,49 @@ class NamedStaff:
 
 def named_staff_to_rule(call: Call) -> list[NamedStaff]:
     """Submitted applications of ``call`` naming a member of programme staff as the lead of
-    a partner unit they have not confirmed, with no ruling yet (two queries)."""
+    a partner unit they have not confirmed, with no ruling yet (at most three queries).
+
+    The staff (a handful of people) are read first and the partners matched on their
+    upper-cased addresses (indexed, as ``iexact`` compares them): a per-partner lookup of
+    the user by address read the whole user table for each of a large call's partners
+    (0.7 s at 10,000 applications)."""
     User = get_user_model()
-    staff = User.objects.filter(
-        is_programme_staff=True, is_active=True, email__iexact=OuterRef("lead_email")
-    ).values("pk")[:1]
+    staff = {
+        person.email.upper(): person
+        for person in User.objects.filter(is_programme_staff=True, is_active=True)
+    }
+    if not staff:
+        return []
     partners = (
-        Partner.objects.filter(application__call=call, confirmed_at__isnull=True)
+        Partner.objects.annotate(lead=Upper("lead_email"))
+        .filter(application__call=call, confirmed_at__isnull=True, lead__in=list(staff))
         .exclude(application__status__in=[ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN])
-        .annotate(staff_id=Subquery(staff))
-        .filter(staff_id__isnull=False)
-        .exclude(
-            Exists(
-                StaffConflict.objects.filter(
-                    application_id=OuterRef("application_id"), user_id=OuterRef("staff_id")
-                )
-            )
-        )
         .order_by("application__reference", "application_id", "position", "pk")
         .values_list(
-            "application_id",
-            "application__reference",
-            "application__title",
-            "staff_id",
-            "unit__label",
+            "application_id", "application__reference", "application__title", "lead", "unit__label"
         )
     )
-    rows = list(partners)
-    people = User.objects.in_bulk({row[3] for row in rows}) if rows else {}
+    rows = [(*row[:3], staff[row[3]], row[4]) for row in partners]
+    ruled = (
+        set(
+            StaffConflict.objects.filter(
+                application_id__in={row[0] for row in rows},
+                user_id__in={row[3].pk for row in rows},
+            ).values_list("application_id", "user_id")
+        )
+        if rows
+        else set()
+    )
     return [
         NamedStaff(
             application_id=application_id,
             reference=reference or "",
             title=title,
-            staff_id=staff_id,
-            staff_name=people[staff_id].get_full_name(),
-            staff_email=people[staff_id].email,
+            staff_id=person.pk,
+            staff_name=person.get_full_name(),
+            staff_email=person.email,
             unit=unit,
         )
-        for application_id, reference, title, staff_id, unit in rows
+        for application_id, reference, title, person, unit in rows
+        if (application_id, person.pk) not in ruled
     ]

@@ -87,7 +87,7 @@ def manage_call_list(request):
 @staff_only
 @require_http_methods(["GET"])
 def manage_call(request, slug: str):
-    call = staff_call_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, counts=True)
     actions = [(target, _action_label(call, target)) for target in allowed_call_targets(call)]
     editable = {part: can_edit(call, part) for part in (*PARTS, "call")}
     return render(

@@ -124,7 +124,7 @@ TERMS_EN = (
 )
 TERMS_FR = (
     "Je garde les candidatures et les évaluations confidentielles, je ne les utilise que "
-    "pour cette évaluation et je supprime mes copies une fois l'appel décidé."
+    "pour cette évaluation et je supprime mes copies une fois l’appel décidé."
 )
 
 

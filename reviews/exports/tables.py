@@ -39,6 +39,7 @@ from reviews.models import (
     ListKind,
     Recommendation,
 )
+from reviews.reasons import render as render_reason
 from reviews.selectors.scoreboard import (
     CALIBRATED,
     MEAN,
@@ -363,6 +364,8 @@ _DECISION_COLUMNS = (
     "decision__effective_on",
     "decision__decided_at",
     "decision__reason",
+    "decision__reason_kind",
+    "decision__reason_params",
 )
 
 
@@ -401,7 +404,7 @@ def decisions_table(*, call: Call, by: Any = None) -> Table:
             position,
             *rest,
         ) in queryset.iterator(chunk_size=CHUNK_SIZE):
-            outcome, source, promoted, effective_on, decided_at, reason = rest
+            outcome, source, promoted, effective_on, decided_at, *reason = rest
             yield [
                 reference or "",
                 acronym,
@@ -415,7 +418,7 @@ def decisions_table(*, call: Call, by: Any = None) -> Table:
                 _yes_no(promoted) if outcome else "",
                 effective_on,
                 decided_at,
-                reason or "",
+                render_reason(reason[1], reason[2], reason[0] or ""),
             ]
         yield from withheld_line(len(hidden))
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import Application, Call, FundingSource
+from reviews.reasons import StatedReason
 
 
 class ListKind(models.TextChoices):
@@ -85,7 +86,7 @@ class MoveKind(models.TextChoices):
     REMOVED = "removed", _("Left the lists")
 
 
-class ListMove(models.Model):
+class ListMove(StatedReason):
     """One change of one application's place in the lists (``None`` list: not on a list)."""
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="list_moves")
@@ -100,7 +101,6 @@ class ListMove(models.Model):
     to_list = models.CharField(_("to list"), max_length=15, choices=ListKind.choices, blank=True)
     to_position = models.PositiveIntegerField(_("to position"), null=True, blank=True)
     against_score_order = models.BooleanField(_("against the score order"), default=False)
-    reason = models.TextField(_("reason"), blank=True)
     funding_source = models.ForeignKey(
         FundingSource,
         verbose_name=_("funding source"),
@@ -137,7 +137,7 @@ class FundingOutcome(models.TextChoices):
     DECLINED = "declined", _("Declined by the applicants")
 
 
-class FundingDecision(models.Model):
+class FundingDecision(StatedReason):
     """A decision on one application; the history is kept, the current row is flagged."""
 
     application = models.ForeignKey(
@@ -155,7 +155,6 @@ class FundingDecision(models.Model):
     is_current = models.BooleanField(_("current"), default=True)
     promoted = models.BooleanField(_("promoted from the complementary list"), default=False)
     effective_on = models.DateField(_("effective date"), default=timezone.localdate)
-    reason = models.TextField(_("reason"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),

@@ -12,265 +12,91 @@ computed here as pure functions on that sequence (:func:`apply_action`, :func:`c
 The score order is the mean of the reviews' weighted totals from the scoreboard
 (``reviews.selectors.scoreboard``), equal means ordered by the call's written tie-break
 order (``reviews.scoring.tiebreak``); the board shows which rule decided at each line.
+The pure list arithmetic lives in ``lists_arithmetic``, the score order and its ties in
+``lists_order``; both are re-exported here. A page may show the board from the previous
+figures while the worker computes the current ones (``Board.stale``, with the time of the
+figures); services always build it from current figures.
 Staff only: callers fetch the call with ``calls.selectors.calls.staff_call_or_404``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-import numpy as np
 from django.core.paginator import Page, Paginator
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from calls.models import ApplicationStatus, Call
 from calls.selectors.staff_conflicts import withheld_ids
-from reviews.models import ListEntry, ListKind, RankedList, Selection
-from reviews.scoring.tiebreak import (
-    TieBreakResult,
-    TieCandidate,
-    break_ties,
-    parse_rules,
-    rule_label,
+from reviews.models import ListEntry, RankedList, Selection
+from reviews.selectors.lists_arithmetic import (
+    ACTION_LABELS,
+    ACTIONS,
+    COMPLEMENTARY,
+    DOWN,
+    MAIN,
+    REMOVE,
+    TO_COMPLEMENTARY,
+    TO_MAIN,
+    UP,
+    MoveNotPossible,
+    against_score_order,
+    apply_action,
+    cut,
+)
+from reviews.selectors.lists_order import (
+    ScoreOrder,
+    TieLine,
+    TieStep,
+    score_order,
+    score_order_at,
+    tie_lines,
+    without_hidden,
+    written_rules,
 )
 from reviews.selectors.scoreboard import Scoreboard, ScoreboardRow, build_scoreboard
-from reviews.selectors.shortlist import tie_candidate
+
+__all__ = [
+    "ACTIONS",
+    "ACTION_LABELS",
+    "COMPLEMENTARY",
+    "DOWN",
+    "FIXED_STATUSES",
+    "MAIN",
+    "OTHERS_PER_PAGE",
+    "REMOVE",
+    "TO_COMPLEMENTARY",
+    "TO_MAIN",
+    "UP",
+    "Board",
+    "BoardEntry",
+    "MoveNotPossible",
+    "ScoreOrder",
+    "TieLine",
+    "TieStep",
+    "against_score_order",
+    "apply_action",
+    "build_board",
+    "candidate_indices",
+    "candidate_rows",
+    "cut",
+    "draft_sequence",
+    "listed_sequence",
+    "ranking_sizes",
+    "score_order",
+    "score_order_at",
+    "stored_lists",
+    "stored_split",
+    "tie_lines",
+    "written_rules",
+]
 
 S = ApplicationStatus
-MAIN, COMPLEMENTARY = ListKind.MAIN.value, ListKind.COMPLEMENTARY.value
-
-UP, DOWN, TO_MAIN, TO_COMPLEMENTARY, REMOVE = "up", "down", "to_main", "to_complementary", "remove"
-ACTIONS = (UP, DOWN, TO_MAIN, TO_COMPLEMENTARY, REMOVE)
-ACTION_LABELS = {
-    UP: gettext_lazy("Up"),
-    DOWN: gettext_lazy("Down"),
-    TO_MAIN: gettext_lazy("To the main list"),
-    TO_COMPLEMENTARY: gettext_lazy("To the complementary list"),
-    REMOVE: gettext_lazy("Off the lists"),
-}
 # The statuses of applications listed after the lists were fixed.
 FIXED_STATUSES = (S.FUNDED, S.COMPLEMENTARY_LIST, S.MAIN_LIST, S.NOT_FUNDED)
 OTHERS_PER_PAGE = 50  # applications outside the lists shown at once on the board
-
-
-class MoveNotPossible(Exception):
-    """The action makes no sense where the application is (the message is for people)."""
-
-
-# --- List arithmetic (pure) ----------------------------------------------------------
-
-
-def cut(sequence: Sequence[int], main_size: int, complementary_size: int) -> tuple[list, list]:
-    """The main and complementary lists of a listed sequence; what overflows is dropped."""
-    sequence = list(sequence)
-    return sequence[:main_size], sequence[main_size : main_size + complementary_size]
-
-
-def apply_action(
-    listed: Sequence[int],
-    application_id: int,
-    action: str,
-    *,
-    main_size: int,
-    complementary_size: int,
-) -> list[int]:
-    """The listed sequence after ``action`` on ``application_id`` (cut to the list sizes).
-
-    Moving to the other list swaps places across the line: a main-list entry moved to the
-    complementary list becomes its first and the first of the complementary list moves up;
-    a complementary entry moved to the main list becomes its last. An application outside
-    the lists enters at the end of the list named (pushing the last one out when full).
-    """
-    sequence = list(listed)
-    on_lists = application_id in sequence
-    index = sequence.index(application_id) if on_lists else None
-    if action in (UP, DOWN, REMOVE) and not on_lists:
-        raise MoveNotPossible(_("This application is not on a list."))
-    if action == UP:
-        if index == 0:
-            raise MoveNotPossible(_("This application is already first."))
-        sequence[index - 1], sequence[index] = sequence[index], sequence[index - 1]
-    elif action == DOWN:
-        if index == len(sequence) - 1:
-            raise MoveNotPossible(
-                _("This application is already last on the lists: take it off the lists instead.")
-            )
-        sequence[index], sequence[index + 1] = sequence[index + 1], sequence[index]
-    elif action == REMOVE:
-        sequence.remove(application_id)
-    elif action == TO_MAIN:
-        if on_lists and index < main_size:
-            raise MoveNotPossible(_("This application is already on the main list."))
-        if on_lists:
-            sequence.remove(application_id)
-        sequence.insert(min(main_size - 1, len(sequence)), application_id)
-    elif action == TO_COMPLEMENTARY:
-        if complementary_size < 1:
-            raise MoveNotPossible(_("This call has no complementary list."))
-        if on_lists:
-            if index >= main_size:
-                raise MoveNotPossible(_("This application is already on the complementary list."))
-            sequence.remove(application_id)
-            if len(sequence) < main_size:
-                raise MoveNotPossible(
-                    _(
-                        "No application follows to take its place on the main list: add one "
-                        "to the complementary list first."
-                    )
-                )
-            sequence.insert(main_size, application_id)
-        else:
-            if len(sequence) < main_size:
-                raise MoveNotPossible(
-                    _("The main list is not full yet: add the application to the main list.")
-                )
-            sequence.insert(min(len(sequence), main_size + complementary_size - 1), application_id)
-    else:
-        raise MoveNotPossible(_("Unknown action."))
-    main, complementary = cut(sequence, main_size, complementary_size)
-    return main + complementary
-
-
-def against_score_order(
-    before: Sequence[int], after: Sequence[int], rank: dict[int, int]
-) -> list[tuple[int, int]]:
-    """Pairs ``(a, b)`` the change put in a new order with ``a`` first although ``b`` comes
-    first in the score order (``rank``: 1 = best). ``before`` and ``after`` hold the same
-    applications: the listed sequence followed by the others in score order."""
-    was = {application: place for place, application in enumerate(before)}
-    pairs = []
-    for place, first in enumerate(after):
-        for second in after[place + 1 :]:
-            if was[first] > was[second] and rank[first] > rank[second]:
-                pairs.append((first, second))
-    return pairs
-
-
-# --- Score order ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TieStep:
-    """At a line, ``first`` was placed before ``second`` (equal scores) because of ``rule``."""
-
-    first: str
-    second: str
-    rule: str
-    first_value: object
-    second_value: object
-    fallback: bool
-
-
-@dataclass(frozen=True)
-class TieLine:
-    label: str
-    after: int  # the line falls after this many applications of the score order
-    score: object
-    steps: tuple[TieStep, ...]
-
-
-@dataclass(frozen=True)
-class ScoreOrder:
-    ids: tuple[int, ...]  # candidates, best first
-    rank: dict[int, int]  # 1 = best
-    result: TieBreakResult
-
-    def full(self, listed: Iterable[int]) -> list[int]:
-        """The listed sequence followed by the other candidates in score order."""
-        listed = list(listed)
-        on_lists = set(listed)
-        return listed + [pk for pk in self.ids if pk not in on_lists]
-
-
-def score_order(board: Scoreboard, rows: Sequence[ScoreboardRow], main_size: int) -> ScoreOrder:
-    """``rows`` by mean score, ties broken by the call's tie-break order (an unknown rule in
-    that order falls back to the fixed order: earlier submission, then reference)."""
-    return _ordered(board, [tie_candidate(board, row) for row in rows], main_size)
-
-
-def score_order_at(board: Scoreboard, indices: Sequence[int], main_size: int) -> ScoreOrder:
-    """:func:`score_order` of the applications at these scoreboard indices, read from the
-    figures directly (no row objects)."""
-    f = board.figures
-    chosen = np.asarray(indices, dtype=np.intp)
-    means = _floats(f.overall.mean[chosen])
-    medians = _floats(f.overall.median[chosen])
-    calibrated = _floats(f.calibrated[chosen])
-    criteria = [_floats(group.mean[chosen]) for group in f.per_criterion]
-    candidates = []
-    for place, index in enumerate(chosen.tolist()):
-        partners = f.partner_slice(index)
-        units = {f.unit_labels[unit] for unit in f.partner_unit[partners].tolist()}
-        candidates.append(
-            TieCandidate(
-                application_id=int(f.application_ids[index]),
-                score=means[place],
-                criteria={
-                    pk: column[place] for pk, column in zip(f.criterion_ids, criteria, strict=True)
-                },
-                institutes=len(set(f.partner_institute[partners].tolist())),
-                units=len(units),
-                calibrated=calibrated[place],
-                median=medians[place],
-                submitted_at=f.submitted_at[index],
-                reference=f.references[index],
-            )
-        )
-    return _ordered(board, candidates, main_size)
-
-
-def _floats(values: np.ndarray) -> list[float | None]:
-    return [None if value != value else value for value in values.tolist()]  # NaN → None
-
-
-def _ordered(board: Scoreboard, candidates: list[TieCandidate], main_size: int) -> ScoreOrder:
-    try:
-        result = break_ties(candidates, board.call.tie_break_order or [], funded_places=main_size)
-    except ValueError:
-        result = break_ties(candidates, [], funded_places=main_size)
-    return ScoreOrder(
-        ids=tuple(result.order),
-        rank={pk: place for place, pk in enumerate(result.order, start=1)},
-        result=result,
-    )
-
-
-def tie_lines(
-    board: Scoreboard, order: ScoreOrder, main_size: int, complementary_size: int
-) -> list[TieLine]:
-    """The ties that straddle the funding line or the end of the complementary list, with
-    the rule that decided each pair of neighbours."""
-    names = {str(c.pk): c.name for c in board.criteria}
-    references = board.references()
-    place = {pk: index for index, pk in enumerate(order.ids)}
-    lines = []
-    for label, after in (
-        (_("Funding line"), main_size),
-        (_("End of the complementary list"), main_size + complementary_size),
-    ):
-        for group in order.result.groups:
-            start = place[group.application_ids[0]]
-            if not (start < after < start + len(group.application_ids)):
-                continue
-            steps = tuple(
-                TieStep(
-                    first=references.get(decision.first, ""),
-                    second=references.get(decision.second, ""),
-                    rule=str(rule_label(decision.rule, names)),
-                    first_value=decision.first_value,
-                    second_value=decision.second_value,
-                    fallback=decision.fallback,
-                )
-                for decision in group.decisions
-            )
-            lines.append(TieLine(label=label, after=after, score=group.score, steps=steps))
-    return lines
-
-
-# --- The board -----------------------------------------------------------------------
 
 
 @dataclass
@@ -323,6 +149,8 @@ class Board:
     tie_rules: list[str] = field(default_factory=list)  # the call's written order, in words
     others_page: Page | None = None  # when the others are shown one page at a time
     withheld: int = 0  # applications left out for the reader (a conflict of interest)
+    stale: bool = False  # figures of an earlier state, being updated (see scoreboard_cache)
+    computed_at: datetime | None = None  # when the data of the figures were read
 
     @property
     def fixed(self) -> bool:
@@ -413,18 +241,20 @@ def candidate_rows(scoreboard: Scoreboard, fixed: bool) -> list[ScoreboardRow]:
     return scoreboard.rows_at(candidate_indices(scoreboard, fixed))
 
 
-def build_board(call: Call, *, reader: Any = None, others_page: int | str | None = None) -> Board:
-    """The board of ``call`` in a fixed number of queries (the scoreboard's and three).
+@dataclass
+class _Layout:
+    """Where the board's applications stand: the listed sequence, the others, the order."""
 
-    The scoreboard's figures come from its cache; rows are built for the entries shown
-    only: the lists, and the others (all of them, or one page of ``OTHERS_PER_PAGE`` when
-    ``others_page`` is given). ``reader``: the applications they take part in are left
-    out of every list shown (``Board.withheld`` says how many); the order, the places and
-    the funding line stay those of the whole call."""
-    scoreboard = build_scoreboard(call)
-    hidden = withheld_ids(reader, call=call) if reader is not None else frozenset()
-    selection = Selection.objects.filter(call=call).select_related("fixed_by").first()
-    lists, entries = stored_lists(call)
+    order: ScoreOrder
+    sequence: list[int]
+    stored: dict[int, tuple[str, int]]
+    other_ids: list[int]
+    fixed: bool
+    started: bool
+    sizes: tuple[int, int]
+
+
+def _layout(scoreboard: Scoreboard, selection, lists, entries) -> _Layout:
     main_size, comp_size = ranking_sizes(scoreboard)
     fixed = bool(selection and selection.is_fixed)
     started = any(ranked.version for ranked in lists.values())
@@ -442,77 +272,91 @@ def build_board(call: Call, *, reader: Any = None, others_page: int | str | None
         stored = {}
         on_lists = set(sequence)
         other_ids = [pk for pk in order.ids if pk not in on_lists]
-    other_ids = [pk for pk in other_ids if pk not in hidden]
+    return _Layout(order, sequence, stored, other_ids, fixed, started, (main_size, comp_size))
+
+
+def _listed_entries(
+    layout: _Layout, rows: dict[int, ScoreboardRow], hidden: frozenset[int]
+) -> dict[str, list[BoardEntry]]:
+    """The entries of the main and complementary lists (a withheld one keeps its place,
+    its row is not shown)."""
+    main_size, comp_size = layout.sizes
+    listed = len(layout.sequence)
+    board_entries: dict[str, list[BoardEntry]] = {MAIN: [], COMPLEMENTARY: []}
+    for place, pk in enumerate(layout.sequence, start=1):
+        if pk in hidden:
+            continue
+        if layout.fixed:
+            kind, position = layout.stored[pk]
+        else:
+            kind = MAIN if place <= main_size else COMPLEMENTARY
+            position = place if kind == MAIN else place - main_size
+        actions = () if layout.fixed else _actions(place, kind, listed, main_size, comp_size)
+        board_entries[kind].append(
+            BoardEntry(
+                row=rows[pk],
+                rank=layout.order.rank.get(pk),
+                place=place,
+                kind=kind,
+                position=position,
+                actions=actions,
+            )
+        )
+    return board_entries
+
+
+def build_board(
+    call: Call,
+    *,
+    reader: Any = None,
+    others_page: int | str | None = None,
+    allow_stale: bool = False,
+) -> Board:
+    """The board of ``call`` in a fixed number of queries (the scoreboard's and three).
+
+    The scoreboard's figures come from its cache; rows are built for the entries shown
+    only: the lists, and the others (all of them, or one page of ``OTHERS_PER_PAGE`` when
+    ``others_page`` is given). ``reader``: the applications they take part in are left
+    out of every list shown (``Board.withheld`` says how many); the order, the places and
+    the funding line stay those of the whole call. ``allow_stale`` (pages only): see
+    ``build_scoreboard``; the whole board then comes from the previous figures."""
+    scoreboard = build_scoreboard(call, allow_stale=allow_stale)
+    hidden = withheld_ids(reader, call=call) if reader is not None else frozenset()
+    selection = Selection.objects.filter(call=call).select_related("fixed_by").first()
+    lists, entries = stored_lists(call)
+    layout = _layout(scoreboard, selection, lists, entries)
+    other_ids = [pk for pk in layout.other_ids if pk not in hidden]
     page = None
     if others_page is not None:
         page = Paginator(other_ids, OTHERS_PER_PAGE).get_page(others_page)
         other_ids = list(page.object_list)
-    rows = {row.application_id: row for row in scoreboard.rows_for([*sequence, *other_ids])}
-    others = [rows[pk] for pk in other_ids]
-    board_entries: dict[str, list[BoardEntry]] = {MAIN: [], COMPLEMENTARY: []}
-    for place, pk in enumerate(sequence, start=1):
-        if pk in hidden:
-            continue  # its place counts, its row is not shown
-        if fixed:
-            kind, position = stored[pk]
-        else:
-            kind = MAIN if place <= main_size else COMPLEMENTARY
-            position = place if kind == MAIN else place - main_size
-        entry = BoardEntry(
-            row=rows[pk],
-            rank=order.rank.get(pk),
-            place=place,
-            kind=kind,
-            position=position,
-            actions=() if fixed else _actions(place, kind, len(sequence), main_size, comp_size),
-        )
-        board_entries[kind].append(entry)
+    rows = {row.application_id: row for row in scoreboard.rows_for([*layout.sequence, *other_ids])}
+    listed = _listed_entries(layout, rows, hidden)
+    main_size, comp_size = layout.sizes
+    other_actions = () if layout.fixed else _actions(None, "", 0, main_size, comp_size)
     return Board(
         call=call,
         selection=selection,
-        main=board_entries[MAIN],
-        complementary=board_entries[COMPLEMENTARY],
+        main=listed[MAIN],
+        complementary=listed[COMPLEMENTARY],
         others=[
-            BoardEntry(
-                row=row,
-                rank=order.rank.get(row.application_id),
-                actions=() if fixed else _actions(None, "", len(sequence), main_size, comp_size),
-            )
-            for row in others
+            BoardEntry(row=rows[pk], rank=layout.order.rank.get(pk), actions=other_actions)
+            for pk in other_ids
         ],
-        main_size=len(board_entries[MAIN]) if fixed else main_size,
+        main_size=len(listed[MAIN]) if layout.fixed else main_size,
         complementary_size=comp_size,
         main_version=lists[MAIN].version if MAIN in lists else 0,
         complementary_version=lists[COMPLEMENTARY].version if COMPLEMENTARY in lists else 0,
-        started=started,
-        out_of_date=started
-        and not fixed
-        and stored_split(entries) != cut(sequence, main_size, comp_size),
-        tie_lines=_without(tie_lines(scoreboard, order, main_size, comp_size), scoreboard, hidden),
+        started=layout.started,
+        out_of_date=layout.started
+        and not layout.fixed
+        and stored_split(entries) != cut(layout.sequence, main_size, comp_size),
+        tie_lines=without_hidden(
+            tie_lines(scoreboard, layout.order, main_size, comp_size), scoreboard, hidden
+        ),
         tie_rules=written_rules(scoreboard),
         others_page=page,
         withheld=len(hidden & set(scoreboard.figures.application_ids.tolist())),
+        stale=scoreboard.stale,
+        computed_at=scoreboard.computed_at,
     )
-
-
-def _without(lines: list[TieLine], board: Scoreboard, hidden: frozenset[int]) -> list[TieLine]:
-    """The tie lines without the steps that name a withheld application."""
-    if not hidden:
-        return lines
-    references = board.references()
-    names = {references[pk] for pk in hidden if pk in references}
-    kept = []
-    for line in lines:
-        steps = tuple(s for s in line.steps if s.first not in names and s.second not in names)
-        if steps:
-            kept.append(replace(line, steps=steps))
-    return kept
-
-
-def written_rules(board: Scoreboard) -> list[str]:
-    """The call's tie-break order in words (empty when unset or not readable)."""
-    names = {str(c.pk): c.name for c in board.criteria}
-    try:
-        return [str(rule_label(rule, names)) for rule in parse_rules(board.call.tie_break_order)]
-    except ValueError:
-        return []

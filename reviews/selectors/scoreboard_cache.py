@@ -1,172 +1,86 @@
-"""The numbers behind a call's scoreboard, computed once per change and cached.
+"""The figures of a call's scoreboard, cached per call, recomputed off the request.
 
-:func:`scoreboard_figures` reads the call in five ``values_list`` queries (applications,
-partners, disciplines, the reviews that count, their criterion scores), computes every
-figure in one vectorised pass through :mod:`reviews.scoring` and keeps the result in
-Django's cache as :class:`Figures`: numpy arrays, short strings and plain numbers, never
-model instances nor row objects (a page builds rows for what it shows only).
+Computing the figures of a 10,000-application call takes seconds (reading 140,000 rows,
+the calibration and the exact leave-one-review-out analysis, see ``docs/performance.md``,
+"Cold reads"); a page must not wait for it. The cache keeps one entry per call: the last
+:class:`~reviews.selectors.scoreboard_figures.Figures` computed, which carry their
+*version* (the key of the data state they were computed from) and the time that state
+was read.
 
-The cache key holds the call's stamp: the number of its
-:class:`~reviews.models.ScoreboardChange` rows and the last one (a row is inserted in the
-transaction of every change that can move a figure, see
-``reviews.services.scoreboard_stamp``), the number of fellowships and the criteria as
-read now. A reader therefore recomputes after any change,
-in whatever process it was made: the key is read from the database at each request
-(one query), the figures come from the cache when nothing changed.
+The version of the data as it stands now is one query (:func:`cache_key`): the number of
+the call's :class:`~reviews.models.ScoreboardChange` rows and the last one (a row is
+inserted in the transaction of every change that can move a figure, see
+``reviews.services.scoreboard_stamp``), the number of fellowships and the criteria.
+
+Two ways to read:
+
+- :func:`scoreboard_figures`: **current** figures, always. From the cache when their
+  version is the current one, else computed now. Services (the lists, the shortlist, the
+  decisions), exports and anything that decides use this.
+- :func:`latest_figures`: for pages. The current figures when the cache has them; else the
+  previous ones, marked *stale* (pages say "being updated" with their time), while a
+  Celery task (:func:`refresh_figures`) computes the current version, once per version.
+  Computed now instead when tasks run in process (embedded mode, where this is the worker)
+  or the cache is not shared with the worker (no ``CACHE_URL``), when the broker cannot be
+  reached, or when the cache holds nothing usable (the first read of a call, or figures of
+  other criteria).
+
+Consistency: figures are computed from one snapshot of the database (PostgreSQL:
+a ``REPEATABLE READ`` read-only transaction, the version read inside it), or, inside an
+outer transaction or on SQLite, between two reads of the version that must agree. So the
+funding line and every rank come from one state of the data, never a half-updated one,
+and the version they carry is the state they show.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from typing import Any
+import logging
+from contextlib import contextmanager
 
-import numpy as np
+from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, Max, OuterRef, QuerySet
+from django.db import connection, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
 
-from calls.models import Application, ApplicationStatus, Call, Criterion, Partner
-from reviews.models import (
-    Conflict,
-    ConflictStatus,
-    CriterionScore,
-    Review,
-    ReviewStatus,
-    ScoreboardChange,
+from calls.models import Call, Criterion
+from reviews.models import ScoreboardChange
+from reviews.selectors.scoreboard_compute import compute_figures
+from reviews.selectors.scoreboard_figures import (
+    SCOREBOARD_STATUSES,
+    Figures,
+    counted_reviews,
+    funded_places,
 )
-from reviews.scoring import calibrate
-from reviews.scoring.calibration import Diagnostics
-from reviews.scoring.robustness import analyse
-from reviews.scoring.stats import (
-    GroupSummary,
-    as_float_array,
-    confidence_weights,
-    summarise_criteria,
-    summarise_groups,
-)
-from reviews.scoring.weighted import CriterionSpec
 
-S = ApplicationStatus
-# Applications that went to review, whatever happened to them since (not withdrawn ones).
-SCOREBOARD_STATUSES = (
-    S.IN_REVIEW,
-    S.SHORTLISTED,
-    S.NOT_SHORTLISTED,
-    S.MAIN_LIST,
-    S.COMPLEMENTARY_LIST,
-    S.NOT_SELECTED,
-    S.FUNDED,
-    S.DECLINED,
-    S.NOT_FUNDED,
-)
+__all__ = [
+    "SCHEMA",
+    "SCOREBOARD_STATUSES",
+    "Figures",
+    "cache_key",
+    "compute_figures",
+    "counted_reviews",
+    "funded_places",
+    "latest_figures",
+    "refresh_figures",
+    "scoreboard_figures",
+]
+
+logger = logging.getLogger(__name__)
+
 # Bump when the shape of Figures changes: entries of an older shape are then never read.
-SCHEMA = 3
-TIMEOUT = 3600  # seconds; a changed call gets a new key anyway
-
-
-def funded_places(call: Call) -> int:
-    """Fellowships currently funded: the sum of the call's funding sources, or the call's
-    number of fellowships when it has none (uses the prefetched sources when present)."""
-    total = sum(source.fellowships for source in call.funding_sources.all())
-    return total or call.fellowships
-
-
-def counted_reviews(call: Call) -> QuerySet[Review]:
-    """Reviews that count: submitted, on an active assignment, no confirmed conflict,
-    for an application of the scoreboard."""
-    confirmed_conflict = Conflict.objects.filter(
-        invitation=OuterRef("assignment__invitation"),
-        application=OuterRef("assignment__application"),
-        status=ConflictStatus.CONFIRMED,
-    )
-    return Review.objects.filter(
-        status=ReviewStatus.SUBMITTED,
-        assignment__is_active=True,
-        assignment__application__call=call,
-        assignment__application__status__in=SCOREBOARD_STATUSES,
-    ).filter(~Exists(confirmed_conflict))
-
-
-@dataclass
-class Figures:
-    """Every figure of one call, one entry per application (in id order) or reviewer."""
-
-    application_ids: np.ndarray
-    statuses: list[str]
-    references: list[str]
-    titles: list[str]
-    acronyms: list[str]
-    coordinators: list[str]
-    submitted_at: list[Any]
-    criterion_ids: list[int]
-    overall: GroupSummary
-    per_criterion: list[GroupSummary]  # aligned with criterion_ids
-    calibrated: np.ndarray  # NaN: none
-    calibrated_se: np.ndarray
-    uncorrected: np.ndarray  # bool
-    # Robustness, per application (``robust`` False: no review, no robustness entry).
-    metrics: tuple[str, ...]
-    calibration_mode: str
-    robust: np.ndarray
-    n_reviews: np.ndarray
-    metric_scores: dict[str, np.ndarray]
-    ranks: dict[str, np.ndarray]  # 0: no rank
-    funded: dict[str, np.ndarray]
-    tied: dict[str, np.ndarray]
-    crossing_counts: dict[str, np.ndarray]
-    fragile: np.ndarray
-    reasons: dict[int, tuple[str, ...]]  # application index → fragility codes
-    crossings: dict[int, tuple[tuple[str, int, int, bool], ...]]  # index → examples
-    # Consortium: one entry per partner (sorted by application index, then position).
-    partner_index: np.ndarray
-    partner_institute: np.ndarray
-    partner_unit: np.ndarray
-    institute_acronyms: dict[int, str]
-    unit_labels: dict[int, str]
-    discipline_index: np.ndarray  # sorted
-    discipline_ids: np.ndarray
-    # Reviewers (invitations), in id order.
-    reviewer_ids: np.ndarray
-    reviewer_names: list[str]
-    reviewer_reviews: np.ndarray
-    leniency: np.ndarray
-    leniency_se: np.ndarray
-    thin: np.ndarray
-    isolated: np.ndarray
-    diagnostics: Diagnostics
-    residual_sd: float | None
-    funded_places: int
-    _index: dict[int, int] = field(default_factory=dict, repr=False)
-
-    @property
-    def size(self) -> int:
-        return len(self.application_ids)
-
-    def index_of(self, application_id: int) -> int | None:
-        if not self._index:
-            self._index = {pk: i for i, pk in enumerate(self.application_ids.tolist())}
-        return self._index.get(application_id)
-
-    def partner_slice(self, index: int) -> slice:
-        start, end = np.searchsorted(self.partner_index, [index, index + 1])
-        return slice(int(start), int(end))
-
-    def discipline_slice(self, index: int) -> slice:
-        start, end = np.searchsorted(self.discipline_index, [index, index + 1])
-        return slice(int(start), int(end))
-
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state["_index"] = {}
-        return state
-
-
-# --- The cache -------------------------------------------------------------------------
+SCHEMA = 4
+# One entry per call, replaced by each new version: kept long, so that a page always has
+# previous figures to show while the worker computes (6 MB for 10,000 applications).
+TIMEOUT = 30 * 24 * 3600
+QUEUED_TIMEOUT = 120  # seconds before a version queued for the worker may be queued again
+ATTEMPTS = 5  # reads of the version around a computation outside a snapshot
 
 
 def cache_key(call: Call, criteria: list[Criterion]) -> str:
-    """The key of the call's figures as the database stands now (one query): the number
-    of the call's change rows and the last one (see :mod:`reviews.models.scoreboard`),
+    """The version of the call's figures as the database stands now (one query): the
+    number of the call's change rows and the last one (see :mod:`reviews.models.scoreboard`),
     the call's places and its criteria's parameters."""
     stamp = ScoreboardChange.objects.filter(call_id=call.pk).aggregate(
         changes=Count("id"), last=Max("id")
@@ -178,241 +92,139 @@ def cache_key(call: Call, criteria: list[Criterion]) -> str:
     return f"scoreboard:{SCHEMA}:{call.pk}:{hashlib.sha256(state.encode()).hexdigest()}"
 
 
+def _entry(call_id: int) -> str:
+    return f"scoreboard:{SCHEMA}:{call_id}:figures"
+
+
+def _queued(call_id: int, version: str) -> str:
+    return f"scoreboard:{SCHEMA}:{call_id}:queued:{version.rsplit(':', 1)[-1]}"
+
+
+def cached_figures(call_id: int) -> Figures | None:
+    """The last figures computed for the call, whatever their version."""
+    return cache.get(_entry(call_id))
+
+
+def _store(call_id: int, figures: Figures) -> None:
+    """Keep ``figures`` once what they read is committed: figures computed inside a
+    transaction that rolls back must never be shown, even as previous figures."""
+    if _in_transaction():
+        transaction.on_commit(lambda: cache.set(_entry(call_id), figures, TIMEOUT))
+    else:
+        cache.set(_entry(call_id), figures, TIMEOUT)
+
+
+def _in_transaction() -> bool:
+    """In a transaction of the code's own (a test case's enclosing ones do not count, as
+    for ``atomic(durable=True)``)."""
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+# --- Computing from one state of the data ----------------------------------------------
+
+
+@contextmanager
+def _snapshot():
+    """A read-only ``REPEATABLE READ`` transaction on PostgreSQL when none is open yet
+    (yields True: every query inside reads the same state); else nothing (yields False)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield False
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield True
+
+
+def compute_current(call: Call, criteria: list[Criterion], version: str = "") -> Figures:
+    """The figures of one state of the data, carrying that state's version and time.
+
+    ``version``: the version the caller read just before (saves a query outside a
+    snapshot; inside one the version is read again, in the snapshot)."""
+    with _snapshot() as consistent:
+        for _attempt in range(ATTEMPTS):
+            read_at = timezone.now()
+            if consistent or not version:
+                version = cache_key(call, criteria)
+            figures = compute_figures(call, criteria)
+            after = version if consistent else cache_key(call, criteria)
+            if after == version:
+                figures.version, figures.computed_at = version, read_at
+                return figures
+            version = after
+    raise RuntimeError(f"The scoreboard of call {call.pk} kept changing while computed.")
+
+
+# --- Reading ---------------------------------------------------------------------------
+
+
 def scoreboard_figures(call: Call, criteria: list[Criterion]) -> Figures:
-    """The call's figures, from the cache when nothing changed since they were computed."""
-    key = cache_key(call, criteria)
-    figures = cache.get(key)
-    if figures is None:
-        figures = compute_figures(call, criteria)
-        # One entry per call: the figures of a call this size weigh megabytes.
-        latest = f"scoreboard:{SCHEMA}:{call.pk}:latest"
-        previous = cache.get(latest)
-        if previous and previous != key:
-            cache.delete(previous)
-        cache.set_many({key: figures, latest: key}, TIMEOUT)
+    """The call's current figures: from the cache when nothing changed since they were
+    computed, else computed now (and cached)."""
+    version = cache_key(call, criteria)
+    figures = cached_figures(call.pk)
+    if figures is not None and figures.version == version:
+        return figures
+    figures = compute_current(call, criteria, version)
+    _store(call.pk, figures)
     return figures
 
 
-# --- Computing ---------------------------------------------------------------------------
+def latest_figures(call: Call, criteria: list[Criterion]) -> tuple[Figures, bool]:
+    """Figures for a page and whether they are stale (of an earlier version, being
+    recomputed by the worker). See the module docstring."""
+    version = cache_key(call, criteria)
+    figures = cached_figures(call.pk)
+    if figures is not None and figures.version == version:
+        return figures, False
+    usable = figures is not None and figures.criterion_ids == [c.pk for c in criteria]
+    if usable and _worker_shares_the_cache() and _queue_refresh(call.pk, version):
+        return figures, True
+    figures = compute_current(call, criteria, version)
+    _store(call.pk, figures)
+    return figures, False
 
 
-def _load(call: Call) -> dict[str, list[tuple]]:
-    """Five queries: applications, partners, disciplines, reviews, criterion scores."""
-    in_scope = {"application__call": call, "application__status__in": SCOREBOARD_STATUSES}
-    reviews = counted_reviews(call)
-    through = Application.disciplines.through
-    return {
-        "applications": list(
-            Application.objects.filter(call=call, status__in=SCOREBOARD_STATUSES)
-            .order_by("pk")
-            .values_list(
-                "pk",
-                "reference",
-                "title",
-                "acronym",
-                "status",
-                "coordinator__full_name",
-                "submitted_at",
-            )
-        ),
-        "partners": list(
-            Partner.objects.filter(**in_scope)
-            .order_by("application_id", "position", "pk")
-            .values_list(
-                "application_id", "institute_id", "institute__acronym", "unit_id", "unit__label"
-            )
-        ),
-        "disciplines": list(
-            through.objects.filter(**in_scope)
-            .order_by()
-            .values_list("application_id", "discipline_id")
-        ),
-        "reviews": list(
-            reviews.order_by("pk").values_list(
-                "pk",
-                "assignment__application_id",
-                "assignment__invitation_id",
-                "total",
-                "confidence",
-                "assignment__invitation__expert__full_name",
-            )
-        ),
-        "scores": list(
-            # No ordering: the model's default one joins five tables and sorts every score.
-            CriterionScore.objects.filter(review__in=reviews.values("pk"))
-            .order_by()
-            .values_list("review_id", "criterion_id", "score", "not_applicable")
-        ),
-    }
+def _worker_shares_the_cache() -> bool:
+    """Tasks go to a worker (not run in process) and what it caches, this process reads
+    (a per-process memory cache would keep the worker's figures to itself)."""
+    from aissai.celery import app
+
+    if app.conf.task_always_eager:
+        return False
+    backend = settings.CACHES["default"]["BACKEND"]
+    return not backend.endswith((".LocMemCache", ".DummyCache"))
 
 
-def _positions(sorted_keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index of each value in ``sorted_keys`` and whether it is there at all."""
-    if not len(sorted_keys):
-        return np.zeros(len(values), dtype=np.intp), np.zeros(len(values), dtype=bool)
-    index = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
-    return index, sorted_keys[index] == values
+def _queue_refresh(call_id: int, version: str) -> bool:
+    """Ask the worker for the figures of ``version`` (once per version); False when the
+    broker cannot be reached (the caller then computes them itself)."""
+    from reviews.tasks import recompute_scoreboard
+
+    flag = _queued(call_id, version)
+    if not cache.add(flag, True, QUEUED_TIMEOUT):
+        return True  # already asked
+    try:
+        recompute_scoreboard.delay(call_id)
+    except Exception:  # the broker is down: the reader computes, nothing waits forever
+        logger.warning("scoreboard refresh of call %s not queued", call_id, exc_info=True)
+        cache.delete(flag)
+        return False
+    return True
 
 
-def _score_matrix(
-    review_ids: np.ndarray, criteria: list[Criterion], scores: list[tuple]
-) -> np.ndarray:
-    """One row per review, one column per criterion, NaN for N/A (or missing)."""
-    matrix = np.full((len(review_ids), len(criteria)), np.nan)
-    if not scores or not criteria:
-        return matrix
-    s_review, s_criterion, s_value, s_na = (
-        np.array(column) for column in zip(*scores, strict=True)
-    )
-    values = as_float_array([None if na else v for v, na in zip(s_value, s_na, strict=True)])
-    criterion_ids = np.array([c.pk for c in criteria], dtype=np.int64)
-    order = np.argsort(criterion_ids)
-    row, row_found = _positions(review_ids, s_review.astype(np.int64))
-    col, col_found = _positions(criterion_ids[order], s_criterion.astype(np.int64))
-    keep = row_found & col_found
-    matrix[row[keep], order[col[keep]]] = values[keep]
-    return matrix
-
-
-def _by_index(ids: np.ndarray, app_ids: np.ndarray, values: np.ndarray, fill) -> np.ndarray:
-    """``values`` given for ``ids`` spread over the applications (``fill`` elsewhere)."""
-    result = np.full(len(app_ids), fill, dtype=np.asarray(values).dtype if len(values) else float)
-    index, found = _positions(app_ids, np.asarray(ids, dtype=np.int64))
-    result[index[found]] = np.asarray(values)[found]
-    return result
-
-
-def compute_figures(call: Call, criteria: list[Criterion]) -> Figures:
-    """Every figure of the call (see the module docstring), without the cache."""
-    specs = [CriterionSpec.from_criterion(c) for c in criteria]
-    data = _load(call)
-    apps = data["applications"]
-    app_ids = np.array([a[0] for a in apps], dtype=np.int64)
-    n = len(app_ids)
-
-    reviews = data["reviews"]
-    review_app = np.array([r[1] for r in reviews], dtype=np.int64)
-    codes, known = _positions(app_ids, review_app)  # a status change between queries
-    reviews = [r for r, k in zip(reviews, known, strict=True) if k]
-    codes, review_app = codes[known], review_app[known]
-    review_ids = np.array([r[0] for r in reviews], dtype=np.int64)
-    reviewer_ids = [r[2] for r in reviews]
-    totals = as_float_array([r[3] for r in reviews])
-    confidences = [r[4] for r in reviews]
-    weights = confidence_weights(confidences, len(reviews))
-
-    overall = summarise_groups(codes, totals, n, weights=weights)
-    matrix = _score_matrix(review_ids, criteria, data["scores"])
-    per_criterion = summarise_criteria(codes, matrix, n, specs, weights=weights) if specs else {}
-    calibration = calibrate(
-        application_ids=review_app.tolist(),
-        reviewer_ids=reviewer_ids,
-        scores=totals,
-        confidences=confidences,
-    )
-    places = funded_places(call)
-    report = analyse(
-        application_ids=review_app.tolist(),
-        reviewer_ids=reviewer_ids,
-        scores=totals,
-        funded_places=places,
-        calibration=calibration,
-    )
-    supported = calibration.supported
-    uncorrected = np.isin(app_ids, np.asarray(calibration.diagnostics.uncorrected_applications))
-
-    metrics = report.metrics
-    robust = np.zeros(n, dtype=bool)
-    n_reviews = np.zeros(n, dtype=np.int64)
-    scores = {m: np.full(n, np.nan) for m in metrics}
-    ranks = {m: np.zeros(n, dtype=np.int64) for m in metrics}
-    funded = {m: np.zeros(n, dtype=bool) for m in metrics}
-    tied = {m: np.zeros(n, dtype=bool) for m in metrics}
-    crossing_counts = {m: np.zeros(n, dtype=np.int64) for m in metrics}
-    fragile = np.zeros(n, dtype=bool)
-    reasons, crossings = {}, {}
-    for result in report.applications:
-        index, found = _positions(app_ids, np.array([result.application_id], dtype=np.int64))
-        if not found[0]:
-            continue
-        i = int(index[0])
-        robust[i] = True
-        n_reviews[i] = result.n_reviews
-        for m in metrics:
-            value = result.scores.get(m)
-            scores[m][i] = np.nan if value is None else value
-            ranks[m][i] = result.ranks.get(m) or 0
-            funded[m][i] = result.funded.get(m, False)
-            tied[m][i] = result.tied_at_line.get(m, False)
-            crossing_counts[m][i] = result.crossing_counts.get(m, 0)
-        fragile[i] = result.fragile
-        if result.reasons:
-            reasons[i] = tuple(result.reasons)
-        if result.crossings:
-            crossings[i] = tuple(
-                (c.metric, int(c.review_application_id), int(c.reviewer_id), bool(c.own_review))
-                for c in result.crossings
-            )
-
-    partner_index, found = _positions(
-        app_ids, np.array([p[0] for p in data["partners"]], dtype=np.int64)
-    )
-    partners = [p for p, k in zip(data["partners"], found, strict=True) if k]
-    partner_index = partner_index[found]
-    discipline_index, found = _positions(
-        app_ids, np.array([d[0] for d in data["disciplines"]], dtype=np.int64)
-    )
-    disciplines = [d for d, k in zip(data["disciplines"], found, strict=True) if k]
-    discipline_index = discipline_index[found]
-    by_application = np.argsort(discipline_index, kind="stable")
-    disciplines = [disciplines[i] for i in by_application.tolist()]
-    discipline_index = discipline_index[by_application]
-    names = {r[2]: r[5] for r in reviews}
-    reviewer_list = calibration.reviewer_ids.tolist()
-    diagnostics = calibration.diagnostics
-    return Figures(
-        application_ids=app_ids,
-        statuses=[a[4] for a in apps],
-        references=[a[1] or "" for a in apps],
-        titles=[a[2] for a in apps],
-        acronyms=[a[3] for a in apps],
-        coordinators=[a[5] for a in apps],
-        submitted_at=[a[6] for a in apps],
-        criterion_ids=[c.pk for c in criteria],
-        overall=overall,
-        per_criterion=[per_criterion[s.id] for s in specs],
-        calibrated=_by_index(calibration.application_ids, app_ids, calibration.calibrated, np.nan),
-        calibrated_se=_by_index(
-            calibration.application_ids, app_ids, calibration.standard_error, np.nan
-        ),
-        uncorrected=uncorrected & supported,
-        metrics=metrics,
-        calibration_mode=report.calibration_mode,
-        robust=robust,
-        n_reviews=n_reviews,
-        metric_scores=scores,
-        ranks=ranks,
-        funded=funded,
-        tied=tied,
-        crossing_counts=crossing_counts,
-        fragile=fragile,
-        reasons=reasons,
-        crossings=crossings,
-        partner_index=partner_index.astype(np.int64),
-        partner_institute=np.array([p[1] for p in partners], dtype=np.int64),
-        partner_unit=np.array([p[3] for p in partners], dtype=np.int64),
-        institute_acronyms={p[1]: p[2] for p in partners},
-        unit_labels={p[3]: p[4] for p in partners},
-        discipline_index=discipline_index.astype(np.int64),
-        discipline_ids=np.array([d[1] for d in disciplines], dtype=np.int64),
-        reviewer_ids=np.asarray(calibration.reviewer_ids, dtype=np.int64),
-        reviewer_names=[names.get(pk, "") for pk in reviewer_list],
-        reviewer_reviews=np.asarray(calibration.reviews_per_reviewer, dtype=np.int64),
-        leniency=np.asarray(calibration.leniency, dtype=float),
-        leniency_se=np.asarray(calibration.leniency_se, dtype=float),
-        thin=np.isin(calibration.reviewer_ids, np.asarray(diagnostics.thin_reviewers)),
-        isolated=np.isin(calibration.reviewer_ids, np.asarray(diagnostics.isolated_reviewers)),
-        diagnostics=diagnostics,
-        residual_sd=calibration.residual_sd,
-        funded_places=places,
-    )
+def refresh_figures(*, call_id: int) -> str:
+    """The worker's side: compute and cache the call's current figures, unless they are
+    cached already (a second run, or a reader computed them). Returns what it did."""
+    with _snapshot():
+        call = Call.objects.prefetch_related("funding_sources").filter(pk=call_id).first()
+        if call is None:
+            return "no such call"
+        criteria = list(call.criteria.all())
+        version = cache_key(call, criteria)
+        figures = cached_figures(call_id)
+        if figures is not None and figures.version == version:
+            return "already current"
+        figures = compute_current(call, criteria, version)
+    _store(call_id, figures)
+    return "computed"

@@ -22,6 +22,7 @@ from calls.hooks import FundingChanges
 from calls.models import Call, FundingSource
 from calls.services.calls import CallError, can_edit
 from reviews.models import FundingDecision, ListMove
+from reviews.reasons import Reason, ReasonKind
 from reviews.selectors.decisions import sources_with_free_places
 
 from .decisions import DecisionResult, _promotion_summary, places_changed
@@ -99,7 +100,7 @@ def change_funding_sources(
         FundingSource.objects.filter(
             pk__in=[source.pk for source in changes.deleted], call=locked.call
         ).delete()
-        reason = (reason or "").strip() or _("Funding sources changed.")
+        reason = (reason or "").strip() or Reason(ReasonKind.SOURCES_CHANGED)
         result = places_changed(locked, by, reason)
         record_event(
             actor=by,

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from aissai.audit.services import record_event
 from calls.models import Call
 from reviews.models import ListEntry, ListMove, MoveKind, RankedList, Selection
+from reviews.reasons import Reason, ReasonKind, reason_fields
 from reviews.selectors.lists import (
     COMPLEMENTARY,
     MAIN,
@@ -259,7 +260,7 @@ def record_moves(
             to_list=new[0],
             to_position=new[1],
             against_score_order=pk in against,
-            reason=reason,
+            **reason_fields(reason),
             funding_source=(sources or {}).get(pk),
             caused_by=cause,
             by=by,
@@ -297,10 +298,7 @@ def normalise(locked: Locked, by: Any) -> None:
             data={"main": main, "complementary": complementary, "sizes": list(locked.sizes)},
         )
         return
-    reason = _(
-        "The lists were re-cut: %(main)d funded place(s), %(complementary)d on the "
-        "complementary list, shortlisted applications only."
-    ) % {"main": locked.sizes[0], "complementary": locked.sizes[1]}
+    reason = Reason(ReasonKind.RECUT, main=locked.sizes[0], complementary=locked.sizes[1])
     record_moves(
         locked=locked, before=before, after=after, by=by, reason=reason, targets=[], against=set()
     )
@@ -475,7 +473,7 @@ def reset_to_score_order(*, call: Call, by: Any, seen: Seen, reason: str = "") -
         call=call,
         by=by,
         seen=seen,
-        reason=reason or _("Reset to the score order."),
+        reason=reason or Reason(ReasonKind.RESET),
         compute=lambda locked: list(locked.order.ids),
         targets=None,
         audit={"action": "reset"},

@@ -43,7 +43,9 @@ def staff_call(request: HttpRequest, slug: str, permission: str) -> Call:
 
 
 def _render(request: HttpRequest, call: Call, *, reason: str = "", status: int = 200):
-    board = build_board(call, reader=request.user, others_page=_others_page(request) or 1)
+    board = build_board(
+        call, reader=request.user, others_page=_others_page(request) or 1, allow_stale=True
+    )
     versions = {
         "main_version": board.main_version,
         "complementary_version": board.complementary_version,

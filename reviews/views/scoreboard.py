@@ -92,14 +92,15 @@ def _sort_headers(board: Scoreboard, current: str) -> dict[str, dict]:
     return headers
 
 
-PAGE_SIZE = 100  # applications per page; the figures always cover the whole call
-REVIEWER_PAGE_SIZE = 100
+PAGE_SIZE = 50  # applications per page; the figures always cover the whole call
+REVIEWER_PAGE_SIZE = 50
 
 
 def _board_and_page(request: HttpRequest, call: Call):
     """The scoreboard, its filter form, the filters and the page of applications asked
-    for (sorted and filtered over the whole call; rows are built for this page only)."""
-    board = build_scoreboard(call, reader=request.user)
+    for (sorted and filtered over the whole call; rows are built for this page only).
+    The figures may be the previous ones while the worker computes (``board.stale``)."""
+    board = build_scoreboard(call, reader=request.user, allow_stale=True)
     form = ScoreboardFilterForm(request.GET, call=call, sort_keys=list(board.sort_keys()))
     filters = form.filters()
     if form.anonymised:
@@ -170,7 +171,7 @@ def robustness(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def shortlist(request: HttpRequest, slug: str) -> HttpResponse:
     call = _call_for(request, slug, "reviews.confirm_shortlist")
-    board = build_scoreboard(call, reader=request.user)
+    board = build_scoreboard(call, reader=request.user, allow_stale=request.method == "GET")
     supported = board.calibration_supported
     initial = {"score": CALIBRATED if supported else MEAN, "target": default_target(board)}
     if request.method == "POST" and (refusal := conflicted_refusal(request, call)):

@@ -390,3 +390,19 @@ def test_unit_institutes_of_an_unknown_or_inactive_unit_is_only_the_placeholder(
     for value in (inactive.pk, 999999, "abc"):
         html = client.get(reverse("calls:unit_institutes"), {"unit": value}).content.decode()
         assert html.count("<option") == 1
+
+
+@pytest.mark.parametrize("required", [True, False])
+def test_the_checklist_says_partners_must_confirm_from_the_first_partner_on(
+    coordinator_client, application, required
+):
+    application.call.partner_confirmation_required = required
+    application.call.save(update_fields=["partner_confirmation_required"])
+    edit_url = reverse("calls:application_edit", args=[application.pk])
+    before = coordinator_client.get(edit_url).content.decode()
+
+    PartnerFactory(application=application, lead_name="Marie Curie", confirmed_at=None)
+    after = coordinator_client.get(edit_url).content.decode()
+
+    assert "Waiting for the confirmation of" not in before
+    assert ("Waiting for the confirmation of: Marie Curie" in after) is required

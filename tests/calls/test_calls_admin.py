@@ -152,3 +152,10 @@ def test_calls_are_not_added_in_the_admin(admin_client):
     response = admin_client.get(reverse("admin:calls_call_add"))
 
     assert response.status_code == 403
+
+
+def test_the_admin_explains_the_tie_break_order_in_words(admin_client):
+    call = CallFactory()
+    html = admin_client.get(reverse("admin:calls_call_change", args=[call.pk])).content.decode()
+    assert "first rule that separates them decides" in html
+    assert "criterion:1" not in html

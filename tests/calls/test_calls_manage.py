@@ -1,5 +1,6 @@
 """Call management pages: programme staff only; forms, formsets, clone and status actions."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -599,3 +600,14 @@ def test_saving_a_call_whose_deadline_is_past_warns_at_once(staff_client):
         reverse("calls:manage_call_edit", args=[call.slug]), data, follow=True
     )
     assert [m.level_tag for m in response.context["messages"]] == ["success"]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_new_call_page_names_the_tie_break_rules_in_words(staff_client, language):
+    staff_client.cookies["django_language"] = language
+    html = staff_client.get(reverse("calls:manage_call_create")).content.decode()
+    # What people read: the text outside tags (option values are codes, not read).
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert "criterion:" not in text and "submitted_at" not in text and "institutes'" not in text
+    words = "Higher score on criterion 1" if language == "en" else "critère 1"
+    assert words in text

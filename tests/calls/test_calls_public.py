@@ -118,7 +118,7 @@ def test_deadline_is_printed_in_paris_time_with_an_iso_time_element(client):
 
     year = deadline.year
     assert f'<time datetime="{year}-01-15T12:00:00+01:00" data-local-time' in content
-    shown = f'Jan. 15, {year}, noon</time> <span class="text-body-secondary small">(Paris time)'
+    shown = f'15 January {year}, 12:00</time> <span class="text-body-secondary small">(Paris time)'
     assert shown in content
 
 

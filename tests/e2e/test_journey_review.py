@@ -3,14 +3,15 @@ link, accepts the confidentiality terms, declares no conflict and scores the app
 with a draft saved in between (by keyboard); the other declares a conflict and loses
 access. Journey 5 runs the same story in French."""
 
+import re
 from datetime import timedelta
 
 import pytest
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone, translation
 from playwright.sync_api import expect
 
+from aissai.formatting import score_out_of
 from calls.models import ApplicationStatus, CallStatus
 from reviews.models import Assignment, Review, ReviewStatus
 from tests.factories.accounts import PASSWORD, StaffFactory, UserFactory
@@ -247,7 +248,8 @@ def run_review_journey(page, audit, mailbox: Mailbox, language: str) -> Words:
     assert review.status == ReviewStatus.SUBMITTED
     with translation.override(language):
         # « 5,2/10 », not « 5,200 / 10 »
-        expect(page.get_by_test_id("total")).to_have_text(floatformat(review.total, "-1"))
+        expect(page.get_by_test_id("total")).to_have_text(score_out_of(review.total, 10))
+    assert re.fullmatch(r"\d+([.,]\d)?/10", score_out_of(review.total, 10))
     log_out(page)
 
     # Bruno declares a conflict: the application is gone for him, staff are told.

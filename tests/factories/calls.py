@@ -135,7 +135,7 @@ class CallFactory(factory.django.DjangoModelFactory):
             call=obj,
             kind="cv",
             name_en="Coordinator's CV",
-            name_fr="CV du coordinateur",
+            name_fr="CV de la personne qui coordonne le projet",
             position=2,
         )
 

@@ -110,3 +110,15 @@ def test_admin_user_without_the_staff_role_sees_no_actions(client):
     row.refresh_from_db()
     assert row.status == OutboxStatus.HELD
     assert response.status_code == 200
+
+
+def test_admin_lists_and_filters_events_by_their_label(client, admin_user):
+    shown = OutboxMessageFactory(event="eligibility_outcome", to_email="a@example.org")
+    OutboxMessageFactory(event="review_assignment", to_email="b@example.org")
+
+    page = client.get(reverse(CHANGELIST)).content.decode()
+    filtered = client.get(reverse(CHANGELIST), {"event": "eligibility_outcome"})
+
+    assert "Eligibility outcome" in page and "Review assignment" in page
+    assert ">eligibility_outcome<" not in page and ">review_assignment<" not in page
+    assert [row.pk for row in filtered.context["cl"].result_list] == [shown.pk]

@@ -1,13 +1,16 @@
 """Staff outbox pages: who may reach them, what they show, what their actions do."""
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from aissai.audit.models import AuditEvent
-from aissai.notifications.models import OutboxMessage, OutboxStatus
+from aissai.notifications.models import MailEvent, OutboxMessage, OutboxStatus
 from aissai.security.reauth import reauth_url
 from tests.factories.accounts import PASSWORD, StaffFactory, SuperuserFactory, UserFactory
 from tests.factories.notifications import OutboxMessageFactory
@@ -410,3 +413,39 @@ def test_bulk_release_of_a_filter_confirms_then_releases_what_was_shown(
         other_event.pk: OutboxStatus.HELD,
         late.pk: OutboxStatus.HELD,
     }
+
+
+def test_outbox_shows_events_by_their_label_in_the_reader_s_language(client, staff):
+    OutboxMessageFactory(event="eligibility_outcome", to_email="a@example.org")
+    OutboxMessageFactory(event="review_assignment", to_email="b@example.org")
+
+    english = client.get(reverse("notifications:outbox")).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    staff.language = "fr"
+    staff.save(update_fields=["language"])
+    french = client.get(reverse("notifications:outbox")).content.decode()
+
+    assert '<option value="eligibility_outcome">Eligibility outcome</option>' in english
+    assert "<td>Review assignment</td>" in english
+    assert '<option value="eligibility_outcome">Résultat de l’éligibilité</option>' in french
+    assert "<td>Affectation d’une évaluation</td>" in french
+    for page in (english, french):
+        assert ">eligibility_outcome<" not in page and ">review_assignment<" not in page
+
+
+def test_every_mail_event_has_a_label():
+    folders = {
+        path.name
+        for path in (Path(settings.BASE_DIR) / "templates" / "notifications").iterdir()
+        if path.is_dir()
+    }
+    assert folders == set(MailEvent.values)
+    assert MailEvent.label_of("no_such_event") == "no_such_event"
+
+
+def test_bulk_release_confirmation_names_the_event_by_its_label(client, staff):
+    OutboxMessageFactory(held=True, event="funding_decision")
+
+    page = client.get(reverse("notifications:outbox_release_bulk"), {"event": "funding_decision"})
+
+    assert "Event: Funding decision" in page.content.decode()

@@ -505,3 +505,26 @@ def test_proposal_page_queries_do_not_grow_with_pairs(
         assert sum(len(r.pairs) for r in response.context["view"].rows) == 2 * size
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize(
+    ("language", "summary", "scale"),
+    [
+        ("en", "What the affinity numbers mean", "Affinity, from 0 to 1,"),
+        ("fr", "Ce que signifient les valeurs d’affinité", "L’affinité, de 0 à 1,"),
+    ],
+)
+def test_the_affinity_numbers_are_explained_where_they_appear(
+    staff_client, staff, django_capture_on_commit_callbacks, language, summary, scale
+):
+    call, _apps, _invitations = make_call(applications=2, reviewers=2, k=1, max_load=2)
+    proposal = propose(call, staff, django_capture_on_commit_callbacks)
+    staff_client.cookies["django_language"] = language
+
+    html = staff_client.get(reverse("reviews:proposal", args=[call.slug, proposal.pk]))
+
+    content = html.content.decode()
+    help_start = content.index('data-testid="affinity-help"')
+    first_number = content.index('title="Affinit')  # the first figure shown
+    assert help_start < first_number  # the explanation comes before the figures
+    assert summary in content and scale in content

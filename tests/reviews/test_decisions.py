@@ -12,6 +12,7 @@ from aissai.notifications.models import OutboxMessage, OutboxStatus
 from aissai.notifications.services import queue_mail, release_mails
 from calls.models import ApplicationStatus, CallStatus
 from reviews.models import FundingDecision, FundingOutcome, ListEntry, Selection
+from reviews.reasons import ReasonKind
 from reviews.selectors.lists import build_board
 from reviews.services.decisions import (
     add_funding_source,
@@ -95,7 +96,15 @@ def test_fixing_the_lists_makes_the_decisions(scenario, staff):
         (scenario.applications[2].pk, FundingOutcome.FUNDED, grant),
     ]
     assert all(d.is_current and not d.promoted and d.decided_by == staff for d in decisions)
-    assert decisions[2].reason == "Main list, position 3."
+    # The facts are stored, not an English sentence; the sentence is read in a language.
+    assert (decisions[2].reason, decisions[2].reason_kind, decisions[2].reason_params) == (
+        "",
+        ReasonKind.MAIN_LIST,
+        {"position": 3},
+    )
+    assert decisions[2].reason_text == "Main list, position 3."
+    with translation.override("fr"):
+        assert decisions[2].reason_text == "Liste principale, position 3."
     assert Selection.objects.get(call=scenario.call).fixed_by == staff
     assert ListEntry.objects.filter(ranked_list__call=scenario.call).count() == 5
     first = scenario.applications[0]

@@ -5,6 +5,7 @@ decline page, and query counts that do not grow with the number of decisions."""
 import re
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.utils import translation
 from aissai.notifications.models import OutboxMessage
 from calls.models import ApplicationStatus, CallStatus
 from calls.services.calls import change_call_status
+from reviews.services.decisions import close_complementary_list
 from reviews.services.results import publish_results
 from tests.factories.accounts import StaffFactory, SuperuserFactory, UserFactory
 from tests.factories.reviews import fix_as_shown, reviewer_of, shortlisted_call
@@ -178,6 +180,23 @@ def test_the_history_page(client, fixed, staff):
     assert html.count('data-testid="history-row"') == 6  # 3 + 1 decisions, fixed, 1 promotion
     assert "Regional grant" in html
     assert staff.full_name in html
+
+
+def test_the_history_is_read_in_the_reader_s_language(client, fixed, staff):
+    """The sentences the application wrote are stored as facts: the same rows read in
+    French and in English, whoever acted."""
+    close_complementary_list(call=fixed.call, by=staff)
+    client.force_login(staff)
+    english = client.get(url("decisions_history", fixed.call)).content.decode()
+    staff.language = "fr"
+    staff.save(update_fields=["language"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    french = client.get(url("decisions_history", fixed.call)).content.decode()
+    assert "Main list, position 1." in english
+    assert "The complementary list is closed." in english
+    assert "Liste principale, position 1." in french or "Liste principale, position 1." in french
+    assert "La liste complémentaire est close." in french
+    assert "Main list" not in french and "complementary list is closed" not in french
 
 
 @pytest.mark.parametrize("page", ["decisions", "decisions_history"])

@@ -284,7 +284,8 @@ def test_more_funding_before_fixing_recuts_the_lists(scenario, staff):
         "complementary",
         "main",
     )
-    assert "re-cut" in recut.reason
+    assert recut.reason_kind == "recut"
+    assert "re-cut" in recut.reason_text
 
 
 def test_fixed_lists_no_longer_move(scenario, staff):

@@ -101,6 +101,24 @@ def test_the_board_shows_the_lists_the_buttons_and_the_script(client, scenario, 
     assert 'id="not-started"' in html
 
 
+def test_the_board_says_that_the_move_buttons_rank_without_a_mouse(client, scenario, staff):
+    client.force_login(staff)
+    html = client.get(url("lists_board", scenario.call)).content.decode()
+    handle = html.index('class="drag-handle')
+    assert "use the move buttons without a mouse" in html[handle : handle + 300]
+    assert "Move applications with the buttons, or drag them." in html
+
+
+def test_an_empty_column_agrees_with_the_applications_it_counts_in_french(client, staff):
+    """« Aucune. » (candidature is feminine), where other lists of things keep « Aucun. »."""
+    scenario = shortlisted_call(means=[9, 8, 7], sources=(2,), complementary_size=2)
+    client.force_login(staff)
+    client.cookies["django_language"] = "fr"
+    html = client.get(url("lists_board", scenario.call)).content.decode()
+    others = html[html.index('id="others-list"') :]
+    assert "Aucune." in others[: others.index("</ul>")]
+
+
 def test_a_keyboard_move_is_a_plain_post(client, scenario, staff):
     client.force_login(staff)
     c = scenario.applications[2]

@@ -146,7 +146,11 @@ def test_a_decline_offers_the_freed_place_to_the_next_in_line(fixed, staff):
     assert declined_move.to_list == ""
     promoted = ListMove.objects.get(application=app(fixed, "D"))
     assert (promoted.kind, promoted.to_list, promoted.to_position) == (MoveKind.PROMOTED, "main", 3)
-    assert promoted.reason == f"Place freed by the decline of {b.reference}."
+    assert promoted.reason_text == f"Place freed by the decline of {b.reference}."
+    assert (promoted.reason_kind, promoted.reason_params) == (
+        "freed_by_decline",
+        {"reference": b.reference},
+    )
     assert lists(fixed.call) == [
         ("main", 1, app(fixed, "A").pk),
         ("main", 2, app(fixed, "C").pk),

@@ -1,5 +1,5 @@
 """The scoreboard's cached figures: recomputed after every change that moves them, pages of
-100 rows (figures over the whole call), a fixed number of queries, and the list board
+50 rows (figures over the whole call), a fixed number of queries, and the list board
 built from the same figures."""
 
 from decimal import Decimal
@@ -14,7 +14,7 @@ from calls.models import ApplicationStatus, Partner
 from reviews.models import Conflict, ConflictSource, ConflictStatus, Review, ScoreboardChange
 from reviews.selectors.lists import build_board
 from reviews.selectors.scoreboard import ScoreboardFilters, build_scoreboard
-from reviews.selectors.scoreboard_cache import SCHEMA
+from reviews.selectors.scoreboard_cache import SCHEMA, cache_key, cached_figures
 from reviews.services.conflicts import detect_and_store, rule_on_conflict
 from reviews.views import scoreboard as scoreboard_views
 from tests.factories.accounts import StaffFactory
@@ -280,12 +280,17 @@ def test_scores_are_shown_like_floatformat_in_the_readers_language(value, langua
     assert "—" in score(float("nan")) and "—" in score(float("inf"))
 
 
-def test_a_call_keeps_one_cache_entry():
+def test_a_call_keeps_one_cache_entry_carrying_its_version():
     scenario = call_in_review(applications=1, reviewers=3, scores=[[6, 6, 6]])
+    criteria = list(scenario.call.criteria.all())
     build_scoreboard(scenario.call)
-    first_key = cache.get(f"scoreboard:{SCHEMA}:{scenario.call.pk}:latest")
+    first = cached_figures(scenario.call.pk)
+    assert first.version == cache_key(scenario.call, criteria)
     review = Review.objects.filter(assignment__application=scenario.applications[0]).first()
     review.save()
     build_scoreboard(scenario.call)
-    assert cache.get(f"scoreboard:{SCHEMA}:{scenario.call.pk}:latest") != first_key
-    assert cache.get(first_key) is None
+    second = cached_figures(scenario.call.pk)
+    assert second.version == cache_key(scenario.call, criteria) != first.version
+    assert cache.get(f"scoreboard:{SCHEMA}:{scenario.call.pk}:figures") is second or (
+        cache.get(f"scoreboard:{SCHEMA}:{scenario.call.pk}:figures").version == second.version
+    )

@@ -21,7 +21,7 @@ from calls.models import ApplicationStatus, StaffConflict, StaffConflictSource
 from calls.selectors.staff_conflicts import evaluation_visible_to, withheld_ids
 from reviews.models import AssignmentProposal, ListMove, ProposalStatus
 from reviews.selectors.scoreboard import build_scoreboard
-from reviews.selectors.scoreboard_cache import cache_key
+from reviews.selectors.scoreboard_cache import cache_key, cached_figures
 from tests.factories.accounts import StaffFactory
 from tests.factories.calls import PartnerFactory, submitted_application
 from tests.factories.reviews import ConflictFactory, call_in_review
@@ -180,11 +180,11 @@ def test_cached_figures_are_filtered_for_each_reader(client, scenario, conflicte
 
     assert own in page(client, other, "scoreboard", scenario.call)  # computes and caches
     key = cache_key(scenario.call, criteria)
-    assert cache.get(key) is not None
+    assert cached_figures(scenario.call.pk).version == key
     assert own not in page(client, conflicted, "scoreboard", scenario.call)  # same entry
     assert own in page(client, other, "scoreboard", scenario.call)
     assert cache_key(scenario.call, criteria) == key
-    assert scenario.applications[0].pk in cache.get(key).application_ids.tolist()
+    assert scenario.applications[0].pk in cached_figures(scenario.call.pk).application_ids.tolist()
 
 
 def test_robustness_crossings_never_name_a_withheld_application(client, scenario, conflicted):
@@ -218,7 +218,7 @@ def test_staff_may_declare_a_conflict_which_takes_effect_at_once(client, scenari
 
     response = client.post(
         reverse("calls:staff_conflict_declare", args=[scenario.call.slug]),
-        {"application": application.pk, "reason": "My former PhD student leads it."},
+        {"application": application.reference, "reason": "My former PhD student leads it."},
         follow=True,
     )
 
@@ -227,6 +227,28 @@ def test_staff_may_declare_a_conflict_which_takes_effect_at_once(client, scenari
     assert (row.source, row.status) == ("declared", "confirmed")
     assert AuditEvent.objects.filter(verb="application.staff_conflict_declared").count() == 1
     assert application.reference not in page(client, staff, "scoreboard", scenario.call)
+
+
+def test_staff_declare_by_reference_refuses_an_application_of_another_call(client, scenario):
+    staff = StaffFactory()
+    other = call_in_review(applications=1, reviewers=1).applications[0]
+    client.force_login(staff)
+
+    response = client.post(
+        reverse("calls:staff_conflict_declare", args=[scenario.call.slug]),
+        {"application": other.reference, "reason": "I lead one of its units."},
+        follow=True,
+    )
+
+    assert not StaffConflict.objects.filter(user=staff).exists()
+    assert "No submitted application of this call" in response.content.decode()
+
+
+def test_staff_applications_table_offers_no_list_of_every_application(client, scenario):
+    page = applications_page(client, StaffFactory(), scenario.call)
+
+    assert 'name="application"' in page
+    assert "<option" not in page.split('name="application"', 1)[1].split("</div>", 1)[0]
 
 
 def applications_page(client, user, call):

@@ -4,7 +4,9 @@ A backup is one folder ``<BACKUP_DIR>/aissai-backup-<UTC time>/`` holding:
 
 - ``database.dump``: ``pg_dump --format=custom`` (PostgreSQL), or ``database.sqlite3``:
   a copy made with SQLite's online backup API (embedded mode);
-- ``media.tar.gz``: every file under ``MEDIA_ROOT``;
+- ``media.tar.gz``: every uploaded file: those under ``MEDIA_ROOT``, or, with
+  ``AISSAI_STORAGE=s3``, every object of the bucket (under ``AISSAI_S3_PREFIX``), read
+  through the storage API; a restore writes them back the same way, under the same names;
 - ``manifest.json``: the SHA-256 of both parts, the row count of every table and the
   SHA-256 of every file, all as of the database snapshot.
 
@@ -132,6 +134,105 @@ def archive_media(media_root: Path, target: Path) -> dict[str, str]:
                 archived[name] = sha256_of(path)
                 tar.add(path, arcname=name, recursive=False)
     return archived
+
+
+def uploads_storage():
+    """The storage the uploaded files live in (``STORAGES["default"]``)."""
+    from django.core.files.storage import default_storage
+
+    return default_storage
+
+
+def is_local(storage) -> bool:
+    from django.core.files.storage import FileSystemStorage
+
+    return isinstance(storage, FileSystemStorage)
+
+
+def describe(storage) -> str:
+    """Where the files are, for messages and the manifest: a folder or s3://bucket/prefix."""
+    if is_local(storage):
+        return str(storage.location)
+    bucket = getattr(storage, "bucket_name", "") or type(storage).__name__
+    return f"s3://{bucket}/{getattr(storage, 'location', '')}".rstrip("/")
+
+
+def stored_names(storage, folder: str = "") -> Iterable[str]:
+    """Every file name of a storage (recursively, through ``listdir``), sorted per folder."""
+    folders, files = storage.listdir(folder)
+    prefix = f"{folder.rstrip('/')}/" if folder else ""
+    for name in sorted(files):
+        yield prefix + name
+    for sub in sorted(folders):
+        yield from stored_names(storage, prefix + sub)
+
+
+class _Hashing:
+    """A file object that hashes what is read through it."""
+
+    def __init__(self, handle):
+        self.handle, self.digest = handle, hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        self.digest.update(data)
+        return data
+
+
+def archive_storage(storage, target: Path) -> dict[str, str]:
+    """Write every file of a (remote) storage to a gzip tar; {name: sha256}."""
+    archived: dict[str, str] = {}
+    with tarfile.open(target, "w:gz") as tar:
+        for name in stored_names(storage):
+            info = tarfile.TarInfo(name)
+            info.size = storage.size(name)
+            info.mode = 0o640
+            with storage.open(name, "rb") as handle:
+                reader = _Hashing(handle)
+                tar.addfile(info, reader)
+            archived[name] = reader.digest.hexdigest()
+    return archived
+
+
+def archive_uploads(target: Path) -> dict[str, str]:
+    """The uploaded files, wherever they live, into ``target``; {name: sha256}."""
+    from django.conf import settings
+
+    storage = uploads_storage()
+    if is_local(storage):
+        return archive_media(Path(settings.MEDIA_ROOT), target)
+    return archive_storage(storage, target)
+
+
+def storage_has_files(storage) -> bool:
+    return next(iter(stored_names(storage)), None) is not None
+
+
+def restore_storage(archive: Path, storage, *, replace: bool) -> None:
+    """Write every file of the archive into the storage under its own name."""
+    from django.core.files import File
+
+    with tarfile.open(archive) as tar:
+        for member in tar:
+            if not member.isfile():
+                continue
+            if replace and storage.exists(member.name):
+                storage.delete(member.name)
+            handle = tar.extractfile(member)
+            saved = storage.save(member.name, File(handle, name=member.name))
+            if saved != member.name:
+                raise BackupError(f"{member.name} was stored as {saved}")
+
+
+def stored_sha256(storage, name: str) -> str | None:
+    """The SHA-256 of a stored file, or None when it is missing."""
+    if not storage.exists(name):
+        return None
+    digest = hashlib.sha256()
+    with storage.open(name, "rb") as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def pg_environment(settings_dict: dict[str, Any]) -> dict[str, str]:

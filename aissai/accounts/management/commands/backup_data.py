@@ -54,7 +54,7 @@ class Command(BaseCommand):
         else:
             raise backups.BackupError(f"No backup method for the {vendor} database engine.")
         media_root = Path(settings.MEDIA_ROOT)
-        files = backups.archive_media(media_root, work / backups.MEDIA_ARCHIVE)
+        files = backups.archive_uploads(work / backups.MEDIA_ARCHIVE)
         references = database["references"]
         missing = sorted(name for name in references if name not in files)
         corrupt = sorted(
@@ -68,6 +68,7 @@ class Command(BaseCommand):
             "snapshot_at": database["snapshot_at"],
             "engine": vendor,
             "media_root": str(media_root),
+            "storage": backups.describe(backups.uploads_storage()),
             "migrations": database["migrations"],
             "parts": {
                 "database": self.part(work / database["part"]),

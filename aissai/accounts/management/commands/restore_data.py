@@ -1,8 +1,10 @@
 """python manage.py restore_data BACKUP_FOLDER [--force]   (make restore BACKUP=… [FORCE=1])
 
-Restores a backup made by backup_data into the configured database and MEDIA_ROOT, then
-checks every table count and every file against the manifest. It refuses a database
-that has tables, or a media folder that has files, unless --force is given.
+Restores a backup made by backup_data into the configured database and the uploads'
+storage (MEDIA_ROOT, or the bucket with AISSAI_STORAGE=s3: the files are written back
+through the storage API under their own names), then checks every table count and every
+file (its SHA-256, read back from the storage) against the manifest. It refuses a
+database that has tables, or a media folder or bucket that has files, unless --force.
 """
 
 import json
@@ -33,26 +35,34 @@ class Command(BaseCommand):
         folder = Path(backup)
         manifest = self.read_manifest(folder)
         media_root = Path(settings.MEDIA_ROOT)
+        storage = backups.uploads_storage()
+        local = backups.is_local(storage)
         existing = connection.introspection.table_names()
-        has_files = media_root.exists() and any(p.is_file() for p in media_root.rglob("*"))
+        if local:
+            has_files = media_root.exists() and any(p.is_file() for p in media_root.rglob("*"))
+        else:
+            has_files = backups.storage_has_files(storage)
         if (existing or has_files) and not force:
             what = []
             if existing:
                 what.append(f"the database {connection.settings_dict['NAME']} has tables")
             if has_files:
-                what.append(f"{media_root} holds files")
+                what.append(f"{media_root if local else backups.describe(storage)} holds files")
             raise CommandError(
                 f"Refusing to restore: {' and '.join(what)}. Restore into an empty database "
                 "and media folder, or give --force (make restore … FORCE=1) to replace them."
             )
         try:
             self.restore_database(folder, manifest, replace=bool(existing))
+            if local:
+                media_root.mkdir(parents=True, exist_ok=True)
+                with tarfile.open(folder / backups.MEDIA_ARCHIVE) as tar:
+                    tar.extractall(media_root, filter="data")
+            else:
+                backups.restore_storage(folder / backups.MEDIA_ARCHIVE, storage, replace=force)
         except backups.BackupError as exc:
             raise CommandError(str(exc)) from exc
-        media_root.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(folder / backups.MEDIA_ARCHIVE) as tar:
-            tar.extractall(media_root, filter="data")
-        problems = self.verify(manifest, media_root)
+        problems = self.verify(manifest, media_root if local else storage)
         if problems:
             lines = "\n".join(problems[:50])
             raise CommandError(f"Restored, but it does not match the manifest:\n{lines}")
@@ -116,7 +126,9 @@ class Command(BaseCommand):
             backups.pg_environment(connection.settings_dict),
         )
 
-    def verify(self, manifest: dict, media_root: Path) -> list[str]:
+    def verify(self, manifest: dict, where) -> list[str]:
+        """Counts against the manifest; every file read back from ``where`` (the media
+        folder, or the bucket's storage) against its SHA-256."""
         problems = []
         if connection.vendor == "postgresql":
             connection.close()  # a fresh session sees the restored schema
@@ -129,11 +141,20 @@ class Command(BaseCommand):
         for table, expected in manifest["tables"].items():
             if counts.get(table) != expected:
                 problems.append(f"{table}: {counts.get(table)} rows, expected {expected}")
+        if isinstance(where, Path):
+
+            def digest_of(name: str) -> str | None:
+                path = where / name
+                return backups.sha256_of(path) if path.is_file() else None
+        else:
+
+            def digest_of(name: str) -> str | None:
+                return backups.stored_sha256(where, name)
+
         for name, digest in manifest["files"].items():
-            path = media_root / name
-            if not path.is_file() or backups.sha256_of(path) != digest:
+            if digest_of(name) != digest:
                 problems.append(f"file {name} is missing or differs")
         for name in references:
-            if not (media_root / name).is_file():
+            if name not in manifest["files"] and digest_of(name) is None:
                 problems.append(f"file {name} is referenced but missing")
         return problems
