@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -19,23 +18,15 @@ from awards.selectors import fellowships as selectors
 from awards.selectors.money import call_money
 from awards.services import fellowships as services
 from awards.services.errors import AwardError
-from calls.models import Call
 from calls.selectors.calls import staff_call_or_404
 
 from .fellowships import fellowship_or_404
 
 
-def staff_call(request: HttpRequest, slug: str) -> Call:
-    call = staff_call_or_404(request.user, slug)
-    if not rules.test_rule("awards.manage", request.user):
-        raise Http404
-    return call
-
-
 @login_required
 @require_GET
 def call_fellowships(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug)
+    call = staff_call_or_404(request.user, slug, "awards.manage")
     settings = selectors.award_settings(call)
     context = {
         "call": call,
@@ -51,7 +42,7 @@ def call_fellowships(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def call_settings(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug)
+    call = staff_call_or_404(request.user, slug, "awards.manage")
     form = AwardSettingsForm(request.POST)
     if form.is_valid():
         services.set_award_settings(call=call, by=request.user, **form.cleaned_data)

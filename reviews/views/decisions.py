@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aissai.security.reauth import ask_for_password, is_recent
 from calls.models import ApplicationStatus, Call
 from calls.selectors.applications import applications_visible_to
+from calls.selectors.calls import staff_call_or_404
 from calls.transitions import APPLICANT
 from reviews.forms.lists import (
     ApplicantDeclineForm,
@@ -37,8 +38,6 @@ from reviews.services.decisions import (
 from reviews.services.lists import ListError
 from reviews.services.results import RESULTS_MAIL, publish_results
 from reviews.views.conflicted import conflicted_refusal
-
-from .lists import staff_call
 
 PERMISSION = "reviews.decide_funding"
 
@@ -84,12 +83,12 @@ def _promoted_message(request: HttpRequest, result: DecisionResult) -> None:
 
 @require_GET
 def decisions(request: HttpRequest, slug: str) -> HttpResponse:
-    return _render(request, staff_call(request, slug, PERMISSION))
+    return _render(request, staff_call_or_404(request.user, slug, PERMISSION))
 
 
 @require_POST
 def add_source(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug, PERMISSION)
+    call = staff_call_or_404(request.user, slug, PERMISSION)
     if refusal := conflicted_refusal(request, call):
         return refusal
     if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
@@ -110,7 +109,7 @@ def add_source(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    call = staff_call(request, slug, PERMISSION)
+    call = staff_call_or_404(request.user, slug, PERMISSION)
     if refusal := conflicted_refusal(request, call):
         return refusal
     application = get_object_or_404(call.applications.all(), pk=pk)
@@ -141,7 +140,7 @@ def decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 def fill(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug, PERMISSION)
+    call = staff_call_or_404(request.user, slug, PERMISSION)
     if refusal := conflicted_refusal(request, call):
         return refusal
     if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
@@ -161,7 +160,7 @@ def fill(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def close(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug, PERMISSION)
+    call = staff_call_or_404(request.user, slug, PERMISSION)
     if refusal := conflicted_refusal(request, call):
         return refusal
     if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
@@ -191,7 +190,7 @@ def close(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def publish(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug, PERMISSION)
+    call = staff_call_or_404(request.user, slug, PERMISSION)
     if refusal := conflicted_refusal(request, call):
         return refusal
     if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
@@ -223,7 +222,7 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def history(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug, PERMISSION)
+    call = staff_call_or_404(request.user, slug, PERMISSION)
     history = selection_history(call, reader=request.user)
     context = {"call": call, "history": history, "withheld": history.withheld, "active": "history"}
     return render(request, "reviews/decisions/history.html", context)
