@@ -13,12 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from aissai.forms import VersionedFormMixin
 from calls.models import Criterion
 from reviews.models import Recommendation
-from reviews.services.reviewing import (
-    COMMENT_MAX_CHARS,
-    REASON_MAX_CHARS,
-    ReviewData,
-    ScoreInput,
-)
+from reviews.services.declarations import REASON_MAX_CHARS
+from reviews.services.review_input import COMMENT_MAX_CHARS, ReviewData, ScoreInput
 
 
 class DeclarationForm(forms.Form):
