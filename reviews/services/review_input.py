@@ -1,6 +1,6 @@
-"""What a reviewer types: the review's shape, its checks (allowed values, completeness), its
-weighted total, and the conversions between the stored review, the form's values and the
-base an edit is merged against. No writes here: reviews.services.reviewing saves."""
+"""What a reviewer types: the review's shape, its checks (allowed values, completeness),
+its weighted total, and the conversions between the stored review, the form's values and
+the base an edit is merged against. No writes here: ``reviews.services.reviewing`` saves."""
 
 from __future__ import annotations
 
