@@ -24,13 +24,8 @@ from calls.selectors.calls import staff_call_or_404
 from reviews.forms.lists import FixForm, MoveForm, OrderForm, VersionsForm
 from reviews.selectors.lists import ACTION_LABELS, build_board
 from reviews.services.decisions import fix_lists
-from reviews.services.lists import (
-    ListError,
-    StaleLists,
-    move_application,
-    reorder_lists,
-    reset_to_score_order,
-)
+from reviews.services.list_edits import move_application, reorder_lists, reset_to_score_order
+from reviews.services.lists import ListError, StaleLists
 from reviews.views.conflicted import conflicted_refusal
 
 
