@@ -19,15 +19,8 @@ from calls.forms.staff import ApplicationFilterForm
 from calls.models import Call
 from calls.selectors.calls import staff_call_or_404
 from calls.selectors.staff_conflicts import withheld_ids
-from reviews.exports.tables import (
-    EXPORT_KINDS,
-    FORMATS,
-    Table,
-    applications_table,
-    decisions_table,
-    reviews_table,
-    scoreboard_table,
-)
+from reviews.exports.selection_tables import decisions_table, scoreboard_table
+from reviews.exports.tables import EXPORT_KINDS, FORMATS, Table, applications_table, reviews_table
 from reviews.exports.writers import csv_response, xlsx_response
 from reviews.selectors.reports import build_dossier, call_dashboard, dossier_application_or_404
 from reviews.services.exports import record_dossier_view, record_export
