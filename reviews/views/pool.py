@@ -14,16 +14,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from calls.models import Call
 from calls.selectors.applications import search_units
 from calls.selectors.calls import is_programme_staff, staff_call_or_404
+from reviews.forms.invitation_csv import CSV_COLUMNS, BulkInvitationForm, read_invitation_csv
 from reviews.forms.pool import (
-    CSV_COLUMNS,
     SUGGESTED_TERMS_EN,
     SUGGESTED_TERMS_FR,
     AcceptTermsForm,
-    BulkInvitationForm,
     ExpertInvitationForm,
     PoolFilterForm,
     TermsForm,
-    read_invitation_csv,
 )
 from reviews.selectors.pool import (
     POOL_STATUSES,
