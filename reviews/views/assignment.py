@@ -29,8 +29,10 @@ from reviews.selectors.assignment import (
     application_for_staff_or_404,
     candidate_rows,
     current_assignments,
-    latest_proposals,
     overview_applications,
+)
+from reviews.selectors.proposals import (
+    latest_proposals,
     proposal_for_staff_or_404,
     proposal_page,
     proposal_status_or_404,

@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from aissai.audit.services import record_event, record_events
 from calls.models import Application
 from reviews.models import Assignment, AssignmentProposal, ProposalStatus
-from reviews.selectors.assignment import active_pairs, proposal_loads, state_basis
+from reviews.selectors.assignment import state_basis
 from reviews.selectors.conflicts import conflict_statuses
+from reviews.selectors.proposals import active_pairs, proposal_loads
 from reviews.selectors.reviewing import live_assignments
 from reviews.services.reviewing import notify_assignments
 
