@@ -22,7 +22,8 @@ from calls.selectors.staff_conflicts import withheld_ids
 from reviews.exports.selection_tables import decisions_table, scoreboard_table
 from reviews.exports.tables import EXPORT_KINDS, FORMATS, Table, applications_table, reviews_table
 from reviews.exports.writers import csv_response, xlsx_response
-from reviews.selectors.reports import build_dossier, call_dashboard, dossier_application_or_404
+from reviews.selectors.dossier import build_dossier, dossier_application_or_404
+from reviews.selectors.reports import call_dashboard
 from reviews.services.exports import record_dossier_view, record_export
 
 
