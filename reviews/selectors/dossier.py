@@ -1,7 +1,7 @@
 """The decision dossier of one application, for programme staff: the application, its
 reviews as they count (reviewers numbered, not named), its figures, its place on the
-lists and the decisions taken. Callers fetch the call with ``calls.selectors.calls.staff_call_or_404`` (404 for
-everyone else)."""
+lists and the decisions taken. Callers fetch the call with
+``calls.selectors.calls.staff_call_or_404`` (404 for everyone else)."""
 
 from __future__ import annotations
 
