@@ -16,7 +16,8 @@ from django.http import Http404
 
 from calls.models import Application, Call
 from calls.selectors.staff_conflicts import withheld_ids
-from reviews.assignment.solver import UnmetDemand, widest_gap
+from reviews.assignment.solver import widest_gap
+from reviews.assignment.unmet import UnmetDemand
 from reviews.models import (
     AssignmentProposal,
     Invitation,
