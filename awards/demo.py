@@ -22,16 +22,10 @@ from django.utils import timezone
 from aissai.notifications.models import OutboxMessage
 from aissai.notifications.services import release_mails
 from awards.models import Event, Fellowship, FellowshipState
+from awards.services.endings import record_recruitment_failure
 from awards.services.events import EventData, answer, create_event, invite_people
-from awards.services.fellowships import (
-    Recruit,
-    hosting_units,
-    record_recruitment,
-    record_recruitment_failure,
-    set_award_settings,
-    set_committed_amount,
-    start_fellowship,
-)
+from awards.services.fellowships import Recruit, hosting_units, record_recruitment, start_fellowship
+from awards.services.money import set_award_settings, set_committed_amount
 from awards.services.reports import OutputData, add_donor_contact, add_milestone, submit_report
 from calls.models import FundingSource
 
