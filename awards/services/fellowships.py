@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from aissai.accounts.models import User
 from aissai.accounts.services import absolute_url
 from aissai.audit.services import record_event
+from aissai.limits import REASON_MAX_CHARS
 from aissai.notifications.links import secret_link
 from aissai.notifications.models import OutboxMessage
 from aissai.notifications.services import queue_mail
@@ -37,7 +38,6 @@ from .errors import AwardError
 STAFF = "staff"
 COORDINATOR = "coordinator"
 SYSTEM = "system"
-REASON_MAX_CHARS = 2000
 CENT = Decimal("0.01")
 
 S = FellowshipState

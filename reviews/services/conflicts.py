@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aissai.audit.services import record_event
+from aissai.limits import REASON_MAX_CHARS
 from calls.models import Application, Call, ExcludedReviewer, Partner
 from reviews.conflicts.detection import Conflict as Finding
 from reviews.conflicts.detection import (
@@ -58,7 +59,6 @@ from reviews.selectors.detection_inputs import (
 )
 from reviews.services.scoreboard_stamp import note_change
 
-REASON_MAX_CHARS = 2000
 DETECTION_SOURCES = (ConflictSource.DETECTED, ConflictSource.EXCLUDED)
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aissai.audit.services import record_event
+from aissai.limits import REASON_MAX_CHARS
 from aissai.notifications.services import queue_mail
 from reviews.models import (
     Assignment,
@@ -22,8 +23,6 @@ from reviews.models import (
 )
 from reviews.selectors.pool import programme_staff_recipients
 from reviews.services.reviewing import ReviewInputError, ReviewNotAllowed, lock_own_assignment
-
-REASON_MAX_CHARS = 2000
 
 
 def declare_no_conflict(*, assignment: Assignment, by: Any) -> Assignment:

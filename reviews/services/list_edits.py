@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aissai.audit.services import record_event
+from aissai.limits import REASON_MAX_CHARS
 from calls.models import Call
 from reviews.models import RankedList, Selection
 from reviews.selectors.lists import (
@@ -25,7 +26,6 @@ from reviews.selectors.lists import (
     cut,
 )
 from reviews.services.lists import (
-    REASON_MAX_CHARS,
     ChangeResult,
     ListError,
     Locked,

@@ -32,6 +32,9 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from aissai.audit.services import record_event
+
+# Re-exported: reviews.services.decisions imports it from here.
+from aissai.limits import REASON_MAX_CHARS as REASON_MAX_CHARS
 from calls.models import Call
 from reviews.models import ListEntry, ListMove, MoveKind, RankedList, Selection
 from reviews.selectors.lists import (
@@ -50,7 +53,6 @@ from reviews.selectors.scoreboard import Scoreboard, build_scoreboard
 
 # Far above any real position: phase one of a rewrite moves every entry up there.
 _PARKING = 1_000_000
-REASON_MAX_CHARS = 2000
 
 
 class ListError(Exception):
