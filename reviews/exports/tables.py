@@ -131,29 +131,14 @@ def applications_table(
             "submitted_at",
         )
     )
-    through = Application.disciplines.through
     hidden = withheld_ids(by, call=call) if by is not None else frozenset()
 
     def rows() -> Iterator[list[Any]]:
         french = (get_language() or "").startswith("fr")
         for batch in _batches(queryset.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
             ids = [row[0] for row in batch]
-            units: dict[int, list[str]] = defaultdict(list)
-            institutes: dict[int, dict[str, None]] = defaultdict(dict)
-            for application_id, label, acronym in (
-                Partner.objects.filter(application_id__in=ids)
-                .order_by("application_id", "position", "pk")
-                .values_list("application_id", "unit__label", "institute__acronym")
-            ):
-                units[application_id].append(label)
-                institutes[application_id].setdefault(acronym, None)
-            disciplines: dict[int, list[str]] = defaultdict(list)
-            for application_id, name_en, name_fr in (
-                through.objects.filter(application_id__in=ids)
-                .order_by("application_id", "discipline__name_en")
-                .values_list("application_id", "discipline__name_en", "discipline__name_fr")
-            ):
-                disciplines[application_id].append((name_fr if french else "") or name_en)
+            units, institutes = _partners_of(ids)
+            disciplines = _disciplines_of(ids, french=french)
             for pk, reference, title, acronym, status, name, email, submitted_at in batch:
                 yield [
                     reference or "",
@@ -187,6 +172,32 @@ def applications_table(
         ],
         rows=rows(),
     )
+
+
+def _partners_of(ids: list[int]) -> tuple[dict[int, list[str]], dict[int, dict[str, None]]]:
+    """Application id → its partner units in order, and its institutes (one query)."""
+    units: dict[int, list[str]] = defaultdict(list)
+    institutes: dict[int, dict[str, None]] = defaultdict(dict)
+    for application_id, label, acronym in (
+        Partner.objects.filter(application_id__in=ids)
+        .order_by("application_id", "position", "pk")
+        .values_list("application_id", "unit__label", "institute__acronym")
+    ):
+        units[application_id].append(label)
+        institutes[application_id].setdefault(acronym, None)
+    return units, institutes
+
+
+def _disciplines_of(ids: list[int], *, french: bool) -> dict[int, list[str]]:
+    """Application id → its disciplines, in the reader's language (one query)."""
+    disciplines: dict[int, list[str]] = defaultdict(list)
+    for application_id, name_en, name_fr in (
+        Application.disciplines.through.objects.filter(application_id__in=ids)
+        .order_by("application_id", "discipline__name_en")
+        .values_list("application_id", "discipline__name_en", "discipline__name_fr")
+    ):
+        disciplines[application_id].append((name_fr if french else "") or name_en)
+    return disciplines
 
 
 # --- Reviews ------------------------------------------------------------------------
