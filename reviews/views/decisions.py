@@ -5,6 +5,7 @@ whole history on one page. And the coordinator's own decline of a funded place."
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 
 import rules
 from django.contrib import messages
@@ -88,6 +89,22 @@ def decisions(request: HttpRequest, slug: str) -> HttpResponse:
     return _render(request, staff_call_or_404(request.user, slug, PERMISSION))
 
 
+def _decision(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A decision's view (POST only) gets the call, unless the person may not decide for
+    it: a 404 for anyone but programme staff, the 403 page for a staff member who takes
+    part in one of its applications."""
+
+    @require_POST
+    @wraps(view)
+    def decide(request: HttpRequest, slug: str, **kwargs) -> HttpResponse:
+        call = staff_call_or_404(request.user, slug, PERMISSION)
+        if refusal := conflicted_refusal(request, call):
+            return refusal
+        return view(request, call, **kwargs)
+
+    return decide
+
+
 def _decide(
     request: HttpRequest,
     call: Call,
@@ -113,11 +130,8 @@ def _decide(
         return _render(request, call, status=400, **forms)
 
 
-@require_POST
-def add_source(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call_or_404(request.user, slug, PERMISSION)
-    if refusal := conflicted_refusal(request, call):
-        return refusal
+@_decision
+def add_source(request: HttpRequest, call: Call) -> HttpResponse:
     form = FundingSourceForm(request.POST, auto_id="source_%s")
 
     def act() -> HttpResponse:
@@ -130,11 +144,8 @@ def add_source(request: HttpRequest, slug: str) -> HttpResponse:
     return _decide(request, call, form, act, invalid=invalid, source_form=form)
 
 
-@require_POST
-def decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    call = staff_call_or_404(request.user, slug, PERMISSION)
-    if refusal := conflicted_refusal(request, call):
-        return refusal
+@_decision
+def decline(request: HttpRequest, call: Call, pk: int) -> HttpResponse:
     application = get_object_or_404(call.applications.all(), pk=pk)
     form = DeclineForm(request.POST, prefix=_decline_prefix(application.pk))
 
@@ -157,11 +168,8 @@ def decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
-def fill(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call_or_404(request.user, slug, PERMISSION)
-    if refusal := conflicted_refusal(request, call):
-        return refusal
+@_decision
+def fill(request: HttpRequest, call: Call) -> HttpResponse:
     form = ReasonForm(request.POST, auto_id="fill_%s")
 
     def act() -> HttpResponse:
@@ -172,11 +180,8 @@ def fill(request: HttpRequest, slug: str) -> HttpResponse:
     return _decide(request, call, form, act)
 
 
-@require_POST
-def close(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call_or_404(request.user, slug, PERMISSION)
-    if refusal := conflicted_refusal(request, call):
-        return refusal
+@_decision
+def close(request: HttpRequest, call: Call) -> HttpResponse:
     form = CloseForm(request.POST, auto_id="close_%s")
 
     def act() -> HttpResponse:
@@ -198,11 +203,8 @@ def close(request: HttpRequest, slug: str) -> HttpResponse:
     return _decide(request, call, form, act, invalid=invalid, close_form=form)
 
 
-@require_POST
-def publish(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call_or_404(request.user, slug, PERMISSION)
-    if refusal := conflicted_refusal(request, call):
-        return refusal
+@_decision
+def publish(request: HttpRequest, call: Call) -> HttpResponse:
     form = PublishForm(request.POST, auto_id="publish_%s")
 
     def act() -> HttpResponse:
