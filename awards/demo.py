@@ -22,16 +22,10 @@ from django.utils import timezone
 from aissai.notifications.models import OutboxMessage
 from aissai.notifications.services import release_mails
 from awards.models import Event, Fellowship, FellowshipState
+from awards.services.endings import record_recruitment_failure
 from awards.services.events import EventData, answer, create_event, invite_people
-from awards.services.fellowships import (
-    Recruit,
-    hosting_units,
-    record_recruitment,
-    record_recruitment_failure,
-    set_award_settings,
-    set_committed_amount,
-    start_fellowship,
-)
+from awards.services.fellowships import Recruit, hosting_units, record_recruitment, start_fellowship
+from awards.services.money import set_award_settings, set_committed_amount
 from awards.services.reports import OutputData, add_donor_contact, add_milestone, submit_report
 from calls.models import FundingSource
 
@@ -55,6 +49,16 @@ def ensure_awards(*, past_call: Any, open_call: Any, users: dict[str, Any]) -> b
         return False
     staff = users["staff"]
     today = timezone.localdate()
+    month9, donation, contacts = _settings_and_contacts(past_call, staff, today)
+    funded = _commit_money(past_call, staff)
+    recruited = _recruit(funded, staff, today)
+    _send_reports(recruited, month9, donation, contacts)
+    _kick_off(past_call, staff)
+    return True
+
+
+def _settings_and_contacts(past_call: Any, staff: Any, today):
+    """The award settings, the report milestones and the donor's contacts."""
     set_award_settings(call=past_call, by=staff, recruitment_deadline=today - timedelta(days=330))
     month9 = add_milestone(call=past_call, by=staff, name_en="Month 9", name_fr="Mois 9", month=9)
     add_milestone(
@@ -77,6 +81,12 @@ def ensure_awards(*, past_call: Any, open_call: Any, users: dict[str, Any]) -> b
             team="Simulation and HPC",
         ),
     ]
+    return month9, donation, contacts
+
+
+def _commit_money(past_call: Any, staff: Any) -> list[Fellowship]:
+    """The amount of each funded fellowship; one recruitment fails and its place passes
+    on. Returns the fellowships still to recruit, by reference."""
     funded = list(
         Fellowship.objects.filter(
             application__call=past_call, state=FellowshipState.RECRUITING
@@ -107,6 +117,11 @@ def ensure_awards(*, past_call: Any, open_call: Any, users: dict[str, Any]) -> b
             amount=AMOUNT,
             reason="Salary grid of an 18-month postdoc, charges and running costs.",
         )
+    return funded
+
+
+def _recruit(funded: list[Fellowship], staff: Any, today) -> list[Fellowship]:
+    """The fellows recruited and started, a few days apart."""
     recruited = []
     for number, (fellowship, (name, local)) in enumerate(zip(funded, FELLOWS, strict=True)):
         start = today - timedelta(days=320 - 5 * number)
@@ -122,6 +137,11 @@ def ensure_awards(*, past_call: Any, open_call: Any, users: dict[str, Any]) -> b
             ),
         )
         recruited.append(start_fellowship(fellowship=fellowship, by=staff))
+    return recruited
+
+
+def _send_reports(recruited: list[Fellowship], month9, donation, contacts) -> None:
+    """Every fellow but one sends the month-9 report."""
     # Two of the donation's fellows work with the donor's researchers.
     collaborating = [f.pk for f in recruited if f.funding_source_id == donation.pk][:2]
     for number, fellowship in enumerate(recruited):
@@ -140,6 +160,10 @@ def ensure_awards(*, past_call: Any, open_call: Any, users: dict[str, Any]) -> b
             else [],
             outputs=_outputs(number),
         )
+
+
+def _kick_off(past_call: Any, staff: Any) -> None:
+    """The kick-off meeting, its invitations and most of the answers."""
     now = timezone.now()
     event = create_event(
         call=past_call,
@@ -162,7 +186,6 @@ def ensure_awards(*, past_call: Any, open_call: Any, users: dict[str, Any]) -> b
         if number % 5 == 4:
             continue  # no answer yet
         answer(invitation=invitation, attends=number % 7 != 3)
-    return True
 
 
 def _outputs(number: int) -> list[OutputData]:

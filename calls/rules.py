@@ -109,6 +109,8 @@ def is_correspondent_for(user, application) -> bool:
 
 
 rules.add_rule("calls.manage_correspondents", is_programme_staff)
+# A call's staff pages (settings, funding, screening, staff conflicts): programme staff.
+rules.add_rule("calls.manage_calls", is_programme_staff)
 rules.add_rule("calls.is_correspondent", is_institute_correspondent)
 # Reviews, scores, reviewer identities and conflicts of an application: programme staff,
 # never for an application in which they apply themselves.

@@ -12,17 +12,12 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from aissai.limits import REASON_MAX_CHARS
 from calls.models import Application
 from calls.selectors.staff_conflicts import conflict_clause
 from reviews.models import FundingDecision, ListEntry, ListKind, ListMove, RankedList, Selection
-from reviews.services.lists import (
-    REASON_MAX_CHARS,
-    ListError,
-    Seen,
-    check_reorder,
-    reorder_lists,
-    reset_to_score_order,
-)
+from reviews.services.list_edits import check_reorder, reorder_lists, reset_to_score_order
+from reviews.services.lists import ListError, Seen
 
 
 def _versions(call_id: int) -> Seen:

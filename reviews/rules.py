@@ -65,6 +65,8 @@ def has_accepted_terms_for(user, call) -> bool:
 
 
 rules.add_rule("reviews.manage_pool", is_programme_staff)
+# The review progress page of a call and its manual reminders: programme staff.
+rules.add_rule("reviews.follow_progress", is_programme_staff)
 rules.add_rule("reviews.is_reviewer", is_reviewer)
 rules.add_rule("reviews.review_call", is_reviewer_for)
 rules.add_rule("reviews.see_call_applications", has_accepted_terms_for)

@@ -5,11 +5,13 @@ One table of state changes (``TRANSITIONS``: state → allowed target → roles)
 function is one transaction: it locks the fellowship, validates, writes, audits and queues
 the mails it causes. Money changes (the committed amount, what is released when a
 fellowship is abandoned or ends early) are audited with the amounts before and after.
+How a fellowship ends is in ``awards.services.endings``; the committed amount and the
+call's award settings in ``awards.services.money``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -22,14 +24,13 @@ from django.utils.translation import gettext as _
 from aissai.accounts.models import User
 from aissai.accounts.services import absolute_url
 from aissai.audit.services import record_event
+from aissai.limits import REASON_MAX_CHARS
 from aissai.notifications.links import secret_link
 from aissai.notifications.models import OutboxMessage
 from aissai.notifications.services import queue_mail
-from awards.models import OPEN_STATES, AwardSettings, Fellowship, FellowshipState, Suspension
+from awards.models import OPEN_STATES, Fellowship, FellowshipState, Suspension
 from calls.models import Application, Call, FundingSource, Unit
 from reviews.models import FundingDecision, FundingOutcome
-from reviews.services.decisions import record_decline
-from reviews.services.lists import DecisionError
 
 from .dates import planned_end
 from .errors import AwardError
@@ -37,7 +38,6 @@ from .errors import AwardError
 STAFF = "staff"
 COORDINATOR = "coordinator"
 SYSTEM = "system"
-REASON_MAX_CHARS = 2000
 CENT = Decimal("0.01")
 
 S = FellowshipState
@@ -76,14 +76,14 @@ def role_of(user: Any, fellowship: Fellowship) -> str | None:
     return None
 
 
-def _require(user: Any, fellowship: Fellowship, *roles: str) -> str:
+def require_role(user: Any, fellowship: Fellowship, *roles: str) -> str:
     role = role_of(user, fellowship)
     if role not in roles:
         raise AwardError(_("You may not do this on this fellowship."))
     return role
 
 
-def _reason(reason: str, *, required: bool, message: str = "") -> str:
+def clean_reason(reason: str, *, required: bool, message: str = "") -> str:
     reason = (reason or "").strip()[:REASON_MAX_CHARS]
     if required and not reason:
         raise AwardError(message or _("Give the reason."))
@@ -115,7 +115,7 @@ def move(
     return fellowship
 
 
-def _lock(fellowship: Fellowship) -> Fellowship:
+def lock_fellowship(fellowship: Fellowship) -> Fellowship:
     return (
         Fellowship.objects.select_for_update(of=("self",))
         .select_related("application__call", "funding_source")
@@ -175,6 +175,21 @@ def open_missing_fellowships(*, call: Call, by: Any = None) -> list[Fellowship]:
     return [fellowship for fellowship in opened if fellowship is not None]
 
 
+def abandon(fellowship: Fellowship, *, by: Any, as_role: str, reason: str) -> Fellowship:
+    """Abandon a locked fellowship (its whole committed amount is released)."""
+    fellowship.abandon_reason = reason
+    fellowship.released_amount = fellowship.committed_amount or Decimal("0.00")
+    return move(
+        fellowship=fellowship,
+        to=S.ABANDONED,
+        by=by,
+        as_role=as_role,
+        reason=reason,
+        data={"released": fellowship.released_amount},
+        fields=("abandon_reason", "released_amount"),
+    )
+
+
 def close_for_decision(*, decision: FundingDecision) -> list[Fellowship]:
     """A current decision that is not *funded* takes the place away: the project's
     fellowship still recruiting is abandoned and its money released."""
@@ -187,7 +202,7 @@ def close_for_decision(*, decision: FundingDecision) -> list[Fellowship]:
             state__in=(S.RECRUITING, S.RECRUITED),
         ):
             reason = decision.reason_text or _("The funding decision changed.")
-            _abandon(fellowship, by=decision.decided_by, as_role=SYSTEM, reason=reason)
+            abandon(fellowship, by=decision.decided_by, as_role=SYSTEM, reason=reason)
             closed.append(fellowship)
     return closed
 
@@ -229,8 +244,8 @@ def record_recruitment(*, fellowship: Fellowship, by: Any, recruit: Recruit) -> 
     fellowship becomes *recruited*; later, the details are corrected. The fellow gets an
     account (created if needed) and an invitation mail when the address is new."""
     with transaction.atomic():
-        fellowship = _lock(fellowship)
-        role = _require(by, fellowship, STAFF, COORDINATOR)
+        fellowship = lock_fellowship(fellowship)
+        role = require_role(by, fellowship, STAFF, COORDINATOR)
         if fellowship.state not in (S.RECRUITING, S.RECRUITED):
             raise AwardError(_("The recruitment of this fellowship can no longer be changed."))
         name = " ".join((recruit.fellow_name or "").split())[:200]
@@ -327,8 +342,8 @@ def invite_fellow(*, fellowship: Fellowship) -> OutboxMessage:
 def start_fellowship(*, fellowship: Fellowship, by: Any) -> Fellowship:
     """The fellow has started: *recruited* → *running* (from the start date on)."""
     with transaction.atomic():
-        fellowship = _lock(fellowship)
-        role = _require(by, fellowship, STAFF, COORDINATOR)
+        fellowship = lock_fellowship(fellowship)
+        role = require_role(by, fellowship, STAFF, COORDINATOR)
         check_move(fellowship, S.RUNNING, role)
         if fellowship.start_date > timezone.localdate():
             raise AwardError(_("A fellowship can be marked as started from its start date."))
@@ -339,10 +354,10 @@ def add_suspension(
     *, fellowship: Fellowship, by: Any, starts_on: date, ends_on: date, reason: str
 ) -> Suspension:
     """A suspension (parental leave, illness): the end date moves by its length."""
-    reason = _reason(reason, required=True)[:300]
+    reason = clean_reason(reason, required=True)[:300]
     with transaction.atomic():
-        fellowship = _lock(fellowship)
-        _require(by, fellowship, STAFF)
+        fellowship = lock_fellowship(fellowship)
+        require_role(by, fellowship, STAFF)
         if fellowship.state not in (S.RECRUITED, S.RUNNING):
             raise AwardError(_("Only a recruited or running fellowship can be suspended."))
         if ends_on < starts_on or starts_on < fellowship.start_date:
@@ -374,160 +389,3 @@ def add_suspension(
             },
         )
     return suspension
-
-
-# --- Ending, abandoning, recruitment failure -----------------------------------------
-
-
-def unused_share(fellowship: Fellowship, ended_on: date) -> Decimal:
-    """The committed amount of the days after ``ended_on`` (pro rata of the planned days)."""
-    if fellowship.committed_amount is None or ended_on >= fellowship.end_date:
-        return Decimal("0.00")
-    total = (fellowship.end_date - fellowship.start_date).days + 1
-    unused = (fellowship.end_date - ended_on).days
-    share = Decimal(fellowship.committed_amount) * unused / total
-    return share.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def end_fellowship(
-    *, fellowship: Fellowship, by: Any, ended_on: date, reason: str = ""
-) -> Fellowship:
-    """Staff record the end. Ended before the planned end date, the unused share of the
-    committed amount is released."""
-    with transaction.atomic():
-        fellowship = _lock(fellowship)
-        _require(by, fellowship, STAFF)
-        check_move(fellowship, S.ENDED, STAFF)
-        if ended_on < fellowship.start_date:
-            raise AwardError(_("A fellowship ends after it starts."))
-        early = ended_on < fellowship.end_date
-        reason = _reason(
-            reason,
-            required=early,
-            message=_("Give the reason why the fellowship ends before its planned end date."),
-        )
-        fellowship.ended_on = ended_on
-        fellowship.released_amount = unused_share(fellowship, ended_on)
-        return move(
-            fellowship=fellowship,
-            to=S.ENDED,
-            by=by,
-            as_role=STAFF,
-            reason=reason,
-            data={"ended_on": ended_on, "early": early, "released": fellowship.released_amount},
-            fields=("ended_on", "released_amount"),
-        )
-
-
-def _abandon(fellowship: Fellowship, *, by: Any, as_role: str, reason: str) -> Fellowship:
-    fellowship.abandon_reason = reason
-    fellowship.released_amount = fellowship.committed_amount or Decimal("0.00")
-    return move(
-        fellowship=fellowship,
-        to=S.ABANDONED,
-        by=by,
-        as_role=as_role,
-        reason=reason,
-        data={"released": fellowship.released_amount},
-        fields=("abandon_reason", "released_amount"),
-    )
-
-
-def abandon_fellowship(*, fellowship: Fellowship, by: Any, reason: str) -> Fellowship:
-    """Staff abandon a fellowship (the fellow left); its committed amount is released. The
-    project keeps its funded decision: for a recruitment that failed, see
-    ``record_recruitment_failure``."""
-    reason = _reason(reason, required=True)
-    with transaction.atomic():
-        fellowship = _lock(fellowship)
-        _require(by, fellowship, STAFF)
-        return _abandon(fellowship, by=by, as_role=STAFF, reason=reason)
-
-
-@dataclass
-class FailureResult:
-    fellowship: Fellowship
-    promoted: list[Application] = field(default_factory=list)
-    mails: list[OutboxMessage] = field(default_factory=list)
-
-
-def record_recruitment_failure(*, fellowship: Fellowship, by: Any, reason: str) -> FailureResult:
-    """Staff record that the project could not recruit. The fellowship is abandoned, the
-    project gives its place up (the selection's decline), and the place goes to the next
-    project of the complementary list while that list is open (the selection's promotion,
-    with its held mails), otherwise back to the funding source."""
-    reason = _reason(reason, required=True, message=_("Give the reason the recruitment failed."))
-    with transaction.atomic():
-        fellowship = _lock(fellowship)
-        _require(by, fellowship, STAFF)
-        if fellowship.state not in (S.RECRUITING, S.RECRUITED):
-            raise AwardError(_("Only a fellowship not started yet can fail its recruitment."))
-        _abandon(fellowship, by=by, as_role=STAFF, reason=reason)
-        try:
-            decision = record_decline(
-                application=fellowship.application,
-                by=by,
-                reason=_("Recruitment failed: %(reason)s") % {"reason": reason},
-            )
-        except DecisionError as error:
-            raise AwardError(str(error)) from error
-        record_event(
-            actor=by,
-            verb="fellowship.recruitment_failed",
-            target=fellowship,
-            data={
-                "reason": reason,
-                "source": fellowship.funding_source_id,
-                "promoted": [p.application.pk for p in decision.promoted],
-            },
-        )
-    return FailureResult(
-        fellowship=fellowship,
-        promoted=[p.application for p in decision.promoted],
-        mails=decision.mails,
-    )
-
-
-# --- Money and settings ----------------------------------------------------------------
-
-
-def set_committed_amount(
-    *, fellowship: Fellowship, by: Any, amount: Decimal, reason: str
-) -> Fellowship:
-    """Staff change the amount committed to one fellowship, with a reason."""
-    reason = _reason(reason, required=True, message=_("Give the reason for the new amount."))
-    amount = Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
-    with transaction.atomic():
-        fellowship = _lock(fellowship)
-        _require(by, fellowship, STAFF)
-        if amount < 0 or amount < fellowship.released_amount:
-            raise AwardError(_("The amount cannot be lower than what is already released."))
-        if fellowship.state == S.ABANDONED:
-            raise AwardError(_("An abandoned fellowship's amount is released; it cannot change."))
-        before = fellowship.committed_amount
-        fellowship.committed_amount = amount
-        fellowship.save(update_fields=["committed_amount", "updated_at"])
-        record_event(
-            actor=by,
-            verb="fellowship.amount_changed",
-            target=fellowship,
-            data={"from": before, "to": amount, "reason": reason},
-        )
-    return fellowship
-
-
-def set_award_settings(*, call: Call, by: Any, recruitment_deadline: date | None) -> AwardSettings:
-    if not getattr(by, "is_programme_staff", False):
-        raise AwardError(_("Only programme staff can change the award settings."))
-    with transaction.atomic():
-        settings, _created = AwardSettings.objects.select_for_update().get_or_create(call=call)
-        before = settings.recruitment_deadline
-        settings.recruitment_deadline = recruitment_deadline
-        settings.save()
-        record_event(
-            actor=by,
-            verb="call.award_settings_changed",
-            target=call,
-            data={"recruitment_deadline": {"from": before, "to": recruitment_deadline}},
-        )
-    return settings

@@ -15,13 +15,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from aissai.accounts.services import absolute_url
-from aissai.audit.services import record_event
-from aissai.notifications.services import queue_mail
+from aissai.notifications.reminders import Reminder, mail_to, send_once
 from awards.models import (
     REPORTING_STATES,
     AwardReminder,
@@ -98,97 +96,76 @@ def due_report_reminders(today: date | None = None) -> list[tuple[int, int]]:
 def remind_report(*, fellowship_id: int, milestone_id: int) -> int:
     """The reminder of one report, to the coordinator and the fellow, once. Returns the
     number of mails queued."""
-    with transaction.atomic():
-        fellowship = (
-            Fellowship.objects.select_for_update(of=("self",))
-            .select_related("application__call", "application__coordinator", "fellow")
-            .filter(pk=fellowship_id, state__in=REPORTING_STATES)
-            .first()
-        )
+
+    def reminder(fellowship: Fellowship) -> Reminder | None:
         milestone = ReportMilestone.objects.filter(pk=milestone_id).first()
-        if fellowship is None or milestone is None:
-            return 0
-        if fellowship.reports.filter(milestone=milestone).exists():
-            return 0
+        if milestone is None or fellowship.reports.filter(milestone=milestone).exists():
+            return None
         _reminder, created = AwardReminder.objects.get_or_create(
             fellowship=fellowship, kind=ReminderKind.REPORT_BEFORE, milestone=milestone
         )
         if not created:
-            return 0
+            return None
         application = fellowship.application
         people = [application.coordinator]
         if fellowship.fellow is not None and fellowship.fellow != application.coordinator:
             people.append(fellowship.fellow)
         due = due_on(fellowship, milestone)
+        report_url = absolute_url(reverse("awards:report", args=[fellowship.pk, milestone.pk]))
+        mails = []
         for person in people:
             with translation.override(person.language or None):
                 name = milestone.name
-            queue_mail(
-                event="award_report_reminder",
-                to_email=person.email,
-                to_name=person.full_name,
-                recipient=person,
-                related=fellowship,
-                context={
-                    "application": application,
-                    "call": application.call,
-                    "milestone": name,
-                    "due": due,
-                    "report_url": absolute_url(
-                        reverse("awards:report", args=[fellowship.pk, milestone.pk])
-                    ),
-                },
-            )
-        record_event(
-            actor=None,
+            context = {
+                "application": application,
+                "call": application.call,
+                "milestone": name,
+                "due": due,
+                "report_url": report_url,
+            }
+            mails.append(mail_to(person, event="award_report_reminder", context=context))
+        return Reminder(
             verb="fellowship.reminder_sent",
-            target=fellowship,
+            mails=mails,
             data={"kind": str(ReminderKind.REPORT_BEFORE), "milestone": milestone.pk},
         )
-    return len(people)
+
+    fellowships = Fellowship.objects.filter(state__in=REPORTING_STATES).select_related(
+        "application__call", "application__coordinator", "fellow"
+    )
+    return send_once(fellowships, fellowship_id, reminder)
 
 
 def remind(*, fellowship_id: int, kind: str) -> bool:
     """One automatic reminder, unless one of this kind was already sent (or the project
     recruited meanwhile). Returns whether a mail was queued."""
-    with transaction.atomic():
-        fellowship = (
-            _recruiting()
-            .select_for_update(of=("self",))
-            .select_related("application__call__award_settings", "application__coordinator")
-            .filter(pk=fellowship_id)
-            .first()
-        )
-        if fellowship is None:
-            return False
+
+    def reminder(fellowship: Fellowship) -> Reminder | None:
         _reminder, created = AwardReminder.objects.get_or_create(
             fellowship=fellowship, kind=kind, milestone=None
         )
         if not created:
-            return False
+            return None
         application = fellowship.application
-        coordinator = application.coordinator
         deadline = application.call.award_settings.recruitment_deadline
-        queue_mail(
-            event="award_recruitment_reminder",
-            to_email=coordinator.email,
-            to_name=coordinator.full_name,
-            recipient=coordinator,
-            related=fellowship,
-            context={
-                "application": application,
-                "call": application.call,
-                "deadline": deadline,
-                "deadline_passed": kind == ReminderKind.RECRUITMENT_AFTER,
-                "recruit_url": absolute_url(
-                    reverse("awards:fellowship_recruit", args=[fellowship.pk])
-                ),
-            },
-        )
-        record_event(
-            actor=None,
+        context = {
+            "application": application,
+            "call": application.call,
+            "deadline": deadline,
+            "deadline_passed": kind == ReminderKind.RECRUITMENT_AFTER,
+            "recruit_url": absolute_url(reverse("awards:fellowship_recruit", args=[fellowship.pk])),
+        }
+        return Reminder(
             verb="fellowship.reminder_sent",
-            target=fellowship,
+            mails=[
+                mail_to(
+                    application.coordinator, event="award_recruitment_reminder", context=context
+                )
+            ],
             data={"kind": str(kind), "deadline": deadline},
         )
-    return True
+
+    recruiting = _recruiting().select_related(
+        "application__call__award_settings", "application__coordinator"
+    )
+    return bool(send_once(recruiting, fellowship_id, reminder))

@@ -15,17 +15,17 @@ from openpyxl import Workbook
 from awards.selectors.donor import DonorReport, donor_report
 from awards.services.reports import record_donor_report
 from calls.models import FundingSource
+from calls.selectors.calls import staff_call_or_404
 from reviews.exports.cells import safe_cell
 from reviews.exports.writers import XLSX_CONTENT_TYPE
 
-from .staff import staff_call
 from .tables import donor_sheets
 
 LANGUAGES = ("en", "fr")
 
 
 def _source(request: HttpRequest, slug: str, pk: int) -> FundingSource:
-    call = staff_call(request, slug)
+    call = staff_call_or_404(request.user, slug, "awards.manage")
     return get_object_or_404(FundingSource.objects.select_related("call"), pk=pk, call=call)
 
 

@@ -17,20 +17,19 @@ from awards.models import Answer, Event
 from awards.selectors.events import attendance, events_of
 from awards.services import events as services
 from awards.services.errors import AwardError
-
-from .staff import staff_call
+from calls.selectors.calls import staff_call_or_404
 
 
 def _staff_event(request: HttpRequest, pk: int) -> Event:
     event = get_object_or_404(Event.objects.select_related("call"), pk=pk)
-    staff_call(request, event.call.slug)
+    staff_call_or_404(request.user, event.call.slug, "awards.manage")
     return event
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def call_events(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug)
+    call = staff_call_or_404(request.user, slug, "awards.manage")
     form = EventForm(request.POST or None, auto_id="event_%s")
     if request.method == "POST" and form.is_valid():
         try:

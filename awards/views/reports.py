@@ -19,13 +19,13 @@ from awards.selectors import reports as selectors
 from awards.services import reports as services
 from awards.services.errors import AwardError
 from calls.models import FundingSource
+from calls.selectors.calls import staff_call_or_404
 from calls.views.documents import document_response
 from reviews.exports.tables import FORMATS
 from reviews.exports.writers import csv_response, xlsx_response
 
 from . import tables
 from .fellowships import fellowship_or_404
-from .staff import staff_call
 
 
 @login_required
@@ -106,7 +106,7 @@ def report_file(request: HttpRequest, pk: int, report_pk: int) -> FileResponse:
 @login_required
 @require_GET
 def call_reports(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug)
+    call = staff_call_or_404(request.user, slug, "awards.manage")
     fellowships = fellowship_selectors.call_fellowships(call)
     context = {
         "call": call,
@@ -124,7 +124,7 @@ def call_reports(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def milestone_add(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug)
+    call = staff_call_or_404(request.user, slug, "awards.manage")
     form = MilestoneForm(request.POST)
     if form.is_valid():
         try:
@@ -141,7 +141,7 @@ def milestone_add(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def milestone_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    call = staff_call(request, slug)
+    call = staff_call_or_404(request.user, slug, "awards.manage")
     milestone = get_object_or_404(ReportMilestone, pk=pk, call=call)
     try:
         services.remove_milestone(milestone=milestone, by=request.user)
@@ -155,7 +155,7 @@ def milestone_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def donor_contact_add(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug)
+    call = staff_call_or_404(request.user, slug, "awards.manage")
     form = DonorContactForm(request.POST, call=call)
     if form.is_valid():
         services.add_donor_contact(by=request.user, **form.cleaned_data)
@@ -169,7 +169,7 @@ def donor_contact_add(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def outputs_export(request: HttpRequest, slug: str, file_format: str) -> HttpResponse:
     """The outputs of the call, or of one of its funding sources (``?source=<id>``)."""
-    call = staff_call(request, slug)
+    call = staff_call_or_404(request.user, slug, "awards.manage")
     if file_format not in FORMATS:
         raise Http404
     source = None

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -17,25 +16,18 @@ from django.views.decorators.http import require_GET, require_POST
 from awards.forms import AmountForm, AwardSettingsForm, EndForm, ReasonForm, SuspensionForm
 from awards.selectors import fellowships as selectors
 from awards.selectors.money import call_money
+from awards.services import endings, money
 from awards.services import fellowships as services
 from awards.services.errors import AwardError
-from calls.models import Call
 from calls.selectors.calls import staff_call_or_404
 
 from .fellowships import fellowship_or_404
 
 
-def staff_call(request: HttpRequest, slug: str) -> Call:
-    call = staff_call_or_404(request.user, slug)
-    if not rules.test_rule("awards.manage", request.user):
-        raise Http404
-    return call
-
-
 @login_required
 @require_GET
 def call_fellowships(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug)
+    call = staff_call_or_404(request.user, slug, "awards.manage")
     settings = selectors.award_settings(call)
     context = {
         "call": call,
@@ -51,10 +43,10 @@ def call_fellowships(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def call_settings(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug)
+    call = staff_call_or_404(request.user, slug, "awards.manage")
     form = AwardSettingsForm(request.POST)
     if form.is_valid():
-        services.set_award_settings(call=call, by=request.user, **form.cleaned_data)
+        money.set_award_settings(call=call, by=request.user, **form.cleaned_data)
         messages.success(request, _("The award settings are saved."))
     else:
         messages.error(request, _("Give a valid date."))
@@ -96,9 +88,7 @@ def suspend(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def end(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request, pk, "end", EndForm, services.end_fellowship, _("The fellowship has ended.")
-    )
+    return _act(request, pk, "end", EndForm, endings.end_fellowship, _("The fellowship has ended."))
 
 
 @login_required
@@ -109,7 +99,7 @@ def abandon(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         "abandon",
         ReasonForm,
-        services.abandon_fellowship,
+        endings.abandon_fellowship,
         _("The fellowship is abandoned; its amount is released."),
     )
 
@@ -122,7 +112,7 @@ def fail_recruitment(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         "fail_recruitment",
         ReasonForm,
-        services.record_recruitment_failure,
+        endings.record_recruitment_failure,
         _("The failed recruitment is recorded and the place passed on."),
     )
 
@@ -135,6 +125,6 @@ def change_amount(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         "change_amount",
         AmountForm,
-        services.set_committed_amount,
+        money.set_committed_amount,
         _("The committed amount is changed."),
     )

@@ -7,9 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aissai.limits import REASON_MAX_CHARS
 from calls.models import Application, ApplicationStatus, Call
 from calls.selectors.staff_conflicts import evaluation_visible_to
-from calls.services.staff_conflicts import REASON_MAX_CHARS
 
 
 class DeclareStaffConflictForm(forms.Form):

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+import rules
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -51,10 +52,14 @@ def calls_for_staff(user, *, counts: bool = True) -> QuerySet[Call]:
     )
 
 
-def staff_call_or_404(user, slug: str, *, counts: bool = False) -> Call:
-    """One call for its staff pages, with its criteria, documents and funding sources; with
-    its application counts only when ``counts`` (the call's page): counting a large call's
-    applications is a join over all of them, on every staff page otherwise."""
+def staff_call_or_404(
+    user, slug: str, permission: str = "calls.manage_calls", *, counts: bool = False
+) -> Call:
+    """The one way a staff page fetches its call: one call of ``calls_for_staff`` (with its
+    criteria, documents and funding sources) that ``user`` holds the rules ``permission``
+    on; 404 for a call that does not exist and for anyone without the permission alike.
+    Its application counts come only when ``counts`` (the call's page): counting a large
+    call's applications is a join over all of them, on every staff page otherwise."""
     queryset = calls_for_staff(user, counts=counts).prefetch_related(
         Prefetch("criteria", queryset=Criterion.objects.order_by("position", "pk")),
         Prefetch(
@@ -63,6 +68,9 @@ def staff_call_or_404(user, slug: str, *, counts: bool = False) -> Call:
         Prefetch("funding_sources", queryset=FundingSource.objects.order_by("created_at", "pk")),
     )
     try:
-        return queryset.get(slug=slug)
+        call = queryset.get(slug=slug)
     except Call.DoesNotExist as exc:
         raise Http404 from exc
+    if not rules.test_rule(permission, user, call):
+        raise Http404
+    return call

@@ -14,12 +14,10 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from aissai.audit.services import record_event
-from aissai.notifications.services import queue_mail
+from aissai.notifications.reminders import Reminder, mail_to, send_once
 from calls.models import Application, ApplicationStatus, CallStatus, DraftReminder
 
 
@@ -75,38 +73,22 @@ def remind_draft(*, application_id: int, days_before: int, now: datetime | None 
     """One reminder, unless this one (or a more urgent one) was already sent, or the draft
     was submitted or the call closed meanwhile. Returns whether a mail was queued."""
     now = now or timezone.now()
-    with transaction.atomic():
-        # The lock makes a concurrent run wait here, then find the reminder row.
-        application = (
-            _open_drafts(now)
-            .select_for_update(of=("self",))
-            .select_related("call", "coordinator")
-            .filter(pk=application_id)
-            .first()
-        )
-        if application is None:
-            return False
+
+    def reminder(application: Application) -> Reminder | None:
         if application.draft_reminders.filter(days_before__lte=days_before).exists():
-            return False
+            return None
         DraftReminder.objects.create(application=application, days_before=days_before)
-        coordinator = application.coordinator
-        queue_mail(
-            event="draft_reminder",
-            to_email=coordinator.email,
-            to_name=coordinator.full_name,
-            recipient=coordinator,
-            related=application,
-            context={
-                "application": application,
-                "call": application.call,
-                "deadline": application.call.closes_at,
-                "edit_url": reverse("calls:application_edit", args=[application.pk]),
-            },
-        )
-        record_event(
-            actor=None,
+        context = {
+            "application": application,
+            "call": application.call,
+            "deadline": application.call.closes_at,
+            "edit_url": reverse("calls:application_edit", args=[application.pk]),
+        }
+        return Reminder(
             verb="application.reminder_sent",
-            target=application,
+            mails=[mail_to(application.coordinator, event="draft_reminder", context=context)],
             data={"days_before": days_before},
         )
-    return True
+
+    drafts = _open_drafts(now).select_related("call", "coordinator")
+    return bool(send_once(drafts, application_id, reminder))

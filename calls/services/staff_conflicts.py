@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from aissai.audit.services import record_event
+from aissai.limits import REASON_MAX_CHARS
 from calls.models import (
     Application,
     StaffConflict,
@@ -19,8 +20,6 @@ from calls.models import (
     StaffConflictStatus,
 )
 from calls.selectors.staff_conflicts import is_in_conflict, is_programme_staff
-
-REASON_MAX_CHARS = 2000
 
 
 class StaffConflictError(Exception):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from aissai.sorting import sort_headers
 from calls.forms.staff import ApplicationFilterForm, BulkEligibleForm, EligibilityRulingForm
 from calls.forms.staff_conflicts import DeclareStaffConflictForm
 from calls.models import ApplicationStatus
@@ -52,24 +53,6 @@ def staff_index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _sort_headers(current: str) -> list[dict]:
-    """Column headers: the sort key each header link sets, and the current direction."""
-    headers = []
-    for key, label in SORTS.items():
-        active = current.lstrip("-") == key
-        descending = current.startswith("-")
-        headers.append(
-            {
-                "key": key,
-                "label": label,
-                "active": active,
-                "descending": active and descending,
-                "link": f"-{key}" if active and not descending else key,
-            }
-        )
-    return headers
-
-
 @require_GET
 def staff_applications(request: HttpRequest, slug: str) -> HttpResponse:
     call = staff_call_or_404(request.user, slug)
@@ -84,7 +67,7 @@ def staff_applications(request: HttpRequest, slug: str) -> HttpResponse:
         "form": form,
         "page": page,
         "rows": prepare_rows(page.object_list, call=call),
-        "headers": {h["key"]: h for h in _sort_headers(filters.sort)},
+        "headers": sort_headers(SORTS, SORTS, filters.sort),
         "screening_statuses": [s.value for s in SCREENING_STATUSES],
         "withheld": len(withheld_ids(request.user, call=call)),
         "filtered": any(

@@ -31,11 +31,9 @@ from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from ortools.graph.python import min_cost_flow
-from scipy import sparse
-from scipy.sparse import csgraph
+
+from reviews.assignment.unmet import UnmetDemand, explain_unmet
 
 SCALE = 10_000  # affinity resolution: 1e-4
 # Default "fit traded for even loads": a review moves from a reviewer two reviews above
@@ -44,10 +42,6 @@ DEFAULT_BALANCE = 0.25
 
 Pair = tuple[Hashable, Hashable]
 
-TOO_FEW_ELIGIBLE = "too_few_eligible"
-TOTAL_CAPACITY_SHORT = "total_capacity_short"
-CAPACITY_TAKEN = "capacity_taken"
-
 
 @dataclass(frozen=True)
 class ProposedPair:
@@ -55,64 +49,6 @@ class ProposedPair:
     expert: Hashable
     affinity: float
     existing: bool = False
-
-
-@dataclass(frozen=True)
-class UnmetDemand:
-    """An application that cannot get all its reviewers, and why.
-
-    ``eligible``: experts who are neither conflicted nor already assigned to it and
-    still have a free place before the solve; ``conflicted`` and ``full`` count the
-    others. For ``capacity_taken`` (and ``total_capacity_short``) the group figures
-    describe the bottleneck: ``group_applications`` applications, this one included,
-    compete for the same ``group_experts`` experts, who are all full once the
-    ``group_placed`` reviews that could be placed are placed, against
-    ``group_needed`` reviews asked for.
-    """
-
-    application: Hashable
-    required: int
-    missing: int
-    reason: str
-    eligible: int
-    conflicted: int
-    full: int
-    group_applications: int = 0
-    group_experts: int = 0
-    group_needed: int = 0
-    group_placed: int = 0
-
-    def message(self) -> str:
-        short = ngettext(
-            "%(n)d reviewer is missing", "%(n)d reviewers are missing", self.missing
-        ) % {"n": self.missing}
-        if self.reason == TOO_FEW_ELIGIBLE:
-            why = ngettext(
-                "only %(n)d expert without a conflict has a free place",
-                "only %(n)d experts without a conflict have a free place",
-                self.eligible,
-            ) % {"n": self.eligible}
-            why = _("%(why)s (%(conflicted)d with a conflict, %(full)d already full)") % {
-                "why": why,
-                "conflicted": self.conflicted,
-                "full": self.full,
-            }
-        else:
-            why = ngettext(
-                "%(apps)d applications compete for the same expert",
-                "%(apps)d applications compete for the same %(experts)d experts",
-                self.group_experts,
-            ) % {"apps": self.group_applications, "experts": self.group_experts}
-            why = _("%(why)s: they need %(needed)d more reviews, %(placed)d can be placed") % {
-                "why": why,
-                "needed": self.group_needed,
-                "placed": self.group_placed,
-            }
-            if self.reason == TOTAL_CAPACITY_SHORT:
-                why = _("%(why)s; in total the experts have fewer places than reviews asked") % {
-                    "why": why
-                }
-        return _("%(short)s: %(why)s.") % {"short": short, "why": why}
 
 
 @dataclass(frozen=True)
@@ -193,13 +129,7 @@ def propose_assignment(
     row, col = _index(app_ids, "application"), _index(expert_ids, "expert")
     n, m = len(app_ids), len(expert_ids)
     capacity = np.array([cap for _e, cap in experts], dtype=np.int64)
-    if isinstance(k, Mapping):
-        missing_k = [a for a in app_ids if a not in k]
-        if missing_k:
-            raise ValueError(f"k is not given for applications {missing_k[:5]}")
-        wanted = np.array([k[a] for a in app_ids], dtype=np.int64)
-    else:
-        wanted = np.full(n, k, dtype=np.int64)
+    wanted = _wanted(app_ids, k)
     if (capacity < 0).any() or (wanted < 0).any() or balance_penalty < 0:
         raise ValueError("capacities, k and balance_penalty must be non-negative")
     aff = _affinity_matrix(affinity, app_ids, expert_ids)
@@ -208,59 +138,22 @@ def propose_assignment(
     existing_ix = _pair_indices(existing, row, col, "existing")
     dropped = sorted(existing_ix & forbidden_ix)
     kept = sorted(existing_ix - forbidden_ix)
-    existing_per_app = np.bincount(np.array([i for i, _j in kept], dtype=np.int64), minlength=n)
+    have = np.bincount(np.array([i for i, _j in kept], dtype=np.int64), minlength=n)
     existing_load = np.bincount(np.array([j for _i, j in kept], dtype=np.int64), minlength=m)
-    need = np.maximum(wanted - existing_per_app, 0)
+    need = np.maximum(wanted - have, 0)
     free = np.maximum(capacity - existing_load, 0)
-
-    allowed = np.ones((n, m), dtype=bool)
-    for i, j in forbidden_ix | existing_ix:
-        allowed[i, j] = False
-    allowed[need == 0, :] = False
-    allowed[:, free == 0] = False
-    arc_app, arc_exp = np.nonzero(allowed)
-    # No expert can take more places than there are applications open to them
-    # (a cap of 10**6 for "no limit" must not make a million arcs).
-    slots = np.minimum(free, allowed.sum(axis=0))
-
-    arcs = _network(
-        need=need,
-        have=existing_per_app,
-        free=slots,
-        load=existing_load,
-        arc_app=arc_app,
-        arc_exp=arc_exp,
-        pair_cost=SCALE - np.rint(aff[arc_app, arc_exp] * SCALE).astype(np.int64),
-        step=spread_step(
-            nodes=n + m + 2,
-            balance_penalty=balance_penalty,
-            max_load=min(int(capacity.max(initial=0)), n),
-        ),
-        balance_penalty=balance_penalty,
+    arc_app, arc_exp, slots = _allowed_arcs(need, free, forbidden_ix | existing_ix)
+    pair_flow, objective = _optimal_flow(
+        need, have, slots, existing_load, arc_app, arc_exp, aff, capacity, balance_penalty
     )
-    flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(*arcs)
     demand = int(need.sum())
-    flow.set_nodes_supplies(np.array([0, n + m + 1]), np.array([demand, -demand]))
-    status = flow.solve_max_flow_with_min_cost()
-    if status != flow.OPTIMAL:
-        raise RuntimeError(f"min-cost flow failed with status {status}")
-    flows = flow.flows(np.arange(flow.num_arcs()))
-    pair_flow = flows[demand : demand + len(arc_app)]  # after the source arcs
     chosen = np.nonzero(pair_flow)[0]
-
-    pairs = [ProposedPair(app_ids[i], expert_ids[j], float(aff[i, j]), True) for i, j in kept]
-    pairs += [
-        ProposedPair(
-            app_ids[arc_app[x]], expert_ids[arc_exp[x]], float(aff[arc_app[x], arc_exp[x]])
-        )
-        for x in chosen
-    ]
+    pairs = [(i, j, True) for i, j in kept] + [(arc_app[x], arc_exp[x], False) for x in chosen]
     new_per_app = np.bincount(arc_app[chosen], minlength=n)
     new_load = np.bincount(arc_exp[chosen], minlength=m)
     load = existing_load + new_load
     shortfall = max(demand - int(free.sum()), 0)
-    unmet = _explain_unmet(
+    unmet = explain_unmet(
         wanted=wanted,
         need=need,
         placed=new_per_app,
@@ -272,24 +165,86 @@ def propose_assignment(
         existing_ix=existing_ix,
         shortfall=shortfall,
     )
-    balance = (
-        balance_penalty
-        * float((load * (load - 1)).sum() - (existing_load * (existing_load - 1)).sum())
-        / 2
-    )
+    proposed = [ProposedPair(app_ids[i], expert_ids[j], float(aff[i, j]), e) for i, j, e in pairs]
     return Proposal(
-        pairs=tuple(pairs),
+        pairs=tuple(proposed),
         loads={e: int(load[j]) for j, e in enumerate(expert_ids)},
-        coverage={a: int(existing_per_app[i] + new_per_app[i]) for i, a in enumerate(app_ids)},
+        coverage={a: int(have[i] + new_per_app[i]) for i, a in enumerate(app_ids)},
         required={a: int(wanted[i]) for i, a in enumerate(app_ids)},
-        total_affinity=float(sum(p.affinity for p in pairs)),
-        balance_cost=balance,
+        total_affinity=float(sum(p.affinity for p in proposed)),
+        balance_cost=_added_load_cost(load, existing_load, balance_penalty),
         unmet=tuple(UnmetDemand(application=app_ids[u.pop("i")], **u) for u in unmet),
         capacity_shortfall=shortfall,
         dropped_existing=tuple((app_ids[i], expert_ids[j]) for i, j in dropped),
         solve_seconds=time.perf_counter() - started,
-        objective=int(flow.optimal_cost()),
+        objective=objective,
     )
+
+
+def _added_load_cost(load: np.ndarray, before: np.ndarray, balance_penalty: float) -> float:
+    """What the load cost grows by from loads ``before`` to ``load``: the t-th review of
+    an expert costs ``balance_penalty * (t - 1)``."""
+    return balance_penalty * float((load * (load - 1)).sum() - (before * (before - 1)).sum()) / 2
+
+
+def _optimal_flow(need, have, slots, load, arc_app, arc_exp, aff, capacity, balance_penalty):
+    """The flow on each (application, expert) arc of the optimal solution, and its cost."""
+    n, m = len(need), len(slots)
+    arcs = _network(
+        need=need,
+        have=have,
+        free=slots,
+        load=load,
+        arc_app=arc_app,
+        arc_exp=arc_exp,
+        pair_cost=SCALE - np.rint(aff[arc_app, arc_exp] * SCALE).astype(np.int64),
+        step=spread_step(
+            nodes=n + m + 2,
+            balance_penalty=balance_penalty,
+            max_load=min(int(capacity.max(initial=0)), n),
+        ),
+        balance_penalty=balance_penalty,
+    )
+    demand = int(need.sum())
+    flows, objective = _solve(arcs, demand=demand, sink=n + m + 1)
+    return flows[demand : demand + len(arc_app)], objective  # after the source arcs
+
+
+def _wanted(app_ids: list[Hashable], k: int | Mapping[Hashable, int]) -> np.ndarray:
+    """The number of reviewers each application asks for."""
+    if isinstance(k, Mapping):
+        missing_k = [a for a in app_ids if a not in k]
+        if missing_k:
+            raise ValueError(f"k is not given for applications {missing_k[:5]}")
+        return np.array([k[a] for a in app_ids], dtype=np.int64)
+    return np.full(len(app_ids), k, dtype=np.int64)
+
+
+def _allowed_arcs(need: np.ndarray, free: np.ndarray, excluded: set[tuple[int, int]]):
+    """The (application, expert) arcs of the network, and each expert's usable places:
+    pairs neither forbidden nor existing, of an application still short and an expert
+    with a free place."""
+    allowed = np.ones((len(need), len(free)), dtype=bool)
+    for i, j in excluded:
+        allowed[i, j] = False
+    allowed[need == 0, :] = False
+    allowed[:, free == 0] = False
+    arc_app, arc_exp = np.nonzero(allowed)
+    # No expert can take more places than there are applications open to them
+    # (a cap of 10**6 for "no limit" must not make a million arcs).
+    slots = np.minimum(free, allowed.sum(axis=0))
+    return arc_app, arc_exp, slots
+
+
+def _solve(arcs, *, demand: int, sink: int) -> tuple[np.ndarray, int]:
+    """The flow on every arc of the optimal solution, and its cost."""
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(*arcs)
+    flow.set_nodes_supplies(np.array([0, sink]), np.array([demand, -demand]))
+    status = flow.solve_max_flow_with_min_cost()
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"min-cost flow failed with status {status}")
+    return flow.flows(np.arange(flow.num_arcs())), int(flow.optimal_cost())
 
 
 def _network(
@@ -338,67 +293,3 @@ def spread_step(*, nodes: int, balance_penalty: float, max_load: int) -> int:
 def _ranks(counts: np.ndarray) -> np.ndarray:
     """[2, 0, 3] -> [0, 1, 0, 1, 2]: the rank of each unit within its owner's block."""
     return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-
-
-def _explain_unmet(
-    *, wanted, need, placed, free, arc_app, arc_exp, pair_flow, forbidden_ix, existing_ix, shortfall
-) -> list[dict]:
-    n, m = len(need), len(free)
-    short = np.nonzero(placed < need)[0]
-    if not len(short):
-        return []
-    # Residual graph of the optimal flow (apps 0..n-1, experts n..n+m-1, a virtual
-    # root n+m linked to every short application): what a short application could
-    # still reach is a set of full experts and the applications holding them.
-    unused = pair_flow == 0
-    used = ~unused
-    tails = np.concatenate([arc_app[unused], arc_exp[used] + n, np.full(len(short), n + m)])
-    heads = np.concatenate([arc_exp[unused] + n, arc_app[used], short])
-    graph = sparse.csr_matrix((np.ones(len(tails)), (tails, heads)), shape=(n + m + 1, n + m + 1))
-    reached = csgraph.breadth_first_order(graph, n + m, directed=True, return_predecessors=False)
-    reached = reached[reached != n + m]
-    sub = graph[reached][:, reached]
-    _count, labels = csgraph.connected_components(sub, directed=False)
-    group_of = dict(zip(reached.tolist(), labels.tolist(), strict=True))
-    groups: dict[int, dict[str, int]] = {}
-    for node, label in group_of.items():
-        g = groups.setdefault(label, {"apps": 0, "experts": 0, "needed": 0, "placed": 0})
-        if node < n:
-            g["apps"] += 1
-            g["needed"] += int(need[node])
-            g["placed"] += int(placed[node])
-        else:
-            g["experts"] += 1
-
-    conflicted = np.bincount(np.array([i for i, _j in forbidden_ix], dtype=np.int64), minlength=n)
-    full_before = free == 0
-    full = np.full(n, int(full_before.sum()))
-    for i, j in forbidden_ix | existing_ix:
-        full[i] -= int(full_before[j])  # counted as conflicted or already assigned
-    eligible_count = np.bincount(arc_app, minlength=n)
-    result = []
-    for i in short.tolist():
-        eligible = int(eligible_count[i])
-        if eligible < need[i]:
-            reason = TOO_FEW_ELIGIBLE
-        elif shortfall:
-            reason = TOTAL_CAPACITY_SHORT
-        else:
-            reason = CAPACITY_TAKEN
-        g = groups[group_of[i]]
-        result.append(
-            {
-                "i": i,
-                "required": int(wanted[i]),
-                "missing": int(need[i] - placed[i]),
-                "reason": reason,
-                "eligible": eligible,
-                "conflicted": int(conflicted[i]),
-                "full": int(full[i]),
-                "group_applications": g["apps"],
-                "group_experts": g["experts"],
-                "group_needed": g["needed"],
-                "group_placed": g["placed"],
-            }
-        )
-    return result

@@ -27,7 +27,7 @@ not match ``cam.ac.uk``.
 
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.utils.translation import gettext as _
@@ -41,11 +41,8 @@ from reviews.conflicts.matching import (
     name_tokens,
     normalise_orcid,
     token_similarity,
-    unit_acronym_key,
-    unit_label_code,
-    unit_mentions,
-    word_ratio,
 )
+from reviews.conflicts.names import NameIndex, UnitNames, index_unit_names
 from reviews.conflicts.policy import DEFAULT_POLICY, DetectionPolicy
 
 
@@ -162,42 +159,6 @@ class Conflict:
 # --------------------------------------------------------------- detection
 
 
-def _block_keys(token: str) -> tuple[str, str]:
-    """The keys under which ``word_ratio`` can find a match for this word."""
-    return f"<{token[:2]}", f"{token[-2:]}>"
-
-
-class _NameIndex:
-    """Experts' names by word. A name is scored only against the experts having a word
-    that matches one of its words (``word_ratio`` >= 0.8), found through the blocks of
-    words sharing their first or last two letters."""
-
-    def __init__(self, names: Sequence[str]):
-        self.tokens = [name_tokens(name) for name in names]
-        self.experts_with: dict[str, set[int]] = defaultdict(set)
-        self.blocks: dict[str, set[str]] = defaultdict(set)
-        for ix, tokens in enumerate(self.tokens):
-            for token in tokens:
-                if len(token) > 1:
-                    self.experts_with[token].add(ix)
-                    for key in _block_keys(token):
-                        self.blocks[key].add(token)
-        self.cache: dict[tuple[str, ...], list[tuple[int, float]]] = {}
-
-    def matches(self, name: str, threshold: float) -> list[tuple[int, float]]:
-        tokens = name_tokens(name)
-        if tokens not in self.cache:
-            candidates: set[int] = set()
-            for token in (t for t in tokens if len(t) > 1):
-                words = set().union(*(self.blocks.get(key, ()) for key in _block_keys(token)))
-                for word in words:
-                    if word_ratio(token, word) >= 0.8:
-                        candidates |= self.experts_with[word]
-            scored = ((ix, token_similarity(tokens, self.tokens[ix])) for ix in sorted(candidates))
-            self.cache[tokens] = [(ix, score) for ix, score in scored if score >= threshold]
-        return self.cache[tokens]
-
-
 class _Findings:
     def __init__(self, applications: Sequence[ApplicationInfo], experts: Sequence[ExpertInfo]):
         self.applications, self.experts = applications, experts
@@ -228,85 +189,103 @@ def detect_conflicts(
 ) -> list[Conflict]:
     """Every (expert, application, reason) finding, ordered by application then expert.
     A pair may have several reasons; the caller stores one conflict row per pair."""
+    partners = _index_partners(applications, policy)
+    findings = _Findings(applications, experts)
+    _check_affiliations(experts, partners, findings, policy)
+    names = NameIndex([expert.name for expert in experts])
+    for a, lead_name in partners.lead_names:
+        for e, score in names.matches(lead_name, policy.name_threshold):
+            detail = f"{lead_name} ~ {experts[e].name} ({score:.2f})"
+            findings.add(e, a, Reason.SAME_PERSON, detail, Status.SUSPECTED)
+    _check_exclusions(applications, experts, names, findings, policy)
+    _check_coauthors(applications, experts, findings, policy)
+    return findings.result()
+
+
+@dataclass
+class _PartnerIndex:
+    """The partners of every application (by index ``a``) under each key an expert's
+    data is looked up by: (a, what to show) pairs."""
+
+    umbrella: set[frozenset]
+    units: UnitNames = field(default_factory=UnitNames)
+    by_unit: dict = field(default_factory=lambda: defaultdict(list))
+    by_institution_id: dict = field(default_factory=lambda: defaultdict(list))
+    by_institution_key: dict = field(default_factory=lambda: defaultdict(list))
+    by_acronym: dict = field(default_factory=lambda: defaultdict(list))
+    by_institution_domain: dict = field(default_factory=lambda: defaultdict(list))
+    by_domain: dict = field(default_factory=lambda: defaultdict(list))
+    by_lead_email: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    lead_names: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _index_partners(
+    applications: Sequence[ApplicationInfo], policy: DetectionPolicy
+) -> _PartnerIndex:
     umbrella = {institution_key(n) for n in policy.umbrella_organisations} - {frozenset()}
     umbrella_acronyms = {acronym(n) for n in policy.umbrella_organisations}
-    by_unit, by_institution_id, by_institution_key = (
-        defaultdict(list),
-        defaultdict(list),
-        defaultdict(list),
-    )
-    by_acronym, by_institution_domain, by_domain = (
-        defaultdict(list),
-        defaultdict(list),
-        defaultdict(list),
-    )
-    named_units = _UnitNames()
-    by_lead_email: dict[str, list[int]] = defaultdict(list)
-    lead_names: list[tuple[int, str]] = []
+    index = _PartnerIndex(umbrella=umbrella)
     for a, application in enumerate(applications):
         for partner in application.partners:
             if partner.unit_id is not None:
-                by_unit[partner.unit_id].append((a, partner.unit_label or str(partner.unit_id)))
-            _index_unit_names(named_units, a, partner, policy)
+                index.by_unit[partner.unit_id].append(
+                    (a, partner.unit_label or str(partner.unit_id))
+                )
+            index_unit_names(index.units, a, partner, policy)
             for institution in partner.institutions:
                 key = institution_key(institution.name)
                 short = acronym(institution.acronym)
                 if key in umbrella or short in umbrella_acronyms:
                     continue
                 if institution.id is not None:
-                    by_institution_id[institution.id].append((a, institution.name))
+                    index.by_institution_id[institution.id].append((a, institution.name))
                 if key:
-                    by_institution_key[key].append((a, institution.name))
+                    index.by_institution_key[key].append((a, institution.name))
                 if len(short) >= 2:
-                    by_acronym[short].append((a, institution.name))
+                    index.by_acronym[short].append((a, institution.name))
                 for domain in institution.email_domains:
                     if comparable := comparable_domain(domain, policy):
-                        by_institution_domain[comparable].append(
+                        index.by_institution_domain[comparable].append(
                             (a, f"{institution.name}, {comparable}")
                         )
             for domain in partner.unit_email_domains:
                 if comparable := comparable_domain(domain, policy):
-                    by_domain[comparable].append((a, comparable))
+                    index.by_domain[comparable].append((a, comparable))
             if partner.lead_email:
-                by_lead_email[partner.lead_email.strip().casefold()].append(a)
+                index.by_lead_email[partner.lead_email.strip().casefold()].append(a)
                 if comparable := comparable_domain(email_host(partner.lead_email), policy):
-                    by_domain[comparable].append((a, comparable))
+                    index.by_domain[comparable].append((a, comparable))
             if partner.lead_name:
-                lead_names.append((a, partner.lead_name))
+                index.lead_names.append((a, partner.lead_name))
+    return index
 
-    findings = _Findings(applications, experts)
+
+def _check_affiliations(experts, partners: _PartnerIndex, findings, policy) -> None:
+    """Each expert's e-mail, unit, typed institution and domain against the partners."""
     confirmed, suspected = Status.CONFIRMED, Status.SUSPECTED
     for e, expert in enumerate(experts):
         email = expert.email.strip().casefold()
-        for a in by_lead_email.get(email, ()) if email else ():
+        for a in partners.by_lead_email.get(email, ()) if email else ():
             findings.add(e, a, Reason.SAME_PERSON, expert.email, confirmed)
-        for a, label in by_unit.get(expert.unit_id, ()) if expert.unit_id is not None else ():
-            findings.add(e, a, Reason.SAME_UNIT, label, confirmed)
-        for a, label in named_units.named_in(expert.institution):
+        if expert.unit_id is not None:
+            for a, label in partners.by_unit.get(expert.unit_id, ()):
+                findings.add(e, a, Reason.SAME_UNIT, label, confirmed)
+        for a, label in partners.units.named_in(expert.institution):
             findings.add(e, a, Reason.UNIT_NAMED, f"{label} ← {expert.institution}", suspected)
-        for a, name in by_institution_id.get(expert.institution_id, ()):
+        for a, name in partners.by_institution_id.get(expert.institution_id, ()):
             findings.add(e, a, Reason.SAME_INSTITUTION, name, confirmed)
         for part in affiliation_parts(expert.institution):
             key = institution_key(part)
-            if key and key not in umbrella:
-                for a, name in by_institution_key.get(key, ()):
+            if key and key not in partners.umbrella:
+                for a, name in partners.by_institution_key.get(key, ()):
                     findings.add(e, a, Reason.SAME_INSTITUTION, name, confirmed)
-            for a, name in by_acronym.get(acronym(part), ()):
+            for a, name in partners.by_acronym.get(acronym(part), ()):
                 findings.add(e, a, Reason.SAME_INSTITUTION, name, suspected)
         if domain := comparable_domain(email_host(expert.email), policy):
-            for a, detail in by_institution_domain.get(domain, ()):
+            for a, detail in partners.by_institution_domain.get(domain, ()):
                 findings.add(e, a, Reason.SAME_INSTITUTION, detail, confirmed)
-            for a, detail in by_domain.get(domain, ()):
+            for a, detail in partners.by_domain.get(domain, ()):
                 findings.add(e, a, Reason.SAME_EMAIL_DOMAIN, detail, confirmed)
-
-    names = _NameIndex([expert.name for expert in experts])
-    for a, lead_name in lead_names:
-        for e, score in names.matches(lead_name, policy.name_threshold):
-            detail = f"{lead_name} ~ {experts[e].name} ({score:.2f})"
-            findings.add(e, a, Reason.SAME_PERSON, detail, suspected)
-    _check_exclusions(applications, experts, names, findings, policy)
-    _check_coauthors(applications, experts, findings, policy)
-    return findings.result()
 
 
 def _check_coauthors(applications, experts, findings, policy) -> None:
@@ -320,7 +299,7 @@ def _check_coauthors(applications, experts, findings, policy) -> None:
     ]
     if not owners:
         return
-    index = _NameIndex([coauthor.name for _e, coauthor in owners])
+    index = NameIndex([coauthor.name for _e, coauthor in owners])
     for a, application in enumerate(applications):
         team = [application.coordinator_name, *(p.lead_name for p in application.partners)]
         for member in dict.fromkeys(name for name in team if name):
@@ -336,35 +315,6 @@ def _check_coauthors(applications, experts, findings, policy) -> None:
                 year = coauthor.year or "?"
                 detail = f"{member} ~ {coauthor.name} ({year}, {coauthor.title[:120]})"
                 findings.add(e, a, Reason.COAUTHOR, detail, Status.SUSPECTED)
-
-
-class _UnitNames:
-    """Partner units by what free text may call them: code, RNSR identifier, acronym."""
-
-    def __init__(self) -> None:
-        self.by_key: dict[tuple[str, object], list[tuple[int, str]]] = defaultdict(list)
-
-    def add(self, kind: str, key, a: int, label: str) -> None:
-        if key and (a, label) not in self.by_key[(kind, key)]:
-            self.by_key[(kind, key)].append((a, label))
-
-    def named_in(self, text: str) -> list[tuple[int, str]]:
-        if not text or not self.by_key:
-            return []
-        mentions = unit_mentions(text)
-        keys = [("code", code) for code in mentions.codes]
-        keys += [("rnsr", rnsr) for rnsr in mentions.rnsr]
-        keys += [("acronym", word) for word in mentions.words]
-        return [found for key in keys for found in self.by_key.get(key, ())]
-
-
-def _index_unit_names(names: _UnitNames, a: int, partner: PartnerInfo, policy) -> None:
-    label = " ".join(filter(None, (partner.unit_label, partner.unit_acronym))) or str(
-        partner.unit_id
-    )
-    names.add("code", unit_label_code(partner.unit_label), a, label)
-    names.add("rnsr", partner.unit_rnsr.strip().upper(), a, label)
-    names.add("acronym", unit_acronym_key(partner.unit_acronym, policy), a, label)
 
 
 def _check_exclusions(applications, experts, names, findings, policy) -> None:

@@ -52,7 +52,8 @@ from reviews.selectors.shortlist import suggest_shortlist
 from reviews.services.assignment.manual import add_reviewer
 from reviews.services.conflicts import _application_saved, detect_and_store
 from reviews.services.decisions import add_funding_source, fix_lists
-from reviews.services.lists import Seen, move_application
+from reviews.services.list_edits import move_application
+from reviews.services.lists import Seen
 from reviews.services.results import publish_results
 from reviews.services.shortlist import confirm_shortlist
 

@@ -9,8 +9,9 @@ related rows are fetched per chunk, so memory stays flat whatever the size of th
 - reviews: the reviews that count (:func:`reviews.selectors.scoreboard.counted_reviews`:
   submitted, on an *active* assignment, no confirmed conflict). Reviewers appear as
   "Reviewer 1..n" within each application; their names only with ``identities``;
-- scoreboard: the figures of :func:`reviews.selectors.scoreboard.build_scoreboard`;
-- decisions: status, place on the lists and current funding decision of each application.
+- scoreboard: the figures of :func:`reviews.selectors.scoreboard.build_scoreboard`, and
+- decisions: status, place on the lists and current funding decision of each application
+  (both in :mod:`reviews.exports.selection_tables`).
 
 A member of staff who takes part in an application of the call
 (``calls.selectors.staff_conflicts``) gets neither its reviews, nor its scoreboard row,
@@ -26,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, FilteredRelation, IntegerField, Q, Value, When
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
@@ -35,17 +35,9 @@ from calls.selectors.staff import ApplicationFilters, staff_applications
 from calls.selectors.staff_conflicts import withheld_ids
 from reviews.models import (
     CriterionScore,
-    FundingOutcome,
-    ListKind,
     Recommendation,
 )
-from reviews.reasons import render as render_reason
 from reviews.selectors.scoreboard import (
-    CALIBRATED,
-    MEAN,
-    MEDIAN,
-    ScoreboardFilters,
-    build_scoreboard,
     counted_reviews,
 )
 
@@ -69,11 +61,11 @@ class Table:
     rows: Iterable[Sequence[Any]]
 
 
-def _zone_header(label: str) -> str:
+def zone_header(label: str) -> str:
     return _("%(column)s (%(zone)s time)") % {"column": label, "zone": settings.TIME_ZONE}
 
 
-def _yes_no(flag: bool | None) -> str:
+def yes_no(flag: bool | None) -> str:
     if flag is None:
         return ""
     return _("Yes") if flag else _("No")
@@ -82,13 +74,13 @@ def _yes_no(flag: bool | None) -> str:
 _LABELS: dict[Any, dict[str, Any]] = {}
 
 
-def _label(choices: Any, value: str | None) -> str:
+def choice_label(choices: Any, value: str | None) -> str:
     """The (translated) label of ``value`` in ``choices``; the value itself if unknown."""
     labels = _LABELS.setdefault(choices, dict(choices.choices))
     return str(labels.get(value, value or ""))
 
 
-def _rounded(value: float | None) -> float | None:
+def rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
@@ -139,35 +131,20 @@ def applications_table(
             "submitted_at",
         )
     )
-    through = Application.disciplines.through
     hidden = withheld_ids(by, call=call) if by is not None else frozenset()
 
     def rows() -> Iterator[list[Any]]:
         french = (get_language() or "").startswith("fr")
         for batch in _batches(queryset.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
             ids = [row[0] for row in batch]
-            units: dict[int, list[str]] = defaultdict(list)
-            institutes: dict[int, dict[str, None]] = defaultdict(dict)
-            for application_id, label, acronym in (
-                Partner.objects.filter(application_id__in=ids)
-                .order_by("application_id", "position", "pk")
-                .values_list("application_id", "unit__label", "institute__acronym")
-            ):
-                units[application_id].append(label)
-                institutes[application_id].setdefault(acronym, None)
-            disciplines: dict[int, list[str]] = defaultdict(list)
-            for application_id, name_en, name_fr in (
-                through.objects.filter(application_id__in=ids)
-                .order_by("application_id", "discipline__name_en")
-                .values_list("application_id", "discipline__name_en", "discipline__name_fr")
-            ):
-                disciplines[application_id].append((name_fr if french else "") or name_en)
+            units, institutes = _partners_of(ids)
+            disciplines = _disciplines_of(ids, french=french)
             for pk, reference, title, acronym, status, name, email, submitted_at in batch:
                 yield [
                     reference or "",
                     title,
                     acronym,
-                    _label(ApplicationStatus, status),
+                    choice_label(ApplicationStatus, status),
                     name,
                     email,
                     "; ".join(units[pk]),
@@ -191,10 +168,36 @@ def applications_table(
             _("Units"),
             _("Institutes"),
             _("Disciplines"),
-            _zone_header(_("Submitted at")),
+            zone_header(_("Submitted at")),
         ],
         rows=rows(),
     )
+
+
+def _partners_of(ids: list[int]) -> tuple[dict[int, list[str]], dict[int, dict[str, None]]]:
+    """Application id → its partner units in order, and its institutes (one query)."""
+    units: dict[int, list[str]] = defaultdict(list)
+    institutes: dict[int, dict[str, None]] = defaultdict(dict)
+    for application_id, label, acronym in (
+        Partner.objects.filter(application_id__in=ids)
+        .order_by("application_id", "position", "pk")
+        .values_list("application_id", "unit__label", "institute__acronym")
+    ):
+        units[application_id].append(label)
+        institutes[application_id].setdefault(acronym, None)
+    return units, institutes
+
+
+def _disciplines_of(ids: list[int], *, french: bool) -> dict[int, list[str]]:
+    """Application id → its disciplines, in the reader's language (one query)."""
+    disciplines: dict[int, list[str]] = defaultdict(list)
+    for application_id, name_en, name_fr in (
+        Application.disciplines.through.objects.filter(application_id__in=ids)
+        .order_by("application_id", "discipline__name_en")
+        .values_list("application_id", "discipline__name_en", "discipline__name_fr")
+    ):
+        disciplines[application_id].append((name_fr if french else "") or name_en)
+    return disciplines
 
 
 # --- Reviews ------------------------------------------------------------------------
@@ -238,7 +241,7 @@ def reviews_table(*, call: Call, by: Any, identities: bool = False) -> Table:
         _("Recommendation"),
         _("Confidence (1–5)"),
         _("Comments for the applicants"),
-        _zone_header(_("Submitted at")),
+        zone_header(_("Submitted at")),
     ]
 
     def rows() -> Iterator[list[Any]]:
@@ -264,7 +267,7 @@ def reviews_table(*, call: Call, by: Any, identities: bool = False) -> Table:
                 row += [scores[pk].get(criterion.pk) for criterion in criteria]
                 row += [
                     total,
-                    _label(Recommendation, recommendation),
+                    choice_label(Recommendation, recommendation),
                     confidence,
                     comments,
                     submitted_at,
@@ -284,162 +287,4 @@ def reviews_table(*, call: Call, by: Any, identities: bool = False) -> Table:
 # --- Scoreboard ---------------------------------------------------------------------
 
 
-def scoreboard_table(*, call: Call, by: Any, anonymous: bool = False) -> Table:
-    """The scoreboard figures, highest mean first (computed in one pass, see
-    :mod:`reviews.selectors.scoreboard`); ``anonymous`` leaves out names and units."""
-    board = build_scoreboard(call, reader=by)
-    if anonymous:
-        board = board.anonymised()
-    calibrated = board.calibration_supported
-    headers = [_("Reference"), _("Acronym"), _("Title"), _("Status")]
-    if not anonymous:
-        headers += [_("Coordinator"), _("Institutes"), _("Units")]
-    headers += [
-        _("Reviews"),
-        _("Mean"),
-        _("Confidence-weighted mean"),
-        _("Median"),
-        _("Spread"),
-        _("Lowest total"),
-        _("Highest total"),
-    ]
-    headers += [_("Mean: %(criterion)s") % {"criterion": c.name} for c in board.criteria]
-    if calibrated:
-        headers += [_("Calibrated score"), _("Calibrated score: standard error")]
-    headers += [_("Rank by mean"), _("Rank by median")]
-    if calibrated:
-        headers += [_("Rank by calibrated score")]
-    headers += [_("Reviewers disagree"), _("Fragile place")]
-
-    def rows() -> Iterator[list[Any]]:
-        for row in board.select(ScoreboardFilters(sort=f"-{MEAN}")):
-            overall = row.overall
-            values: list[Any] = [row.reference, row.acronym, row.title, row.status_label]
-            if not anonymous:
-                values += [row.coordinator, "; ".join(row.institutes), "; ".join(row.units)]
-            values += [overall.count]
-            values += [
-                _rounded(v)
-                for v in (
-                    overall.mean,
-                    overall.weighted_mean,
-                    overall.median,
-                    overall.spread,
-                    overall.minimum,
-                    overall.maximum,
-                )
-            ]
-            values += [_rounded(figures.mean) for figures in row.criteria]
-            if calibrated:
-                values += [_rounded(row.calibrated), _rounded(row.calibrated_se)]
-            values += [row.rank(MEAN), row.rank(MEDIAN)]
-            if calibrated:
-                values += [row.rank(CALIBRATED)]
-            values += [_yes_no(overall.disagreement), _yes_no(row.fragile)]
-            yield values
-        yield from withheld_line(board.withheld_count)
-
-    return Table(
-        kind="scoreboard-anonymised" if anonymous else "scoreboard",
-        title=str(EXPORT_KINDS["scoreboard"]),
-        call_slug=call.slug,
-        headers=headers,
-        rows=rows(),
-    )
-
-
 # --- Decisions ----------------------------------------------------------------------
-
-_DECISION_COLUMNS = (
-    "reference",
-    "acronym",
-    "title",
-    "coordinator__full_name",
-    "status",
-    "list_entries__ranked_list__kind",
-    "list_entries__position",
-    "decision__outcome",
-    "decision__funding_source__name",
-    "decision__promoted",
-    "decision__effective_on",
-    "decision__decided_at",
-    "decision__reason",
-    "decision__reason_kind",
-    "decision__reason_params",
-)
-
-
-def decisions_table(*, call: Call, by: Any = None) -> Table:
-    """Every submitted application: status, list and position, current funding decision.
-    Main list first, then the complementary list, in list order, then the others. Not the
-    applications ``by`` takes part in."""
-    hidden = withheld_ids(by, call=call) if by is not None else frozenset()
-    queryset = (
-        Application.objects.filter(call=call)
-        .exclude(status=ApplicationStatus.DRAFT)
-        .exclude(pk__in=hidden)
-        .annotate(
-            decision=FilteredRelation(
-                "funding_decisions", condition=Q(funding_decisions__is_current=True)
-            ),
-            list_order=Case(
-                When(list_entries__ranked_list__kind=ListKind.MAIN, then=Value(0)),
-                When(list_entries__ranked_list__kind=ListKind.COMPLEMENTARY, then=Value(1)),
-                default=Value(2),
-                output_field=IntegerField(),
-            ),
-        )
-        .order_by("list_order", "list_entries__position", "reference", "pk")
-        .values_list(*_DECISION_COLUMNS)
-    )
-
-    def rows() -> Iterator[list[Any]]:
-        for (
-            reference,
-            acronym,
-            title,
-            coordinator,
-            status,
-            kind,
-            position,
-            *rest,
-        ) in queryset.iterator(chunk_size=CHUNK_SIZE):
-            outcome, source, promoted, effective_on, decided_at, *reason = rest
-            yield [
-                reference or "",
-                acronym,
-                title,
-                coordinator,
-                _label(ApplicationStatus, status),
-                _label(ListKind, kind) if kind else "",
-                position,
-                _label(FundingOutcome, outcome) if outcome else "",
-                source or "",
-                _yes_no(promoted) if outcome else "",
-                effective_on,
-                decided_at,
-                render_reason(reason[1], reason[2], reason[0] or ""),
-            ]
-        yield from withheld_line(len(hidden))
-
-    return Table(
-        kind="decisions",
-        title=str(EXPORT_KINDS["decisions"]),
-        call_slug=call.slug,
-        headers=[
-            _("Reference"),
-            _("Acronym"),
-            _("Title"),
-            _("Coordinator"),
-            _("Status"),
-            _("List"),
-            _("Position"),
-            _("Funding decision"),
-            _("Funding source"),
-            _("Promoted from the complementary list"),
-            _("Effective date"),
-            _zone_header(_("Decided at")),
-            _("Reason"),
-        ],
-        rows=rows(),
-    )

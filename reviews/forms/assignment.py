@@ -9,9 +9,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aissai.limits import REASON_MAX_CHARS
 from reviews.assignment.solver import DEFAULT_BALANCE
 from reviews.models import ConflictSource, ConflictStatus
-from reviews.services.conflicts import REASON_MAX_CHARS
 
 _REASON_WIDGET = forms.Textarea(attrs={"rows": 2})
 

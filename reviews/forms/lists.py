@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aissai.limits import REASON_MAX_CHARS
 from reviews.selectors.lists import ACTIONS
-from reviews.services.lists import REASON_MAX_CHARS, Seen
+from reviews.services.lists import Seen
 
 
 class IdListField(forms.CharField):

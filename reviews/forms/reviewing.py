@@ -11,14 +11,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aissai.forms import VersionedFormMixin
+from aissai.limits import REASON_MAX_CHARS
 from calls.models import Criterion
 from reviews.models import Recommendation
-from reviews.services.reviewing import (
-    COMMENT_MAX_CHARS,
-    REASON_MAX_CHARS,
-    ReviewData,
-    ScoreInput,
-)
+from reviews.services.review_input import COMMENT_MAX_CHARS, ReviewData, ScoreInput
 
 
 class DeclarationForm(forms.Form):

@@ -232,20 +232,8 @@ def calibrate(
     n_apps, n_revs = len(app_ids), len(rev_ids)
 
     reviews_per_reviewer = np.bincount(reviewer_codes, minlength=n_revs)
-    adjacency = sp.csr_matrix(
-        (np.ones(len(values)), (app_codes, reviewer_codes + n_apps)),
-        shape=(n_apps + n_revs, n_apps + n_revs),
-    )
-    n_components, labels = connected_components(adjacency, directed=False)
-    diagnostics = diagnose(
-        app_ids=app_ids,
-        reviewer_ids=rev_ids,
-        reviews_per_reviewer=reviews_per_reviewer,
-        n_components=n_components,
-        app_labels=labels[:n_apps],
-        reviewer_labels=labels[n_apps:],
-        thresholds=thresholds,
-        weak_links=find_weak_links(app_codes, reviewer_codes, app_ids, rev_ids),
+    diagnostics = _diagnose_graph(
+        app_codes, reviewer_codes, app_ids, rev_ids, reviews_per_reviewer, thresholds
     )
     with np.errstate(invalid="ignore"):
         raw_mean = np.bincount(app_codes, values, n_apps) / np.bincount(app_codes, None, n_apps)
@@ -286,6 +274,29 @@ def calibrate(
         residual_sd=residual_sd,
         fit=fit,
         **result,
+    )
+
+
+def _diagnose_graph(
+    app_codes, reviewer_codes, app_ids, rev_ids, reviews_per_reviewer, thresholds
+) -> Diagnostics:
+    """Whether the review graph (applications and reviewers joined by reviews) and the
+    reviewers' loads support calibration."""
+    n_apps, n_revs = len(app_ids), len(rev_ids)
+    adjacency = sp.csr_matrix(
+        (np.ones(len(app_codes)), (app_codes, reviewer_codes + n_apps)),
+        shape=(n_apps + n_revs, n_apps + n_revs),
+    )
+    n_components, labels = connected_components(adjacency, directed=False)
+    return diagnose(
+        app_ids=app_ids,
+        reviewer_ids=rev_ids,
+        reviews_per_reviewer=reviews_per_reviewer,
+        n_components=n_components,
+        app_labels=labels[:n_apps],
+        reviewer_labels=labels[n_apps:],
+        thresholds=thresholds,
+        weak_links=find_weak_links(app_codes, reviewer_codes, app_ids, rev_ids),
     )
 
 

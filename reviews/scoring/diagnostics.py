@@ -121,6 +121,29 @@ def diagnose(
     thin = reviewer_ids[reviews_per_reviewer < thresholds.min_reviews_per_reviewer]
     mean_load = n_reviews / n_revs if n_revs else 0.0
 
+    reasons = _graph_reasons(n_reviews, n_groups) + _load_reasons(
+        n_revs, len(thin), mean_load, thresholds
+    )
+    notes = _notes(len(isolated), len(weak_links), n_groups)
+    return Diagnostics(
+        supported=not reasons,
+        reasons=tuple(reasons),
+        notes=tuple(notes),
+        n_reviews=n_reviews,
+        n_applications=n_apps,
+        n_reviewers=n_revs,
+        mean_reviews_per_reviewer=mean_load,
+        thin_reviewers=tuple(thin.tolist()),
+        n_components=int(n_components),
+        component_sizes=sizes,
+        isolated_reviewers=tuple(isolated.tolist()),
+        uncorrected_applications=tuple(uncorrected.tolist()),
+        weak_links=weak_links,
+    )
+
+
+def _graph_reasons(n_reviews: int, n_groups: int) -> list[Reason]:
+    """Why the review graph cannot support calibration, if it cannot."""
     reasons: list[Reason] = []
     if n_reviews == 0:
         reasons.append(Reason(ReasonCode.NO_REVIEWS, _("There are no reviews to calibrate.")))
@@ -144,7 +167,15 @@ def diagnose(
                 ),
             )
         )
-    if n_revs and len(thin) > thresholds.max_thin_fraction * n_revs:
+    return reasons
+
+
+def _load_reasons(
+    n_revs: int, n_thin: int, mean_load: float, thresholds: CalibrationThresholds
+) -> list[Reason]:
+    """Why the reviewers' loads are too thin to estimate leniencies, if they are."""
+    reasons: list[Reason] = []
+    if n_revs and n_thin > thresholds.max_thin_fraction * n_revs:
         reasons.append(
             Reason(
                 ReasonCode.THIN_REVIEWERS,
@@ -154,9 +185,9 @@ def diagnose(
                         "reviews; their leniency cannot be estimated reliably.",
                         "{count} of {total} reviewers wrote fewer than {minimum} "
                         "reviews; their leniency cannot be estimated reliably.",
-                        len(thin),
+                        n_thin,
                     ),
-                    count=len(thin),
+                    count=n_thin,
                     total=n_revs,
                     minimum=thresholds.min_reviews_per_reviewer,
                 ),
@@ -176,8 +207,13 @@ def diagnose(
                 ),
             )
         )
+    return reasons
+
+
+def _notes(n_isolated: int, n_weak_links: int, n_groups: int) -> list[Reason]:
+    """What limits a calibration that is still made."""
     notes: list[Reason] = []
-    if len(isolated) and n_groups:
+    if n_isolated and n_groups:
         notes.append(
             Reason(
                 ReasonCode.ISOLATED_REVIEWERS,
@@ -187,13 +223,13 @@ def diagnose(
                         "the scores of their applications are not corrected.",
                         "{count} reviewers share no application with another reviewer; "
                         "the scores of their applications are not corrected.",
-                        len(isolated),
+                        n_isolated,
                     ),
-                    count=len(isolated),
+                    count=n_isolated,
                 ),
             )
         )
-    if weak_links and n_groups:
+    if n_weak_links and n_groups:
         notes.append(
             Reason(
                 ReasonCode.WEAK_LINKS,
@@ -205,24 +241,10 @@ def diagnose(
                         "Groups of reviewers are compared through {count} single links "
                         "(one review, expert or application each): the calibrated scores "
                         "of one group against another rest on them and are uncertain.",
-                        len(weak_links),
+                        n_weak_links,
                     ),
-                    count=len(weak_links),
+                    count=n_weak_links,
                 ),
             )
         )
-    return Diagnostics(
-        supported=not reasons,
-        reasons=tuple(reasons),
-        notes=tuple(notes),
-        n_reviews=n_reviews,
-        n_applications=n_apps,
-        n_reviewers=n_revs,
-        mean_reviews_per_reviewer=mean_load,
-        thin_reviewers=tuple(thin.tolist()),
-        n_components=int(n_components),
-        component_sizes=sizes,
-        isolated_reviewers=tuple(isolated.tolist()),
-        uncorrected_applications=tuple(uncorrected.tolist()),
-        weak_links=weak_links,
-    )
+    return notes

@@ -282,38 +282,14 @@ def analyse(
     rank = {m: ranks(current[m]) for m in metrics}
     funded = {m: funded_mask(rank[m], funded_places) for m in metrics}
     tied = {m: tied_at_line(current[m], rank[m], funded_places) for m in metrics}
-    pairs = []
-    for index, metric in enumerate(metrics):
-        if metric == CALIBRATED and mode == "exact":
-            rows, cols = exact_flips(calibration, funded_places)
-        else:
-            rows, cols = single_change_flips(current[metric], app, loo[metric], funded_places)
-        pairs.append(np.stack([cols, rows, np.full(len(rows), index)]))
-    flips = np.concatenate(pairs, axis=1) if pairs else np.zeros((3, 0), dtype=np.int64)
-    own = app[flips[1]] == flips[0]
-    order = np.lexsort((flips[1], flips[2], ~own, flips[0]))
-    flips, own = flips[:, order], own[order]
-    bounds = np.searchsorted(flips[0], np.arange(n_apps + 1))
+    flips, own, bounds = _crossings(calibration, metrics, current, loo, mode, funded_places)
 
     rows_out = []
     for a in np.argsort(np.where(rank[MEAN] > 0, rank[MEAN], n_apps + 1), kind="stable"):
         found = slice(bounds[a], bounds[a + 1])
         metric_of = flips[2, found]
         counts = {m: int(np.sum(metric_of == i)) for i, m in enumerate(metrics)}
-        examples = tuple(
-            Crossing(
-                metric=metrics[m],
-                review_application_id=calibration.application_ids[app[j]].item(),
-                reviewer_id=calibration.reviewer_ids[calibration.reviewer_codes[j]].item(),
-                own_review=bool(o),
-            )
-            for j, m, o in zip(
-                flips[1, found][:max_examples],
-                metric_of[:max_examples],
-                own[found][:max_examples],
-                strict=True,
-            )
-        )
+        examples = _examples(calibration, metrics, flips[:, found], own[found], max_examples)
         sides = {bool(funded[m][a]) for m in metrics}
         reasons = [Fragility.SIDES_DIFFER] if len(sides) > 1 else []
         reasons += [_LOO_REASON[m] for m in metrics if counts[m]]
@@ -339,6 +315,38 @@ def analyse(
         calibration_mode=mode,
         calibration=calibration,
         applications=tuple(rows_out),
+    )
+
+
+def _crossings(calibration, metrics, current, loo, mode, funded_places):
+    """Every (application, review left out, metric) that crosses the line, as the columns
+    of ``flips``, grouped by application (``bounds``), its own reviews first (``own``)."""
+    app = calibration.app_codes
+    pairs = []
+    for index, metric in enumerate(metrics):
+        if metric == CALIBRATED and mode == "exact":
+            rows, cols = exact_flips(calibration, funded_places)
+        else:
+            rows, cols = single_change_flips(current[metric], app, loo[metric], funded_places)
+        pairs.append(np.stack([cols, rows, np.full(len(rows), index)]))
+    flips = np.concatenate(pairs, axis=1) if pairs else np.zeros((3, 0), dtype=np.int64)
+    own = app[flips[1]] == flips[0]
+    order = np.lexsort((flips[1], flips[2], ~own, flips[0]))
+    flips, own = flips[:, order], own[order]
+    bounds = np.searchsorted(flips[0], np.arange(len(calibration.application_ids) + 1))
+    return flips, own, bounds
+
+
+def _examples(calibration, metrics, flips, own, limit: int) -> tuple[Crossing, ...]:
+    """The first ``limit`` crossings of one application (``flips`` its columns)."""
+    return tuple(
+        Crossing(
+            metric=metrics[m],
+            review_application_id=calibration.application_ids[calibration.app_codes[j]].item(),
+            reviewer_id=calibration.reviewer_ids[calibration.reviewer_codes[j]].item(),
+            own_review=bool(o),
+        )
+        for j, m, o in zip(flips[1][:limit], flips[2][:limit], own[:limit], strict=True)
     )
 
 

@@ -1,5 +1,6 @@
 """Reads of the assignment pages: applications open to assignment, reviewers with their
-load, the state a proposal is computed from, and a proposal as staff read it.
+load, and the state a proposal is computed from (a proposal as staff read it is in
+``reviews.selectors.proposals``).
 
 Programme staff only; a staff member never sees who reviews an application they take
 part in (``calls.selectors.staff_conflicts``: it is left out of every list here and its
@@ -14,29 +15,23 @@ conflict, or to a withdrawn application, does not count).
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from aissai.status import status_flags
 from calls.models import Application, ApplicationStatus, Call
-from calls.selectors.staff_conflicts import conflict_clause, withheld_ids
+from calls.selectors.staff_conflicts import conflict_clause
 from reviews.assignment.affinity import AffinityResult, Profile, compute_affinity
-from reviews.assignment.solver import UnmetDemand, widest_gap
 from reviews.models import (
     Assignment,
-    AssignmentProposal,
     Conflict,
     ConflictStatus,
     Invitation,
     InvitationStatus,
-    ProposalStatus,
     Review,
 )
 from reviews.selectors.conflicts import NOT_REVIEWED
@@ -44,7 +39,6 @@ from reviews.selectors.reviewing import confirmed_conflict, live_assignments
 
 # Reviewers may be added to these applications (by hand or by a proposal).
 ASSIGNABLE = (ApplicationStatus.ELIGIBLE, ApplicationStatus.IN_REVIEW)
-PROPOSAL_PAGE_SIZE = 50
 
 
 def assignable_applications(call: Call, user: Any = None) -> QuerySet[Application]:
@@ -243,179 +237,3 @@ def state_basis(call: Call) -> str:
         digest.update(repr(list(part)).encode())
         digest.update(b"|")
     return digest.hexdigest()
-
-
-# --- Proposals ----------------------------------------------------------------------
-
-
-def proposals_of(call: Call) -> QuerySet[AssignmentProposal]:
-    return AssignmentProposal.objects.filter(call=call).select_related(
-        "requested_by", "confirmed_by"
-    )
-
-
-def latest_proposals(call: Call, limit: int = 5) -> list[AssignmentProposal]:
-    return list(
-        proposals_of(call).defer("result", "outcome").order_by("-created_at", "-pk")[:limit]
-    )
-
-
-def proposal_for_staff_or_404(*, call: Call, pk: int) -> AssignmentProposal:
-    try:
-        return proposals_of(call).get(pk=pk)
-    except AssignmentProposal.DoesNotExist as exc:
-        raise Http404 from exc
-
-
-def proposal_status_or_404(*, call: Call, pk: int) -> AssignmentProposal:
-    """The few fields the progress endpoint reads."""
-    try:
-        return AssignmentProposal.objects.only(
-            "pk", "call_id", "status", "progress", "stage", "error"
-        ).get(call=call, pk=pk)
-    except AssignmentProposal.DoesNotExist as exc:
-        raise Http404 from exc
-
-
-def active_pairs(result: dict) -> list[dict]:
-    """The pairs of a proposal staff did not drop."""
-    return [p for p in result.get("pairs", []) if not p.get("dropped")]
-
-
-def proposal_loads(result: dict) -> dict[int, int]:
-    """Each reviewer's load if the proposal (as edited) were confirmed."""
-    loads = Counter({int(i): n for i, n in result.get("base_load", {}).items()})
-    for pair in active_pairs(result):
-        loads[pair["i"]] += 1
-    return {int(i): loads.get(int(i), 0) for i in result.get("caps", {})}
-
-
-@dataclass
-class ProposalRow:
-    application: Application
-    pairs: list[dict]
-    dropped: list[dict]
-    candidates: list[dict]
-    covered: int
-    required: int
-    unmet: str = ""
-
-    @property
-    def missing(self) -> int:
-        return max(self.required - self.covered, 0)
-
-
-@dataclass
-class ProposalPage:
-    proposal: AssignmentProposal
-    rows: list[ProposalRow]
-    reviewers: list[dict]
-    page: Any
-    stale: bool
-    unmet_total: int
-    new_pairs: int
-    stats: dict = field(default_factory=dict)
-    loads: LoadSpread | None = None
-
-
-@dataclass(frozen=True)
-class LoadSpread:
-    """How even the reviewers' loads are, against what the proposal's setting allows."""
-
-    lowest: int  # the least loaded reviewer who still has a free place
-    highest: int
-    balance: Decimal
-    widest_allowed: int | None  # None: balancing was off
-
-    @property
-    def gap(self) -> int:
-        return max(self.highest - self.lowest, 0)
-
-    @property
-    def too_wide(self) -> bool:
-        return self.widest_allowed is not None and self.gap > self.widest_allowed
-
-
-def load_spread(*, loads: dict[int, int], caps: dict[int, int], balance: Decimal) -> LoadSpread:
-    """The range of loads staff read on the proposal: from the least loaded reviewer who
-    could still take a review to the most loaded one."""
-    with_room = [load for pk, load in loads.items() if load < caps.get(pk, 0)]
-    values = list(loads.values())
-    return LoadSpread(
-        lowest=min(with_room or values or [0]),
-        highest=max(values or [0]),
-        balance=balance,
-        widest_allowed=widest_gap(float(balance)),
-    )
-
-
-def proposal_page(
-    *, proposal: AssignmentProposal, user: Any, page_number: Any = 1, check_stale: bool = True
-) -> ProposalPage:
-    """A proposal as staff read it: per application (a page of them) its proposed and
-    dropped pairs, replacement candidates and why it is short; per reviewer the load. A
-    fixed number of queries, whatever the number of pairs."""
-    result = proposal.result or {}
-    own = withheld_ids(user, call=proposal.call_id)
-    application_ids = [a for a in result.get("applications", []) if a not in own]
-    page = Paginator(application_ids, PROPOSAL_PAGE_SIZE).get_page(page_number)
-    applications = Application.objects.in_bulk(list(page.object_list))
-    invitations = {
-        i.pk: i
-        for i in Invitation.objects.filter(pk__in=[int(i) for i in result.get("caps", {})])
-        .select_related("expert")
-        .only("pk", "max_load", "expert__full_name", "expert__institution", "expert__country")
-    }
-    by_application: dict[int, list[dict]] = defaultdict(list)
-    for pair in result.get("pairs", []):
-        by_application[pair["a"]].append({**pair, "invitation": invitations.get(pair["i"])})
-    unmet = {u["application"]: u for u in result.get("unmet", [])}
-    required = result.get("k", 0)
-    rows = []
-    for pk in page.object_list:
-        if pk not in applications:
-            continue  # deleted since
-        pairs = by_application.get(pk, [])
-        kept = [p for p in pairs if not p.get("dropped")]
-        row = ProposalRow(
-            application=applications[pk],
-            pairs=kept,
-            dropped=[p for p in pairs if p.get("dropped")],
-            candidates=[
-                {**c, "invitation": invitations.get(c["i"])}
-                for c in result.get("candidates", {}).get(str(pk), [])
-                if c["i"] not in {p["i"] for p in kept}
-            ],
-            covered=len(kept),
-            required=required,
-        )
-        if pk in unmet:
-            row.unmet = UnmetDemand(**unmet[pk]).message()
-        rows.append(row)
-    loads = proposal_loads(result)
-    reviewer_rows = sorted(
-        (
-            {"invitation": invitation, "load": loads.get(pk, 0), "cap": invitation.max_load}
-            for pk, invitation in invitations.items()
-        ),
-        key=lambda r: (-r["load"], r["invitation"].expert.full_name),
-    )
-    return ProposalPage(
-        proposal=proposal,
-        rows=rows,
-        reviewers=reviewer_rows,
-        page=page,
-        stale=check_stale
-        and proposal.status == ProposalStatus.READY
-        and proposal.basis != state_basis(proposal.call),
-        unmet_total=len(result.get("unmet", [])),
-        new_pairs=sum(1 for p in active_pairs(result) if not p.get("existing")),
-        stats=result.get("stats", {}),
-        loads=load_spread(
-            loads=loads,
-            caps={pk: i.max_load for pk, i in invitations.items()},
-            balance=proposal.balance,
-        )
-        if invitations
-        else None,
-    )

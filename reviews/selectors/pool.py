@@ -1,8 +1,8 @@
 """Reads of the reviewer pool: the staff's pool page, invitation links, reviewer roles and
 the confidentiality terms.
 
-Staff pages fetch their call through :func:`call_for_staff_or_404` (programme staff only,
-404 for everyone else). Reviewer pages use :func:`reviewer_invitation` (an accepted
+Staff pages fetch their call through ``calls.selectors.calls.staff_call_or_404`` (programme
+staff only, 404 for everyone else). Reviewer pages use :func:`reviewer_invitation` (an accepted
 invitation of this person for this call) and :func:`has_accepted_current_terms`: no
 application of a call may be shown to a reviewer until both hold.
 """
@@ -32,7 +32,6 @@ from django.utils.translation import gettext_lazy as _
 
 from aissai.accounts.models import User
 from calls.models import Call, Unit
-from calls.selectors.calls import is_programme_staff
 from reviews.conflicts.matching import unit_acronym_key, unit_mentions
 from reviews.models import (
     ConfidentialityAcceptance,
@@ -53,16 +52,6 @@ POOL_STATUSES: list[tuple[str, Any]] = [
     (InvitationStatus.DECLINED.value, _("Declined")),
     (InvitationStatus.WITHDRAWN.value, _("Withdrawn by staff")),
 ]
-
-
-def call_for_staff_or_404(user: Any, slug: str) -> Call:
-    """A call for the pool pages: programme staff only, 404 for everyone else."""
-    if not is_programme_staff(user):
-        raise Http404
-    try:
-        return Call.objects.get(slug=slug)
-    except Call.DoesNotExist as exc:
-        raise Http404 from exc
 
 
 def _status_q(status: str, now) -> Q:

@@ -35,12 +35,10 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.utils import timezone
 
 from aissai.queries import correlated_count
 from calls.models import Application, ApplicationStatus, Call
-from calls.selectors.calls import is_programme_staff
 from calls.selectors.staff_conflicts import conflict_clause
 from reviews.models import (
     Assignment,
@@ -59,15 +57,6 @@ _REVIEW_STATUSES = (ApplicationStatus.ELIGIBLE, ApplicationStatus.IN_REVIEW)
 # Rows per page of each table.
 APPLICATIONS_PER_PAGE = 50
 REVIEWERS_PER_PAGE = 50
-
-
-def progress_call_or_404(user: Any, slug: str) -> Call:
-    if not is_programme_staff(user):
-        raise Http404
-    try:
-        return Call.objects.get(slug=slug)
-    except Call.DoesNotExist as exc:
-        raise Http404 from exc
 
 
 def _count(queryset: QuerySet, outer: str) -> Coalesce:

@@ -3,7 +3,8 @@ the hooks that run detection again when an application or an expert changes.
 
 Detection (``reviews.conflicts.detection``, pure) runs over the call's applications under
 review and the experts who accepted its invitation. Its inputs are read in a fixed number
-of queries, whatever the size of the call. What it finds is merged into the stored rows:
+of queries, whatever the size of the call (``reviews.selectors.detection_inputs``). What it
+finds is merged into the stored rows:
 
 * a new finding makes a row (source "detected", or "excluded" for the applicants'
   exclusion list; status suspected or confirmed as detection says; the rule and its
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.db import transaction
@@ -34,20 +35,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aissai.audit.services import record_event
-from calls.models import Application, Call, ExcludedReviewer, Partner, Unit
+from aissai.limits import REASON_MAX_CHARS
+from calls.models import Application, Call, ExcludedReviewer, Partner
+from reviews.conflicts.detection import Conflict as Finding
 from reviews.conflicts.detection import (
-    ApplicationInfo,
-    Coauthorship,
-    ExclusionInfo,
-    ExpertInfo,
-    Institution,
-    PartnerInfo,
-    Reason,
-    Status,
     detect_conflicts,
     strongest_by_pair,
 )
-from reviews.conflicts.detection import Conflict as Finding
 from reviews.models import (
     Conflict,
     ConflictSource,
@@ -55,12 +49,16 @@ from reviews.models import (
     Expert,
     Invitation,
     InvitationStatus,
-    Publication,
 )
 from reviews.selectors.conflicts import NOT_REVIEWED
+from reviews.selectors.detection_inputs import (
+    coordinator_findings,
+    detection_inputs,
+    scoped_applications,
+    scoped_invitations,
+)
 from reviews.services.scoreboard_stamp import note_change
 
-REASON_MAX_CHARS = 2000
 DETECTION_SOURCES = (ConflictSource.DETECTED, ConflictSource.EXCLUDED)
 
 
@@ -89,160 +87,6 @@ class DetectionOutcome:
 # --- Detection ----------------------------------------------------------------------
 
 
-def _scoped_applications(call: Call, application_ids: Iterable[int] | None):
-    queryset = Application.objects.filter(call=call).exclude(status__in=NOT_REVIEWED)
-    if application_ids is not None:
-        queryset = queryset.filter(pk__in=list(application_ids))
-    return queryset
-
-
-def _scoped_invitations(call: Call, invitation_ids: Iterable[int] | None):
-    queryset = Invitation.objects.filter(call=call, status=InvitationStatus.ACCEPTED)
-    if invitation_ids is not None:
-        queryset = queryset.filter(pk__in=list(invitation_ids))
-    return queryset
-
-
-def detection_inputs(
-    *, call: Call, application_ids: Iterable[int] | None = None, invitation_ids=None
-) -> tuple[list[ApplicationInfo], list[ExpertInfo]]:
-    """The detection's inputs for the call, in six queries: applications (with their
-    coordinator's name), partners (unit, unit domains, lead), the units' parent
-    institutions, the exclusion lists, the accepted experts and their publications of the
-    call's window of years."""
-    applications = _scoped_applications(call, application_ids)
-    rows = list(applications.order_by("pk").values_list("pk", "coordinator__full_name"))
-    partners = Partner.objects.filter(application__in=applications.values("pk"))
-    institutions: dict[int, dict[int, Institution]] = defaultdict(dict)
-    through = Unit.parent_institutions.through.objects.filter(
-        unit_id__in=partners.values("unit_id")
-    ).values_list(
-        "unit_id",
-        "parentinstitution_id",
-        "parentinstitution__name",
-        "parentinstitution__acronym",
-        "parentinstitution__email_domains",
-    )
-    for unit_id, pk, name, acronym, domains in through:
-        institutions[unit_id][pk] = Institution(
-            id=pk, name=name, acronym=acronym, email_domains=tuple(domains or ())
-        )
-    by_application: dict[int, list[PartnerInfo]] = defaultdict(list)
-    for (
-        application_id,
-        unit_id,
-        label,
-        domains,
-        lead_email,
-        lead_name,
-        unit_acronym,
-        unit_rnsr,
-    ) in partners.order_by("application_id", "position", "pk").values_list(
-        "application_id",
-        "unit_id",
-        "unit__label",
-        "unit__email_domains",
-        "lead_email",
-        "lead_name",
-        "unit__acronym",
-        "unit__rnsr",
-    ):
-        by_application[application_id].append(
-            PartnerInfo(
-                unit_id=unit_id,
-                institutions=tuple(institutions[unit_id].values()),
-                unit_email_domains=tuple(domains or ()),
-                lead_email=lead_email,
-                lead_name=lead_name,
-                unit_label=label,
-                unit_acronym=unit_acronym,
-                unit_rnsr=unit_rnsr,
-            )
-        )
-    exclusions: dict[int, list[ExclusionInfo]] = defaultdict(list)
-    for application_id, name, institution, email in (
-        ExcludedReviewer.objects.filter(application__in=applications.values("pk"))
-        .order_by("application_id", "pk")
-        .values_list("application_id", "name", "institution", "email")
-    ):
-        exclusions[application_id].append(
-            ExclusionInfo(name=name, institution=institution, email=email)
-        )
-    application_infos = [
-        ApplicationInfo(
-            id=pk,
-            partners=tuple(by_application[pk]),
-            exclusions=tuple(exclusions[pk]),
-            coordinator_name=coordinator or "",
-        )
-        for pk, coordinator in rows
-    ]
-    invitations = _scoped_invitations(call, invitation_ids)
-    coauthors = recent_coauthors(call=call, invitations=invitations)
-    expert_infos = [
-        ExpertInfo(
-            id=pk,
-            name=name,
-            email=email,
-            institution=institution,
-            unit_id=unit,
-            orcid=orcid,
-            coauthors=coauthors.get(expert_id, ()),
-        )
-        for pk, expert_id, name, email, institution, unit, orcid in invitations.order_by(
-            "pk"
-        ).values_list(
-            "pk",
-            "expert_id",
-            "expert__full_name",
-            "expert__email",
-            "expert__institution",
-            "expert__unit_id",
-            "expert__orcid",
-        )
-    ]
-    return application_infos, expert_infos
-
-
-def recent_coauthors(*, call: Call, invitations) -> dict[int, tuple[Coauthorship, ...]]:
-    """Expert id → the co-authors of their publications of the call's window (the current
-    calendar year and the ``coauthorship_years − 1`` before it), one query."""
-    since = timezone.localdate().year - call.coauthorship_years + 1
-    found: dict[int, list[Coauthorship]] = defaultdict(list)
-    for expert_id, authors, year, title in Publication.objects.filter(
-        expert__in=invitations.values("expert_id"), year__gte=since
-    ).values_list("expert_id", "authors", "year", "title"):
-        found[expert_id] += [Coauthorship(name=name, year=year, title=title) for name in authors]
-    return {expert_id: tuple(names) for expert_id, names in found.items()}
-
-
-def coordinator_findings(
-    *, call: Call, application_ids: Iterable[int] | None = None, invitation_ids=None
-) -> list[Finding]:
-    """A reviewer who is the application's coordinator (same account or same e-mail): the
-    same person, confirmed (two queries)."""
-    by_user: dict[int, list[int]] = defaultdict(list)
-    by_email: dict[str, list[int]] = defaultdict(list)
-    for pk, user_id, email in _scoped_applications(call, application_ids).values_list(
-        "pk", "coordinator_id", "coordinator__email"
-    ):
-        by_user[user_id].append(pk)
-        by_email[(email or "").strip().casefold()].append(pk)
-    findings = []
-    for pk, user_id, email in _scoped_invitations(call, invitation_ids).values_list(
-        "pk", "expert__user_id", "expert__email"
-    ):
-        email = (email or "").strip().casefold()
-        same = set(by_user.get(user_id, ()) if user_id else ()) | set(
-            by_email.get(email, ()) if email else ()
-        )
-        findings += [
-            Finding(pk, application_id, Reason.SAME_PERSON, email, Status.CONFIRMED)
-            for application_id in sorted(same)
-        ]
-    return findings
-
-
 def detect_and_store(
     *,
     call: Call,
@@ -266,58 +110,60 @@ def detect_and_store(
         stored = {
             (c.invitation_id, c.application_id): c
             for c in Conflict.objects.filter(
-                application__in=_scoped_applications(call, application_ids).values("pk"),
-                invitation__in=_scoped_invitations(call, invitation_ids).values("pk"),
+                application__in=scoped_applications(call, application_ids).values("pk"),
+                invitation__in=scoped_invitations(call, invitation_ids).values("pk"),
             )
         }
-        to_create, updated = [], 0
-        for (invitation_id, application_id), finding in findings.items():
-            values = {
-                "source": finding.source,
-                "status": str(finding.status),
-                "rule": str(finding.reason),
-                "reason": finding.detail[:REASON_MAX_CHARS],
-            }
-            row = stored.get((invitation_id, application_id))
-            if row is None:
-                to_create.append(
-                    Conflict(invitation_id=invitation_id, application_id=application_id, **values)
-                )
-            elif _follows_detection(row) and any(getattr(row, k) != v for k, v in values.items()):
-                # Conditional: a ruling made meanwhile wins.
-                updated += _unruled(Conflict.objects.filter(pk=row.pk)).update(**values)
-        Conflict.objects.bulk_create(to_create, ignore_conflicts=True)
-        vanished = [
-            row.pk for key, row in stored.items() if key not in findings and _follows_detection(row)
-        ]
-        removed = _unruled(Conflict.objects.filter(pk__in=vanished)).delete()[0] if vanished else 0
+        created, updated, removed = _merge_findings(findings, stored)
         outcome = DetectionOutcome(
             applications=len(applications),
             experts=len(experts),
             found=len(findings),
-            created=len(to_create),
+            created=created,
             updated=updated,
             removed=removed,
         )
         if outcome.changed:
-            # The rows above were written in bulk, without model signals.
+            # The rows were written in bulk, without model signals.
             note_change(call_id=call.pk)
         if outcome.changed or by is not None:
+            scope = {"applications": application_ids, "invitations": invitation_ids}
             record_event(
                 actor=by,
                 verb="conflicts.detected",
                 target=call,
-                data={
-                    "applications": outcome.applications,
-                    "experts": outcome.experts,
-                    "found": outcome.found,
-                    "created": outcome.created,
-                    "updated": outcome.updated,
-                    "removed": outcome.removed,
-                    "scope": {"applications": application_ids, "invitations": invitation_ids},
-                },
+                data={**asdict(outcome), "scope": scope},
             )
     return outcome
+
+
+def _merge_findings(
+    findings: dict[tuple[int, int], Finding], stored: dict[tuple[int, int], Conflict]
+) -> tuple[int, int, int]:
+    """Write the findings over the stored rows of the same pairs (see the module
+    docstring); returns how many rows were created, updated and removed."""
+    to_create, updated = [], 0
+    for (invitation_id, application_id), finding in findings.items():
+        values = {
+            "source": finding.source,
+            "status": str(finding.status),
+            "rule": str(finding.reason),
+            "reason": finding.detail[:REASON_MAX_CHARS],
+        }
+        row = stored.get((invitation_id, application_id))
+        if row is None:
+            to_create.append(
+                Conflict(invitation_id=invitation_id, application_id=application_id, **values)
+            )
+        elif _follows_detection(row) and any(getattr(row, k) != v for k, v in values.items()):
+            # Conditional: a ruling made meanwhile wins.
+            updated += _unruled(Conflict.objects.filter(pk=row.pk)).update(**values)
+    Conflict.objects.bulk_create(to_create, ignore_conflicts=True)
+    vanished = [
+        row.pk for key, row in stored.items() if key not in findings and _follows_detection(row)
+    ]
+    removed = _unruled(Conflict.objects.filter(pk__in=vanished)).delete()[0] if vanished else 0
+    return len(to_create), updated, removed
 
 
 def _follows_detection(row: Conflict) -> bool:

@@ -1,4 +1,6 @@
-"""Writes to the panel ranking lists (main and complementary) of a call.
+"""Writes to the panel ranking lists (main and complementary) of a call: the machinery
+that the staff's edits (``reviews.services.list_edits``) and the funding decisions
+(``reviews.services.decisions``) share.
 
 Every write runs in one transaction that first locks the call row and the call's two
 :class:`~reviews.models.RankedList` rows (``select_for_update``), then checks that the
@@ -19,11 +21,10 @@ save writes it (audited) before applying the change. Once the lists are fixed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -31,16 +32,16 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from aissai.audit.services import record_event
+
+# Re-exported: reviews.services.decisions imports it from here.
+from aissai.limits import REASON_MAX_CHARS as REASON_MAX_CHARS
 from calls.models import Call
 from reviews.models import ListEntry, ListMove, MoveKind, RankedList, Selection
 from reviews.reasons import Reason, ReasonKind, reason_fields
 from reviews.selectors.lists import (
     COMPLEMENTARY,
     MAIN,
-    MoveNotPossible,
     ScoreOrder,
-    against_score_order,
-    apply_action,
     candidate_indices,
     cut,
     draft_sequence,
@@ -50,11 +51,9 @@ from reviews.selectors.lists import (
     stored_split,
 )
 from reviews.selectors.scoreboard import Scoreboard, build_scoreboard
-from reviews.services.steps import LISTS, require_call_status
 
 # Far above any real position: phase one of a rewrite moves every entry up there.
 _PARKING = 1_000_000
-REASON_MAX_CHARS = 2000
 
 
 class ListError(Exception):
@@ -307,174 +306,4 @@ def normalise(locked: Locked, by: Any) -> None:
         verb="call.lists.recut",
         target=locked.call,
         data={"main": main, "complementary": complementary, "sizes": list(locked.sizes)},
-    )
-
-
-def _plan(
-    locked: Locked, *, seen: Seen, reason: str, compute: Callable[[Locked], list[int]]
-) -> tuple[list[int], list[int], list[tuple[int, int]]]:
-    """Check a change and work out the new lists; raises :class:`ListError` (nothing is
-    written here)."""
-    require_call_status(locked.call, LISTS, ListError)
-    check_draft(locked)
-    check_seen(locked, seen)
-    try:
-        new_listed = compute(locked)
-    except MoveNotPossible as error:
-        raise ListError(str(error)) from error
-    main, complementary = cut(new_listed, *locked.sizes)
-    if main + complementary == locked.listed:
-        raise ListError(_("Nothing changed."))
-    order = locked.order
-    against = against_score_order(
-        order.full(locked.listed), order.full(main + complementary), order.rank
-    )
-    if against and not reason:
-        first, second = against[0]
-        raise ReasonRequired(
-            _(
-                "This change puts %(first)s above %(second)s, which comes first in the "
-                "score order: give a reason."
-            )
-            % {"first": locked.reference(first), "second": locked.reference(second)}
-        )
-    return main, complementary, against
-
-
-def _change(
-    *,
-    call: Call,
-    by: Any,
-    seen: Seen,
-    reason: str,
-    compute: Callable[[Locked], list[int]],
-    targets: list[int] | None,
-    audit: dict[str, Any],
-) -> ChangeResult:
-    require_staff(by)
-    reason = (reason or "").strip()[:REASON_MAX_CHARS]
-    with transaction.atomic():
-        locked = lock(call)
-        main, complementary, against = _plan(locked, seen=seen, reason=reason, compute=compute)
-        normalise(locked, by)
-        before = dict(locked.stored)
-        after = write_lists(locked, main, complementary)
-        moves = record_moves(
-            locked=locked,
-            before=before,
-            after=after,
-            by=by,
-            reason=reason,
-            targets=targets,
-            against={pk for pair in against for pk in pair},
-        )
-        bump_versions(locked, by)
-        record_event(
-            actor=by,
-            verb="call.lists.changed",
-            target=locked.call,
-            data={
-                **audit,
-                "reason": reason,
-                "against_score_order": [
-                    [locked.reference(a), locked.reference(b)] for a, b in against
-                ],
-                "main": main,
-                "complementary": complementary,
-                "versions": [locked.lists[MAIN].version, locked.lists[COMPLEMENTARY].version],
-            },
-        )
-    return ChangeResult(moves=moves, against=against, changed=True)
-
-
-def _new_order(main_ids: list[int], complementary_ids: list[int]):
-    def compute(locked: Locked) -> list[int]:
-        sequence = [int(pk) for pk in [*main_ids, *complementary_ids]]
-        if any(pk not in locked.order.rank for pk in sequence):
-            raise MoveNotPossible(_("Only shortlisted applications can be placed on the lists."))
-        if len(set(sequence)) != len(sequence):
-            raise MoveNotPossible(_("An application may appear only once on the lists."))
-        return sequence
-
-    return compute
-
-
-def check_reorder(
-    *, call: Call, main_ids: list[int], complementary_ids: list[int], seen: Seen, reason: str = ""
-) -> None:
-    """The checks of :func:`reorder_lists`, without locking or writing (for forms)."""
-    lists = {r.kind: r for r in RankedList.objects.filter(call=call).select_related("updated_by")}
-    for kind in (MAIN, COMPLEMENTARY):
-        lists.setdefault(kind, RankedList(call=call, kind=kind, updated_at=timezone.now()))
-    selection = Selection.objects.filter(call=call).first() or Selection(call=call)
-    locked = load(call, selection, lists)
-    _plan(
-        locked,
-        seen=seen,
-        reason=(reason or "").strip(),
-        compute=_new_order(main_ids, complementary_ids),
-    )
-
-
-def move_application(
-    *, call: Call, by: Any, application_id: int, action: str, seen: Seen, reason: str = ""
-) -> ChangeResult:
-    """One keyboard move: up, down, to the other list, onto a list or off the lists."""
-
-    def compute(locked: Locked) -> list[int]:
-        if application_id not in locked.order.rank:
-            raise MoveNotPossible(_("This application is not shortlisted."))
-        return apply_action(
-            locked.listed,
-            application_id,
-            action,
-            main_size=locked.sizes[0],
-            complementary_size=locked.sizes[1],
-        )
-
-    return _change(
-        call=call,
-        by=by,
-        seen=seen,
-        reason=reason,
-        compute=compute,
-        targets=[application_id],
-        audit={"action": action, "application": application_id},
-    )
-
-
-def reorder_lists(
-    *,
-    call: Call,
-    by: Any,
-    main_ids: list[int],
-    complementary_ids: list[int],
-    seen: Seen,
-    reason: str = "",
-    moved_id: int | None = None,
-) -> ChangeResult:
-    """Save a whole new order (drag and drop, the admin). The lists keep their sizes: what
-    overflows the main list starts the complementary list, and so on. ``moved_id`` is the
-    application moved on purpose (every changed place counts as moved without it)."""
-    return _change(
-        call=call,
-        by=by,
-        seen=seen,
-        reason=reason,
-        compute=_new_order(main_ids, complementary_ids),
-        targets=None if moved_id is None else [int(moved_id)],
-        audit={"action": "reorder", "application": moved_id},
-    )
-
-
-def reset_to_score_order(*, call: Call, by: Any, seen: Seen, reason: str = "") -> ChangeResult:
-    """Put the lists back in the score order (never against it, so no reason is needed)."""
-    return _change(
-        call=call,
-        by=by,
-        seen=seen,
-        reason=reason or Reason(ReasonKind.RESET),
-        compute=lambda locked: list(locked.order.ids),
-        targets=None,
-        audit={"action": "reset"},
     )

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aissai.audit.services import record_event
+from aissai.notifications.reminders import Reminder, send_once
 from aissai.notifications.services import queue_mail
 from calls.models import CallStatus
 from reviews.models import Assignment, Invitation, ReminderKind, ReminderSent, ReviewStatus
@@ -68,28 +69,21 @@ def send_due_reminders(*, now: datetime | None = None) -> int:
 def remind(*, assignment_id: int, kind: str) -> bool:
     """One automatic reminder, unless one of this kind was already sent (or the review
     got submitted meanwhile). Returns whether a mail was queued."""
-    with transaction.atomic():
-        # The lock makes a concurrent run wait here, then find the reminder row.
-        assignment = (
-            unfinished_assignments()
-            .select_for_update(of=("self",))
-            .select_related("application__call", "invitation__expert__user")
-            .filter(pk=assignment_id)
-            .first()
-        )
-        if assignment is None:
-            return False
+
+    def reminder(assignment: Assignment) -> Reminder | None:
         _reminder, created = ReminderSent.objects.get_or_create(assignment=assignment, kind=kind)
         if not created:
-            return False
-        _queue_reminder(invitation=assignment.invitation, assignments=[assignment], kind=kind)
-        record_event(
-            actor=None,
+            return None
+        return Reminder(
             verb="review.reminder_sent",
-            target=assignment,
+            mails=[_reminder_mail(assignment.invitation, [assignment], kind)],
             data={"kind": kind, "application": assignment.application_id},
         )
-    return True
+
+    unfinished = unfinished_assignments().select_related(
+        "application__call", "invitation__expert__user"
+    )
+    return bool(send_once(unfinished, assignment_id, reminder))
 
 
 def send_manual_reminder(*, invitation: Invitation, by: Any) -> int:
@@ -110,9 +104,9 @@ def send_manual_reminder(*, invitation: Invitation, by: Any) -> int:
         ReminderSent.objects.bulk_create(
             [ReminderSent(assignment=a, kind=ReminderKind.MANUAL, sent_by=by) for a in assignments]
         )
-        _queue_reminder(
-            invitation=assignments[0].invitation, assignments=assignments, kind=ReminderKind.MANUAL
-        )
+        related = assignments[0] if len(assignments) == 1 else invitation
+        mail = _reminder_mail(assignments[0].invitation, assignments, ReminderKind.MANUAL)
+        queue_mail(related=related, **mail)
         record_event(
             actor=by,
             verb="review.reminder_sent",
@@ -122,23 +116,23 @@ def send_manual_reminder(*, invitation: Invitation, by: Any) -> int:
     return len(assignments)
 
 
-def _queue_reminder(*, invitation: Invitation, assignments: list[Assignment], kind: str) -> None:
+def _reminder_mail(invitation: Invitation, assignments: list[Assignment], kind: str) -> dict:
+    """The reminder mail to the reviewer of ``invitation`` listing ``assignments``
+    (``queue_mail`` keyword arguments)."""
     expert = invitation.expert
     call = assignments[0].application.call
-    now = timezone.now()
-    queue_mail(
-        event="review_reminder",
-        to_email=expert.email,
-        to_name=expert.full_name,
-        language=reviewer_language(expert),
-        recipient=expert.user,
-        related=assignments[0] if len(assignments) == 1 else invitation,
-        context={
+    return {
+        "event": "review_reminder",
+        "to_email": expert.email,
+        "to_name": expert.full_name,
+        "language": reviewer_language(expert),
+        "recipient": expert.user,
+        "context": {
             "kind": str(kind),
             "call": call,
             "applications": [a.application for a in assignments],
             "deadline": call.review_deadline,
-            "deadline_passed": now >= call.review_deadline,
+            "deadline_passed": timezone.now() >= call.review_deadline,
             "dashboard_url": reverse("reviews:my_assignments"),
         },
-    )
+    }

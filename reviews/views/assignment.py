@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from calls.selectors.calls import staff_call_or_404
 from calls.selectors.staff_conflicts import withheld_ids
 from reviews.forms.assignment import (
     AddReviewerForm,
@@ -28,13 +29,14 @@ from reviews.selectors.assignment import (
     application_for_staff_or_404,
     candidate_rows,
     current_assignments,
-    latest_proposals,
     overview_applications,
+)
+from reviews.selectors.proposals import (
+    latest_proposals,
     proposal_for_staff_or_404,
     proposal_page,
     proposal_status_or_404,
 )
-from reviews.selectors.pool import call_for_staff_or_404
 from reviews.services.assignment import (
     AssignmentError,
     add_reviewer,
@@ -63,7 +65,7 @@ STAGES = {
 
 @require_GET
 def overview(request: HttpRequest, slug: str) -> HttpResponse:
-    call = call_for_staff_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.manage_assignment")
     page = Paginator(overview_applications(call, request.user), OVERVIEW_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -79,7 +81,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def application(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    call = call_for_staff_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.manage_assignment")
     item = application_for_staff_or_404(call=call, user=request.user, pk=pk)
     context = {
         "call": call,
@@ -93,7 +95,7 @@ def application(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 def add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    call = call_for_staff_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.manage_assignment")
     item = application_for_staff_or_404(call=call, user=request.user, pk=pk)
     form = AddReviewerForm(request.POST)
     if not form.is_valid():
@@ -122,7 +124,7 @@ def add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 def remove(request: HttpRequest, slug: str, pk: int, assignment_pk: int) -> HttpResponse:
-    call = call_for_staff_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.manage_assignment")
     item = application_for_staff_or_404(call=call, user=request.user, pk=pk)
     assignment = get_object_or_404(
         Assignment.objects.select_related("invitation__expert"),
@@ -154,7 +156,7 @@ def remove(request: HttpRequest, slug: str, pk: int, assignment_pk: int) -> Http
 
 @require_POST
 def proposal_request(request: HttpRequest, slug: str) -> HttpResponse:
-    call = call_for_staff_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.manage_assignment")
     form = ProposalRequestForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -175,7 +177,7 @@ def proposal_request(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def proposal(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    call = call_for_staff_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.manage_assignment")
     item = proposal_for_staff_or_404(call=call, pk=pk)
     context = {
         "call": call,
@@ -194,7 +196,7 @@ def proposal(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_GET
 def proposal_status(request: HttpRequest, slug: str, pk: int) -> JsonResponse:
     """What the progress bar polls (static/js/assignment_progress.js)."""
-    call = call_for_staff_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.manage_assignment")
     item = proposal_status_or_404(call=call, pk=pk)
     return JsonResponse(
         {
@@ -211,7 +213,7 @@ def proposal_status(request: HttpRequest, slug: str, pk: int) -> JsonResponse:
 
 @require_POST
 def proposal_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    call = call_for_staff_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.manage_assignment")
     item = proposal_for_staff_or_404(call=call, pk=pk)
     covered = (item.result or {}).get("applications", [])
     if refusal := conflicted_refusal(request, call, application_ids=covered):
@@ -244,7 +246,7 @@ def proposal_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 def proposal_confirm(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    call = call_for_staff_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.manage_assignment")
     item = proposal_for_staff_or_404(call=call, pk=pk)
     covered = (item.result or {}).get("applications", [])
     if refusal := conflicted_refusal(request, call, application_ids=covered):

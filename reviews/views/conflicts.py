@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from calls.selectors.calls import staff_call_or_404
 from calls.selectors.staff_conflicts import withheld_ids
 from reviews.forms.assignment import ConflictCreateForm, ConflictFilterForm, ConflictRulingForm
 from reviews.models import ConflictStatus
@@ -25,7 +26,6 @@ from reviews.selectors.conflicts import (
     explain,
     staff_conflict_choices,
 )
-from reviews.selectors.pool import call_for_staff_or_404
 from reviews.services.conflicts import (
     ConflictError,
     detect_and_store,
@@ -38,7 +38,7 @@ CONFLICTS_PAGE_SIZE = 50
 
 @require_GET
 def conflicts(request: HttpRequest, slug: str) -> HttpResponse:
-    call = call_for_staff_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.manage_conflicts")
     form = ConflictFilterForm(request.GET or None)
     status, source, q = form.values()
     rows = call_conflicts(call=call, user=request.user, status=status, source=source, q=q)
@@ -62,7 +62,7 @@ def conflicts(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def rule(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    call = call_for_staff_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.manage_conflicts")
     conflict = conflict_for_staff_or_404(call=call, user=request.user, pk=pk)
     form = ConflictRulingForm(request.POST)
     back = reverse("reviews:conflicts", args=[call.slug])
@@ -92,7 +92,7 @@ def rule(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def add(request: HttpRequest, slug: str) -> HttpResponse:
-    call = call_for_staff_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.manage_conflicts")
     applications, invitations = staff_conflict_choices(call=call, user=request.user)
     initial = {}
     if request.GET.get("application", "").isdigit():
@@ -127,7 +127,7 @@ def add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def detect(request: HttpRequest, slug: str) -> HttpResponse:
-    call = call_for_staff_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.manage_conflicts")
     outcome = detect_and_store(call=call, by=request.user)
     messages.success(
         request,

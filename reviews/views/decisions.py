@@ -4,6 +4,9 @@ whole history on one page. And the coordinator's own decline of a funded place."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 import rules
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aissai.security.reauth import ask_for_password, is_recent
 from calls.models import ApplicationStatus, Call
 from calls.selectors.applications import applications_visible_to
+from calls.selectors.calls import staff_call_or_404
 from calls.transitions import APPLICANT
 from reviews.forms.lists import (
     ApplicantDeclineForm,
@@ -37,8 +41,6 @@ from reviews.services.decisions import (
 from reviews.services.lists import ListError
 from reviews.services.results import RESULTS_MAIL, publish_results
 from reviews.views.conflicted import conflicted_refusal
-
-from .lists import staff_call
 
 PERMISSION = "reviews.decide_funding"
 
@@ -84,146 +86,151 @@ def _promoted_message(request: HttpRequest, result: DecisionResult) -> None:
 
 @require_GET
 def decisions(request: HttpRequest, slug: str) -> HttpResponse:
-    return _render(request, staff_call(request, slug, PERMISSION))
+    return _render(request, staff_call_or_404(request.user, slug, PERMISSION))
 
 
-@require_POST
-def add_source(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug, PERMISSION)
-    if refusal := conflicted_refusal(request, call):
-        return refusal
-    if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
+def _decision(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A decision's view (POST only) gets the call, unless the person may not decide for
+    it: a 404 for anyone but programme staff, the 403 page for a staff member who takes
+    part in one of its applications."""
+
+    @require_POST
+    @wraps(view)
+    def decide(request: HttpRequest, slug: str, **kwargs) -> HttpResponse:
+        call = staff_call_or_404(request.user, slug, PERMISSION)
+        if refusal := conflicted_refusal(request, call):
+            return refusal
+        return view(request, call, **kwargs)
+
+    return decide
+
+
+def _decide(
+    request: HttpRequest,
+    call: Call,
+    form,
+    act: Callable[[], HttpResponse],
+    *,
+    invalid: str | None = None,
+    **forms,
+) -> HttpResponse:
+    """What every decision does around its service: a recent password first (decisions need
+    one, ``aissai.security.reauth``), then the form; ``act`` runs the service and answers.
+    An invalid form (when ``invalid`` says so) or a decision the service refuses shows the
+    page again with the message and ``forms`` as they were typed (400)."""
+    if not is_recent(request):
         return ask_for_password(request)
+    if not form.is_valid() and invalid is not None:
+        messages.error(request, invalid)
+        return _render(request, call, status=400, **forms)
+    try:
+        return act()
+    except ListError as error:
+        messages.error(request, str(error))
+        return _render(request, call, status=400, **forms)
+
+
+@_decision
+def add_source(request: HttpRequest, call: Call) -> HttpResponse:
     form = FundingSourceForm(request.POST, auto_id="source_%s")
-    if not form.is_valid():
-        messages.error(request, _("The funding source was not added: see the errors below."))
-        return _render(request, call, status=400, source_form=form)
-    try:
+
+    def act() -> HttpResponse:
         result = add_funding_source(call=call, by=request.user, **form.cleaned_data)
-    except ListError as error:
-        messages.error(request, str(error))
-        return _render(request, call, status=400, source_form=form)
-    messages.success(request, _("Funding source added: %(name)s.") % {"name": result.source})
-    _promoted_message(request, result)
-    return redirect("reviews:decisions", slug=call.slug)
+        messages.success(request, _("Funding source added: %(name)s.") % {"name": result.source})
+        _promoted_message(request, result)
+        return redirect("reviews:decisions", slug=call.slug)
+
+    invalid = _("The funding source was not added: see the errors below.")
+    return _decide(request, call, form, act, invalid=invalid, source_form=form)
 
 
-@require_POST
-def decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    call = staff_call(request, slug, PERMISSION)
-    if refusal := conflicted_refusal(request, call):
-        return refusal
+@_decision
+def decline(request: HttpRequest, call: Call, pk: int) -> HttpResponse:
     application = get_object_or_404(call.applications.all(), pk=pk)
-    if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
-        return ask_for_password(request)
     form = DeclineForm(request.POST, prefix=_decline_prefix(application.pk))
-    if form.is_valid():
-        try:
-            result = record_decline(
-                application=application,
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-                declined_on=form.cleaned_data["declined_on"],
-            )
-        except ListError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(
-                request,
-                _("Decline recorded for %(ref)s.") % {"ref": application.reference},
-            )
-            _promoted_message(request, result)
-            return redirect("reviews:decisions", slug=call.slug)
-    else:
-        messages.error(request, _("The decline was not recorded: see the errors below."))
-    return _render(request, call, status=400, decline_form=form, declining=application.pk)
 
-
-@require_POST
-def fill(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug, PERMISSION)
-    if refusal := conflicted_refusal(request, call):
-        return refusal
-    if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
-        return ask_for_password(request)
-    form = ReasonForm(request.POST, auto_id="fill_%s")
-    form.is_valid()
-    try:
-        result = fill_free_places(
-            call=call, by=request.user, reason=form.cleaned_data.get("reason", "")
+    def act() -> HttpResponse:
+        result = record_decline(
+            application=application,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            declined_on=form.cleaned_data["declined_on"],
         )
-    except ListError as error:
-        messages.error(request, str(error))
-        return _render(request, call, status=400)
-    _promoted_message(request, result)
-    return redirect("reviews:decisions", slug=call.slug)
+        messages.success(
+            request, _("Decline recorded for %(ref)s.") % {"ref": application.reference}
+        )
+        _promoted_message(request, result)
+        return redirect("reviews:decisions", slug=call.slug)
+
+    invalid = _("The decline was not recorded: see the errors below.")
+    return _decide(
+        request, call, form, act, invalid=invalid, decline_form=form, declining=application.pk
+    )
 
 
-@require_POST
-def close(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug, PERMISSION)
-    if refusal := conflicted_refusal(request, call):
-        return refusal
-    if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
-        return ask_for_password(request)
+@_decision
+def fill(request: HttpRequest, call: Call) -> HttpResponse:
+    form = ReasonForm(request.POST, auto_id="fill_%s")
+
+    def act() -> HttpResponse:
+        reason = form.cleaned_data.get("reason", "")
+        _promoted_message(request, fill_free_places(call=call, by=request.user, reason=reason))
+        return redirect("reviews:decisions", slug=call.slug)
+
+    return _decide(request, call, form, act)
+
+
+@_decision
+def close(request: HttpRequest, call: Call) -> HttpResponse:
     form = CloseForm(request.POST, auto_id="close_%s")
-    if not form.is_valid():
-        messages.error(request, _("Tick the confirmation to close the complementary list."))
-        return _render(request, call, status=400, close_form=form)
-    try:
+
+    def act() -> HttpResponse:
         result = close_complementary_list(
             call=call, by=request.user, reason=form.cleaned_data["reason"]
         )
-    except ListError as error:
-        messages.error(request, str(error))
-        return _render(request, call, status=400, close_form=form)
-    messages.success(
-        request,
-        ngettext(
-            "The complementary list is closed: %(count)d application not funded.",
-            "The complementary list is closed: %(count)d applications not funded.",
-            len(result.complementary),
+        messages.success(
+            request,
+            ngettext(
+                "The complementary list is closed: %(count)d application not funded.",
+                "The complementary list is closed: %(count)d applications not funded.",
+                len(result.complementary),
+            )
+            % {"count": len(result.complementary)},
         )
-        % {"count": len(result.complementary)},
-    )
-    return redirect("reviews:decisions", slug=call.slug)
+        return redirect("reviews:decisions", slug=call.slug)
+
+    invalid = _("Tick the confirmation to close the complementary list.")
+    return _decide(request, call, form, act, invalid=invalid, close_form=form)
 
 
-@require_POST
-def publish(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug, PERMISSION)
-    if refusal := conflicted_refusal(request, call):
-        return refusal
-    if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
-        return ask_for_password(request)
+@_decision
+def publish(request: HttpRequest, call: Call) -> HttpResponse:
     form = PublishForm(request.POST, auto_id="publish_%s")
-    if not form.is_valid():
-        messages.error(request, _("Tick the confirmation to publish the results."))
-        return _render(request, call, status=400, publish_form=form)
-    try:
+
+    def act() -> HttpResponse:
         mails = publish_results(
             call=call, by=request.user, attach_comments=form.cleaned_data["attach_comments"]
         )
-    except ListError as error:
-        messages.error(request, str(error))
-        return _render(request, call, status=400, publish_form=form)
-    messages.success(
-        request,
-        ngettext(
-            "Results published: %(count)d mail is held in the outbox. Read it and release it.",
-            "Results published: %(count)d mails are held in the outbox. Read them and "
-            "release them.",
-            len(mails),
+        messages.success(
+            request,
+            ngettext(
+                "Results published: %(count)d mail is held in the outbox. Read it and release it.",
+                "Results published: %(count)d mails are held in the outbox. Read them and "
+                "release them.",
+                len(mails),
+            )
+            % {"count": len(mails)},
         )
-        % {"count": len(mails)},
-    )
-    query = urlencode({"status": "held", "event": RESULTS_MAIL})
-    return redirect(f"{reverse('notifications:outbox')}?{query}")
+        query = urlencode({"status": "held", "event": RESULTS_MAIL})
+        return redirect(f"{reverse('notifications:outbox')}?{query}")
+
+    invalid = _("Tick the confirmation to publish the results.")
+    return _decide(request, call, form, act, invalid=invalid, publish_form=form)
 
 
 @require_GET
 def history(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug, PERMISSION)
+    call = staff_call_or_404(request.user, slug, PERMISSION)
     history = selection_history(call, reader=request.user)
     context = {"call": call, "history": history, "withheld": history.withheld, "active": "history"}
     return render(request, "reviews/decisions/history.html", context)

@@ -9,9 +9,8 @@ is now, keeping the reason typed.
 
 from __future__ import annotations
 
-import rules
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -25,21 +24,9 @@ from calls.selectors.calls import staff_call_or_404
 from reviews.forms.lists import FixForm, MoveForm, OrderForm, VersionsForm
 from reviews.selectors.lists import ACTION_LABELS, build_board
 from reviews.services.decisions import fix_lists
-from reviews.services.lists import (
-    ListError,
-    StaleLists,
-    move_application,
-    reorder_lists,
-    reset_to_score_order,
-)
+from reviews.services.list_edits import move_application, reorder_lists, reset_to_score_order
+from reviews.services.lists import ListError, StaleLists
 from reviews.views.conflicted import conflicted_refusal
-
-
-def staff_call(request: HttpRequest, slug: str, permission: str) -> Call:
-    call = staff_call_or_404(request.user, slug)
-    if not rules.test_rule(permission, request.user, call):
-        raise Http404
-    return call
 
 
 def _render(request: HttpRequest, call: Call, *, reason: str = "", status: int = 200):
@@ -101,12 +88,12 @@ def _board_url(
 
 @require_GET
 def board(request: HttpRequest, slug: str) -> HttpResponse:
-    return _render(request, staff_call(request, slug, "reviews.rank_lists"))
+    return _render(request, staff_call_or_404(request.user, slug, "reviews.rank_lists"))
 
 
 @require_POST
 def move(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug, "reviews.rank_lists")
+    call = staff_call_or_404(request.user, slug, "reviews.rank_lists")
     if refusal := conflicted_refusal(request, call):
         return refusal
     form = MoveForm(request.POST)
@@ -131,7 +118,7 @@ def move(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def order(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug, "reviews.rank_lists")
+    call = staff_call_or_404(request.user, slug, "reviews.rank_lists")
     if refusal := conflicted_refusal(request, call):
         return refusal
     form = OrderForm(request.POST)
@@ -157,7 +144,7 @@ def order(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def reset(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug, "reviews.rank_lists")
+    call = staff_call_or_404(request.user, slug, "reviews.rank_lists")
     if refusal := conflicted_refusal(request, call):
         return refusal
     if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)
@@ -176,7 +163,7 @@ def reset(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def fix(request: HttpRequest, slug: str) -> HttpResponse:
-    call = staff_call(request, slug, "reviews.decide_funding")
+    call = staff_call_or_404(request.user, slug, "reviews.decide_funding")
     if refusal := conflicted_refusal(request, call):
         return refusal
     if not is_recent(request):  # decisions need a recent password (aissai.security.reauth)

@@ -13,22 +13,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from calls.models import Call
 from calls.selectors.applications import search_units
-from calls.selectors.calls import is_programme_staff
+from calls.selectors.calls import is_programme_staff, staff_call_or_404
+from reviews.forms.invitation_csv import CSV_COLUMNS, BulkInvitationForm, read_invitation_csv
 from reviews.forms.pool import (
-    CSV_COLUMNS,
     SUGGESTED_TERMS_EN,
     SUGGESTED_TERMS_FR,
     AcceptTermsForm,
-    BulkInvitationForm,
     ExpertInvitationForm,
     PoolFilterForm,
     TermsForm,
-    read_invitation_csv,
 )
 from reviews.selectors.pool import (
     POOL_STATUSES,
     acceptance_of,
-    call_for_staff_or_404,
     current_terms,
     invitation_for_staff_or_404,
     pool_invitations,
@@ -52,7 +49,7 @@ POOL_PAGE_SIZE = 50
 
 @require_GET
 def pool(request: HttpRequest, slug: str) -> HttpResponse:
-    call = call_for_staff_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.manage_pool")
     form = PoolFilterForm(request.GET)
     status, q = form.values()
     terms = current_terms(call)
@@ -74,7 +71,7 @@ def pool(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def invite(request: HttpRequest, slug: str) -> HttpResponse:
-    call = call_for_staff_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.manage_pool")
     form = ExpertInvitationForm(request.POST or None, call=call)
     if request.method == "POST" and form.is_valid():
         try:
@@ -94,7 +91,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def invite_bulk(request: HttpRequest, slug: str) -> HttpResponse:
     """All or nothing: every row is checked first; any error and nobody is invited."""
-    call = call_for_staff_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.manage_pool")
     form = BulkInvitationForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -117,7 +114,7 @@ def invite_bulk(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _invitation_action(request: HttpRequest, slug: str, pk: int, action, done: str):
-    call = call_for_staff_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.manage_pool")
     invitation = invitation_for_staff_or_404(call=call, pk=pk)
     try:
         action(invitation=invitation, by=request.user)
@@ -164,7 +161,7 @@ def unit_named(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def terms_edit(request: HttpRequest, slug: str) -> HttpResponse:
     """Staff publish a new version of the call's confidentiality terms."""
-    call = call_for_staff_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.manage_pool")
     latest = current_terms(call)
     initial = {
         "text_en": latest.text_en if latest else SUGGESTED_TERMS_EN,

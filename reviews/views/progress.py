@@ -15,10 +15,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from aissai.pagination import keeping_query, page_links
+from calls.selectors.calls import staff_call_or_404
 from calls.selectors.staff_conflicts import withheld_ids
 from reviews.forms.reviewing import ProgressFilterForm
 from reviews.models import Invitation, InvitationStatus
-from reviews.selectors.progress import call_progress, progress_call_or_404
+from reviews.selectors.progress import call_progress
 from reviews.services.reminders import send_manual_reminder
 from reviews.services.reviewing import ReviewingError
 
@@ -38,7 +39,7 @@ def _page_query(query: str) -> str:
 
 @require_GET
 def progress(request: HttpRequest, slug: str) -> HttpResponse:
-    call = progress_call_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.follow_progress")
     form = ProgressFilterForm(request.GET or None)
     incomplete, late = form.flags()
     progress = call_progress(
@@ -68,7 +69,7 @@ def progress(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def remind_reviewer(request: HttpRequest, slug: str, invitation_pk: int) -> HttpResponse:
-    call = progress_call_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.follow_progress")
     invitation = get_object_or_404(
         Invitation.objects.select_related("expert"),
         call=call,

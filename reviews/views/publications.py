@@ -9,10 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from calls.selectors.calls import staff_call_or_404
 from reviews.forms.publications import PublicationImportForm
 from reviews.models import Expert
 from reviews.selectors.pool import (
-    call_for_staff_or_404,
     expert_of,
     invitation_for_staff_or_404,
     recent_publications,
@@ -45,7 +45,7 @@ def _import(request: HttpRequest, expert: Expert, form: PublicationImportForm) -
 
 @require_http_methods(["GET", "POST"])
 def staff_publications(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    call = call_for_staff_or_404(request.user, slug)
+    call = staff_call_or_404(request.user, slug, "reviews.manage_pool")
     invitation = invitation_for_staff_or_404(call=call, pk=pk)
     form = PublicationImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and _import(request, invitation.expert, form):

@@ -8,7 +8,6 @@ and are audited (``reviews.services.exports``) before anything is sent.
 
 from __future__ import annotations
 
-import rules
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -20,30 +19,17 @@ from calls.forms.staff import ApplicationFilterForm
 from calls.models import Call
 from calls.selectors.calls import staff_call_or_404
 from calls.selectors.staff_conflicts import withheld_ids
-from reviews.exports.tables import (
-    EXPORT_KINDS,
-    FORMATS,
-    Table,
-    applications_table,
-    decisions_table,
-    reviews_table,
-    scoreboard_table,
-)
+from reviews.exports.selection_tables import decisions_table, scoreboard_table
+from reviews.exports.tables import EXPORT_KINDS, FORMATS, Table, applications_table, reviews_table
 from reviews.exports.writers import csv_response, xlsx_response
-from reviews.selectors.reports import build_dossier, call_dashboard, dossier_application_or_404
+from reviews.selectors.dossier import build_dossier, dossier_application_or_404
+from reviews.selectors.reports import call_dashboard
 from reviews.services.exports import record_dossier_view, record_export
-
-
-def _call_for(request: HttpRequest, slug: str, permission: str) -> Call:
-    call = staff_call_or_404(request.user, slug)
-    if not rules.test_rule(permission, request.user, call):
-        raise Http404
-    return call
 
 
 @require_GET
 def call_dashboard_view(request: HttpRequest, slug: str) -> HttpResponse:
-    call = _call_for(request, slug, "reviews.view_call_reports")
+    call = staff_call_or_404(request.user, slug, "reviews.view_call_reports")
     dashboard = call_dashboard(call)
     context = {
         "call": call,
@@ -64,7 +50,7 @@ def download_formats(language: str) -> list[tuple[str, str]]:
 
 @require_GET
 def exports_view(request: HttpRequest, slug: str) -> HttpResponse:
-    call = _call_for(request, slug, "reviews.export_call")
+    call = staff_call_or_404(request.user, slug, "reviews.export_call")
     context = {
         "call": call,
         "kinds": EXPORT_KINDS,
@@ -111,7 +97,7 @@ def _table(request: HttpRequest, call: Call, kind: str) -> tuple[Table, dict]:
 def export_view(
     request: HttpRequest, slug: str, kind: str, file_format: str
 ) -> StreamingHttpResponse | FileResponse | HttpResponse:
-    call = _call_for(request, slug, "reviews.export_call")
+    call = staff_call_or_404(request.user, slug, "reviews.export_call")
     if kind not in EXPORT_KINDS or file_format not in FORMATS:
         raise Http404
     if not is_recent(request):
@@ -123,7 +109,7 @@ def export_view(
 
 @require_GET
 def dossier_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    call = _call_for(request, slug, "reviews.view_dossier")
+    call = staff_call_or_404(request.user, slug, "reviews.view_dossier")
     application = dossier_application_or_404(call=call, pk=pk, user=request.user)
     if not is_recent(request):
         return ask_for_password(request)

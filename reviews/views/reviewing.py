@@ -35,17 +35,15 @@ from reviews.selectors.reviewing import (
     reviewer_document_or_404,
     staff_assignments,
 )
+from reviews.services.declarations import declare_conflict, declare_no_conflict
+from reviews.services.review_input import review_base, review_data_of
 from reviews.services.reviewing import (
     ReviewClosed,
     ReviewIncomplete,
     ReviewingError,
     ReviewInputError,
     ReviewNotAllowed,
-    declare_conflict,
-    declare_no_conflict,
     reopen_review,
-    review_base,
-    review_data_of,
     save_review,
 )
 

@@ -6,10 +6,9 @@ figures inform staff; nothing is decided until staff confirm the shortlist (POST
 
 from __future__ import annotations
 
-import rules
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from aissai.pagination import keeping_query, page_links
+from aissai.sorting import sort_headers
 from calls.models import Call
 from calls.selectors.calls import staff_call_or_404
 from reviews.forms.scoreboard import (
@@ -44,14 +44,7 @@ from reviews.services.steps import SHORTLIST, call_status_problem
 from reviews.views.conflicted import conflicted_refusal
 
 
-def _call_for(request: HttpRequest, slug: str, permission: str) -> Call:
-    call = staff_call_or_404(request.user, slug)
-    if not rules.test_rule(permission, request.user, call):
-        raise Http404
-    return call
-
-
-def _sort_headers(board: Scoreboard, current: str) -> dict[str, dict]:
+def _column_headers(board: Scoreboard, current: str) -> dict[str, dict]:
     """Column headers for ``calls/staff/_sort_header.html``: link, direction, label."""
     labels = {
         "reference": _("Reference"),
@@ -71,25 +64,10 @@ def _sort_headers(board: Scoreboard, current: str) -> dict[str, dict]:
         },
         **{f"criterion_{c.pk}": c.name for c in board.criteria},
     }
-    headers = {}
-    for key in board.sort_keys():
-        active = current.lstrip("-") == key
-        descending = current.startswith("-")
-        higher_first = key not in (
-            "reference",
-            "title",
-            "coordinator",
-            "status",
-        ) and not key.startswith("rank_")
-        first = f"-{key}" if higher_first else key
-        headers[key] = {
-            "key": key,
-            "label": labels.get(key, key),
-            "active": active,
-            "descending": active and descending,
-            "link": (key if descending else f"-{key}") if active else first,
-        }
-    return headers
+    keys = list(board.sort_keys())
+    ascending = {"reference", "title", "coordinator", "status"}
+    higher_first = {k for k in keys if k not in ascending and not k.startswith("rank_")}
+    return sort_headers(keys, labels, current, higher_first=higher_first)
 
 
 PAGE_SIZE = 50  # applications per page; the figures always cover the whole call
@@ -132,9 +110,9 @@ def _robustness_url(request: HttpRequest, call: Call) -> str:
 
 @require_GET
 def scoreboard(request: HttpRequest, slug: str) -> HttpResponse:
-    call = _call_for(request, slug, "reviews.view_scoreboard")
+    call = staff_call_or_404(request.user, slug, "reviews.view_scoreboard")
     board, form, filters, page = _board_and_page(request, call)
-    headers = _sort_headers(board, filters.sort)
+    headers = _column_headers(board, filters.sort)
     reviewers = Paginator(board.reviewer_indices(), REVIEWER_PAGE_SIZE).get_page(
         request.GET.get("reviewers_page")
     )
@@ -155,14 +133,14 @@ def scoreboard(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def robustness(request: HttpRequest, slug: str) -> HttpResponse:
-    call = _call_for(request, slug, "reviews.view_scoreboard")
+    call = staff_call_or_404(request.user, slug, "reviews.view_scoreboard")
     board, form, filters, page = _board_and_page(request, call)
     rows = board.rows_at(page.object_list)
     context = {
         **_table_context(request, board, form, filters, page),
         "call": call,
         "rows": [(row, metric_cells(board, row), crossing_lines(board, row)) for row in rows],
-        "headers": _sort_headers(board, filters.sort),
+        "headers": _column_headers(board, filters.sort),
         "active": "robustness",
     }
     return render(request, "reviews/scoreboard/robustness.html", context)
@@ -170,7 +148,7 @@ def robustness(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def shortlist(request: HttpRequest, slug: str) -> HttpResponse:
-    call = _call_for(request, slug, "reviews.confirm_shortlist")
+    call = staff_call_or_404(request.user, slug, "reviews.confirm_shortlist")
     board = build_scoreboard(call, reader=request.user, allow_stale=request.method == "GET")
     supported = board.calibration_supported
     initial = {"score": CALIBRATED if supported else MEAN, "target": default_target(board)}

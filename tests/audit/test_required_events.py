@@ -18,7 +18,8 @@ from calls.transitions import STAFF, transition
 from reviews.models import ConflictStatus, ListMove
 from reviews.selectors.lists import UP, build_board
 from reviews.services.conflicts import rule_on_conflict
-from reviews.services.lists import Seen, move_application
+from reviews.services.list_edits import move_application
+from reviews.services.lists import Seen
 from tests.factories.accounts import StaffFactory
 from tests.factories.calls import DocumentFactory, submitted_application
 from tests.factories.notifications import OutboxMessageFactory

@@ -14,11 +14,8 @@ from openpyxl import load_workbook
 from aissai.audit.models import AuditEvent
 from awards.models import Fellowship
 from awards.selectors.donor import donor_report
-from awards.services.fellowships import (
-    end_fellowship,
-    record_recruitment_failure,
-    start_fellowship,
-)
+from awards.services.endings import end_fellowship, record_recruitment_failure
+from awards.services.fellowships import start_fellowship
 from awards.services.reports import OutputData, add_donor_contact, add_milestone, submit_report
 from calls.models import FundingSource
 from tests.factories.accounts import StaffFactory

@@ -12,6 +12,7 @@ from aissai.audit.models import AuditEvent
 from aissai.notifications.models import OutboxMessage
 from aissai.notifications.services import build_email
 from awards.models import Answer, EventInvitation, InviteeRole
+from awards.services.endings import record_recruitment_failure
 from awards.services.errors import AwardError
 from awards.services.events import (
     EventData,
@@ -21,7 +22,6 @@ from awards.services.events import (
     rsvp_token,
     send_event_reminders,
 )
-from awards.services.fellowships import record_recruitment_failure
 from tests.factories.accounts import StaffFactory
 from tests.factories.awards import funded_call, recruit
 from tests.factories.calls import correspondent_of

@@ -14,18 +14,16 @@ from aissai.audit.models import AuditEvent
 from aissai.notifications.models import OutboxMessage
 from aissai.notifications.services import build_email
 from awards.models import Fellowship, FellowshipState
+from awards.services.endings import abandon_fellowship, end_fellowship, record_recruitment_failure
 from awards.services.errors import AwardError
 from awards.services.fellowships import (
     Recruit,
-    abandon_fellowship,
     add_suspension,
-    end_fellowship,
     open_missing_fellowships,
     record_recruitment,
-    record_recruitment_failure,
-    set_committed_amount,
     start_fellowship,
 )
+from awards.services.money import set_committed_amount
 from calls.models import ApplicationStatus
 from reviews.models import FundingDecision, FundingOutcome
 from reviews.services.decisions import close_complementary_list, record_decline

@@ -8,13 +8,9 @@ import pytest
 from django.utils import timezone
 
 from awards.selectors.money import call_money
-from awards.services.fellowships import (
-    abandon_fellowship,
-    end_fellowship,
-    record_recruitment_failure,
-    set_committed_amount,
-    start_fellowship,
-)
+from awards.services.endings import abandon_fellowship, end_fellowship, record_recruitment_failure
+from awards.services.fellowships import start_fellowship
+from awards.services.money import set_committed_amount
 from reviews.services.decisions import add_funding_source
 from tests.factories.accounts import StaffFactory
 from tests.factories.awards import funded_call, recruit

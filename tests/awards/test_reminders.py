@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from aissai.audit.models import AuditEvent
-from aissai.notifications.models import OutboxMessage
+from aissai.notifications.models import OutboxMessage, OutboxStatus
 from awards.models import AwardReminder, AwardSettings, ReminderKind
 from awards.services.reminders import due_reminders, send_due_reminders
 from awards.tasks import send_award_reminders
@@ -94,7 +94,13 @@ def test_beat_task_through_the_broker_twice_delivers_one_reminder_per_project(
     while succeeded_runs(worker) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert succeeded_runs(worker) == 2, worker.log()[-3000:]
-    time.sleep(1.5)  # anything the second run queued would have arrived by now
+    # Both runs are over, so every mail either of them queued is an outbox row by now; once
+    # each row is sent, nothing more can reach the SMTP server.
+    mails = OutboxMessage.objects.filter(event="award_recruitment_reminder")
+    assert mails.count() == 2
+    while mails.exclude(status=OutboxStatus.SENT).exists():
+        assert time.monotonic() < deadline, list(mails.values("status", "attempts"))
+        time.sleep(0.1)
 
     received = smtp_sink.messages
     assert sorted(m["To"].addresses[0].addr_spec for m in received) == sorted(

@@ -12,7 +12,13 @@ from django.utils import timezone
 from aissai.audit.models import AuditEvent
 from calls.models import Call, CallStatus
 from tests.factories.accounts import StaffFactory, SuperuserFactory, UserFactory
-from tests.factories.calls import ApplicationFactory, CallFactory, CriterionFactory
+from tests.factories.calls import (
+    ApplicationFactory,
+    CallFactory,
+    CriterionFactory,
+    call_form_data,
+    local,
+)
 
 pytestmark = pytest.mark.django_db
 S = CallStatus
@@ -37,60 +43,6 @@ def manage_urls(slug: str = SLUG) -> list[str]:
 def staff_client(client):
     client.force_login(StaffFactory())
     return client
-
-
-def local(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
-
-
-def call_form_data(call=None, **overrides) -> dict:
-    now = timezone.now()
-    data = {
-        "edition_year": 2026,
-        "slug": "aissai-2026",
-        "reference_prefix": "AISSAI",
-        "title_en": "AISSAI postdoctoral call 2026",
-        "title_fr": "Appel postdoctoral AISSAI 2026",
-        "summary_en": "",
-        "summary_fr": "",
-        "rules_en": "",
-        "rules_fr": "",
-        "opens_at": local(now + timedelta(days=10)),
-        "closes_at": local(now + timedelta(days=60)),
-        "review_deadline": local(now + timedelta(days=120)),
-        "fellowships": 6,
-        "complementary_size": 3,
-        "fellowship_months": 18,
-        "min_institutes": 2,
-        "min_units": 2,
-        "reviews_per_application": 3,
-        "abstract_max_chars": 3000,
-        "tie_break_order_0": "criterion:1",
-        "tie_break_order_1": "institutes",
-    }
-    if call is not None:
-        data.update(
-            {
-                name: getattr(call, name)
-                for name in (
-                    "edition_year",
-                    "slug",
-                    "title_en",
-                    "title_fr",
-                    "summary_en",
-                    "summary_fr",
-                )
-            }
-            | {
-                "opens_at": local(call.opens_at),
-                "closes_at": local(call.closes_at),
-                "review_deadline": local(call.review_deadline),
-                "tie_break_order_0": "",
-                "tie_break_order_1": "",
-            }
-        )
-    data.update(overrides)
-    return data
 
 
 # Who may see these pages

@@ -2,18 +2,16 @@
 clash): refused with a message when a call is saved or cloned, a free prefix proposed by
 the clone page, and a submission never fails on a reference already given."""
 
-from datetime import timedelta
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from calls.models import Application, Call, CallStatus
 from calls.models.call import REFERENCE_TAKEN_MESSAGE
 from calls.services.submission import submit_application
 from tests.factories.accounts import StaffFactory
-from tests.factories.calls import ApplicationFactory, CallFactory, complete_draft
+from tests.factories.calls import ApplicationFactory, CallFactory, call_form_data, complete_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +28,6 @@ def staff_client(client):
     return client
 
 
-def local(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
-
-
 def accept_the_proposed_clone(client, source) -> tuple[dict, Call]:
     url = reverse("calls:manage_call_clone", args=[source.slug])
     proposed = client.get(url).context["form"].initial
@@ -42,26 +36,15 @@ def accept_the_proposed_clone(client, source) -> tuple[dict, Call]:
 
 
 def new_call_data(**values) -> dict:
-    now = timezone.now()
-    return {
-        "edition_year": 2026,
-        "slug": "aissai-2026-bis",
-        "reference_prefix": "AISSAI",
-        "title_en": "AISSAI second call 2026",
-        "title_fr": "Second appel AISSAI 2026",
-        "opens_at": local(now + timedelta(days=10)),
-        "closes_at": local(now + timedelta(days=60)),
-        "review_deadline": local(now + timedelta(days=120)),
-        "fellowships": 6,
-        "complementary_size": 3,
-        "fellowship_months": 18,
-        "min_institutes": 2,
-        "min_units": 2,
-        "reviews_per_application": 3,
-        "abstract_max_chars": 3000,
-        "tie_break_order": "",
+    """A second call of 2026, besides the one the clone makes."""
+    return call_form_data(
+        slug="aissai-2026-bis",
+        title_en="AISSAI second call 2026",
+        title_fr="Second appel AISSAI 2026",
+        tie_break_order_0="",
+        tie_break_order_1="",
         **values,
-    }
+    )
 
 
 def test_a_second_call_of_the_year_with_the_clones_prefix_is_refused(staff_client):

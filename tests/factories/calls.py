@@ -358,3 +358,59 @@ def correspondent_of(*acronyms: str, user=None):
     for acronym in acronyms:
         InstituteCorrespondentFactory(user=user, institute=institute(acronym))
     return user
+
+
+def local(moment) -> str:
+    """A moment as the call forms' datetime-local inputs send it."""
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def call_form_data(call=None, **overrides) -> dict:
+    """A valid POST of the staff's call form: a new 2026 call, or ``call`` as saved."""
+    now = timezone.now()
+    data = {
+        "edition_year": 2026,
+        "slug": "aissai-2026",
+        "reference_prefix": "AISSAI",
+        "title_en": "AISSAI postdoctoral call 2026",
+        "title_fr": "Appel postdoctoral AISSAI 2026",
+        "summary_en": "",
+        "summary_fr": "",
+        "rules_en": "",
+        "rules_fr": "",
+        "opens_at": local(now + timedelta(days=10)),
+        "closes_at": local(now + timedelta(days=60)),
+        "review_deadline": local(now + timedelta(days=120)),
+        "fellowships": 6,
+        "complementary_size": 3,
+        "fellowship_months": 18,
+        "min_institutes": 2,
+        "min_units": 2,
+        "reviews_per_application": 3,
+        "abstract_max_chars": 3000,
+        "tie_break_order_0": "criterion:1",
+        "tie_break_order_1": "institutes",
+    }
+    if call is not None:
+        data.update(
+            {
+                name: getattr(call, name)
+                for name in (
+                    "edition_year",
+                    "slug",
+                    "title_en",
+                    "title_fr",
+                    "summary_en",
+                    "summary_fr",
+                )
+            }
+            | {
+                "opens_at": local(call.opens_at),
+                "closes_at": local(call.closes_at),
+                "review_deadline": local(call.review_deadline),
+                "tie_break_order_0": "",
+                "tie_break_order_1": "",
+            }
+        )
+    data.update(overrides)
+    return data

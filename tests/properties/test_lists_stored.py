@@ -21,7 +21,8 @@ from calls.models import Application, ApplicationStatus
 from reviews.models import FundingDecision, FundingOutcome, ListEntry, ListMove, RankedList
 from reviews.selectors.lists import ACTIONS, MoveNotPossible, apply_action, build_board
 from reviews.services.decisions import add_funding_source, fix_lists, record_decline
-from reviews.services.lists import ListError, ReasonRequired, Seen, move_application
+from reviews.services.list_edits import move_application
+from reviews.services.lists import ListError, ReasonRequired, Seen
 from tests.factories.accounts import StaffFactory
 from tests.factories.reviews import shortlisted_call
 

@@ -20,14 +20,8 @@ from django.utils import timezone
 from aissai.audit.models import AuditEvent
 from calls.models import ApplicationStatus, CallStatus
 from reviews.models import Review, ReviewStatus
-from reviews.services.reviewing import (
-    ReviewClosed,
-    ReviewData,
-    ScoreInput,
-    compute_total,
-    reopen_review,
-    save_review,
-)
+from reviews.services.review_input import ReviewData, ScoreInput, compute_total
+from reviews.services.reviewing import ReviewClosed, reopen_review, save_review
 from tests.factories.accounts import StaffFactory, UserFactory
 from tests.factories.calls import CallFactory, submitted_application
 from tests.factories.reviews import assigned_reviewer, criteria_of, submitted_review

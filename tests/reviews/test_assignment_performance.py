@@ -19,7 +19,7 @@ from reviews.models import (
     InvitationStatus,
     ProposalStatus,
 )
-from reviews.selectors.assignment import proposal_loads
+from reviews.selectors.proposals import proposal_loads
 from reviews.services.assignment import request_proposal
 from tests.factories.accounts import StaffFactory, UserFactory
 from tests.factories.calls import CallFactory, institute

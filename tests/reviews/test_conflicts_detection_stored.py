@@ -8,11 +8,8 @@ from aissai.audit.models import AuditEvent
 from calls.models import ApplicationStatus, ExcludedReviewer, ParentInstitution
 from reviews.models import Conflict, ConflictSource, ConflictStatus
 from reviews.selectors.conflicts import blocked_pairs, has_confirmed_conflict
-from reviews.services.conflicts import (
-    detect_and_store,
-    detection_inputs,
-    rule_on_conflict,
-)
+from reviews.selectors.detection_inputs import detection_inputs
+from reviews.services.conflicts import detect_and_store, rule_on_conflict
 from tests.factories.accounts import StaffFactory
 from tests.factories.calls import (
     ApplicationFactory,

@@ -18,15 +18,8 @@ from reviews.selectors.lists import (
     build_board,
 )
 from reviews.services.decisions import fix_lists
-from reviews.services.lists import (
-    ListError,
-    ReasonRequired,
-    Seen,
-    StaleLists,
-    move_application,
-    reorder_lists,
-    reset_to_score_order,
-)
+from reviews.services.list_edits import move_application, reorder_lists, reset_to_score_order
+from reviews.services.lists import ListError, ReasonRequired, Seen, StaleLists
 from tests.factories.accounts import StaffFactory, UserFactory
 from tests.factories.calls import FundingSourceFactory, PartnerFactory, UnitFactory, institute
 from tests.factories.reviews import shortlisted_call

@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from reviews.models import ListEntry, ListMove, RankedList
-from reviews.services.lists import Seen, move_application
+from reviews.services.list_edits import move_application
+from reviews.services.lists import Seen
 from tests.factories.accounts import SuperuserFactory
 from tests.factories.reviews import shortlisted_call
 

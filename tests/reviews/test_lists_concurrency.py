@@ -11,7 +11,8 @@ from calls.models import ApplicationStatus
 from reviews.models import FundingDecision, ListEntry, ListMove, RankedList
 from reviews.selectors.lists import build_board
 from reviews.services.decisions import add_funding_source, record_decline
-from reviews.services.lists import ListError, Seen, StaleLists, move_application
+from reviews.services.list_edits import move_application
+from reviews.services.lists import ListError, Seen, StaleLists
 from tests.factories.accounts import StaffFactory
 from tests.factories.reviews import fix_as_shown, shortlisted_call
 

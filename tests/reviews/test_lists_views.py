@@ -14,7 +14,8 @@ from calls.models import ApplicationStatus
 from reviews.models import ListEntry, ListMove, RankedList
 from reviews.selectors.lists import build_board
 from reviews.services.decisions import fix_lists
-from reviews.services.lists import Seen, move_application
+from reviews.services.list_edits import move_application
+from reviews.services.lists import Seen
 from tests.factories.accounts import StaffFactory, SuperuserFactory
 from tests.factories.reviews import reviewer_of, shortlisted_call
 

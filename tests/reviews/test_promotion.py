@@ -15,7 +15,8 @@ from reviews.services.decisions import (
     fill_free_places,
     record_decline,
 )
-from reviews.services.lists import DecisionError, Seen, move_application
+from reviews.services.list_edits import move_application
+from reviews.services.lists import DecisionError, Seen
 from reviews.services.results import publish_results
 from tests.factories.accounts import StaffFactory
 from tests.factories.reviews import fix_as_shown, shortlisted_call

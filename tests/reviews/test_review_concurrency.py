@@ -5,7 +5,8 @@ saved is never overwritten silently by the other."""
 import pytest
 
 from aissai.concurrency import EditConflict
-from reviews.services.reviewing import ReviewData, ScoreInput, review_base, save_review
+from reviews.services.review_input import ReviewData, ScoreInput, review_base
+from reviews.services.reviewing import save_review
 from tests.reviews.test_reviewing_review import (  # noqa: F401
     application,
     assignment,

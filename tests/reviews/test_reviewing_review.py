@@ -20,14 +20,8 @@ from reviews.models import (
     ReviewStatus,
 )
 from reviews.scoring.weighted import CriterionSpec, weighted_total
-from reviews.services.reviewing import (
-    ReviewClosed,
-    ReviewData,
-    ReviewInputError,
-    ReviewNotAllowed,
-    ScoreInput,
-    save_review,
-)
+from reviews.services.review_input import ReviewData, ScoreInput
+from reviews.services.reviewing import ReviewClosed, ReviewInputError, ReviewNotAllowed, save_review
 from tests.factories.accounts import StaffFactory, UserFactory
 from tests.factories.calls import CallFactory, submitted_application
 from tests.factories.reviews import assigned_reviewer, criteria_of

@@ -9,7 +9,8 @@ from calls.models import ApplicationStatus, CallStatus
 from calls.services.calls import CallError, change_call_status
 from reviews.models import ListKind, Selection
 from reviews.selectors.lists import TO_MAIN, build_board
-from reviews.services.lists import ListError, Seen, move_application
+from reviews.services.list_edits import move_application
+from reviews.services.lists import ListError, Seen
 from tests.factories.accounts import StaffFactory
 from tests.factories.reviews import fix_as_shown, place_on_list, shortlisted_call
 

@@ -10,14 +10,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import maximum_flow
 
 from reviews.assignment.affinity import Profile, compute_affinity
-from reviews.assignment.solver import (
-    CAPACITY_TAKEN,
-    SCALE,
-    TOO_FEW_ELIGIBLE,
-    TOTAL_CAPACITY_SHORT,
-    propose_assignment,
-    spread_step,
-)
+from reviews.assignment.solver import SCALE, propose_assignment, spread_step
+from reviews.assignment.unmet import CAPACITY_TAKEN, TOO_FEW_ELIGIBLE, TOTAL_CAPACITY_SHORT
 
 # ------------------------------------------------------------- instances
 

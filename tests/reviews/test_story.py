@@ -19,7 +19,8 @@ from reviews.selectors.lists import TO_MAIN, build_board
 from reviews.selectors.scoreboard import MEAN, build_scoreboard
 from reviews.selectors.shortlist import suggest_shortlist
 from reviews.services.decisions import add_funding_source, fix_lists, record_decline
-from reviews.services.lists import Seen, move_application
+from reviews.services.list_edits import move_application
+from reviews.services.lists import Seen
 from reviews.services.results import publish_results
 from reviews.services.shortlist import confirm_shortlist
 from tests.factories.accounts import StaffFactory

@@ -59,7 +59,7 @@ ALLOWED: dict[tuple[str, str], str] = {
 
 # admin actions -> the service each one calls
 ALLOWED_ACTIONS: dict[tuple[str, str], str] = {
-    ("RankedListAdmin", "reset_to_score_order"): "reviews.services.lists.reset_to_score_order",
+    ("RankedListAdmin", "reset_to_score_order"): "reviews.services.list_edits.reset_to_score_order",
     ("OutboxMessageAdmin", "release"): "aissai.notifications.services.release_mails",
     ("OutboxMessageAdmin", "discard"): "aissai.notifications.services.discard_mails",
     ("OutboxMessageAdmin", "retry"): "aissai.notifications.services.retry_mails",

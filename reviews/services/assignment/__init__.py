@@ -31,7 +31,7 @@ The ``result`` JSON of a proposal (ids only; names are read when it is shown)::
      "pairs": [{"a": application, "i": invitation, "aff": 0.42, "kw": [shared keywords],
                 "terms": [shared terms], "existing": false, "dropped": false}],
      "caps": {"<invitation>": max load}, "base_load": {"<invitation>": load elsewhere},
-     "unmet": [solver.UnmetDemand fields], "stats": {...},
+     "unmet": [unmet.UnmetDemand fields], "stats": {...},
      "candidates": {"<application>": [{"i", "aff", "kw", "terms"}]}}
 """
 

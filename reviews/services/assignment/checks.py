@@ -15,8 +15,6 @@ from calls.transitions import STAFF, transition
 from reviews.models import ConflictStatus, Invitation, InvitationStatus
 from reviews.selectors.assignment import ASSIGNABLE
 
-REASON_MAX_CHARS = 2000
-
 
 class AssignmentError(Exception):
     """The action is not possible; the message says why, for the person who tried."""

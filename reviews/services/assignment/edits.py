@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from aissai.audit.services import record_event, record_events
 from calls.models import Application
 from reviews.models import Assignment, AssignmentProposal, ProposalStatus
-from reviews.selectors.assignment import active_pairs, proposal_loads, state_basis
+from reviews.selectors.assignment import state_basis
 from reviews.selectors.conflicts import conflict_statuses
+from reviews.selectors.proposals import active_pairs, proposal_loads
 from reviews.selectors.reviewing import live_assignments
 from reviews.services.reviewing import notify_assignments
 
@@ -234,34 +235,43 @@ def confirm_proposal(*, proposal: AssignmentProposal, by: Any) -> ConfirmOutcome
             covered[application.pk] += 1
             active.add(key)
         Assignment.objects.bulk_create(outcome.created, batch_size=500)
-        record_events(
-            actor=by,
-            verb="assignment.created",
-            targets=outcome.created,
-            data=lambda a: {
-                "source": "proposal",
-                "proposal": locked.pk,
-                "application": a.application_id,
-                "invitation": a.invitation_id,
-                "affinity": a.affinity,
-            },
-        )
+        _record_created(locked, by, outcome.created)
         outcome.started_review = start_review({a.application_id for a in outcome.created}, by)
         notify_assignments(outcome.created)
-        locked.status = ProposalStatus.CONFIRMED
-        locked.confirmed_by = by
-        locked.confirmed_at = timezone.now()
-        locked.outcome = {
-            "created": len(outcome.created),
-            "refused": [{"a": p["a"], "i": p["i"], "code": r.code} for p, r in outcome.refused],
-            "started_review": outcome.started_review,
-            "stale": outcome.stale,
-        }
-        locked.save(update_fields=["status", "confirmed_by", "confirmed_at", "outcome"])
-        record_event(
-            actor=by,
-            verb="assignment.proposal_confirmed",
-            target=call,
-            data={"proposal": locked.pk, **locked.outcome},
-        )
+        _mark_confirmed(locked, by, outcome)
     return outcome
+
+
+def _record_created(proposal: AssignmentProposal, by: Any, created: list[Assignment]) -> None:
+    record_events(
+        actor=by,
+        verb="assignment.created",
+        targets=created,
+        data=lambda a: {
+            "source": "proposal",
+            "proposal": proposal.pk,
+            "application": a.application_id,
+            "invitation": a.invitation_id,
+            "affinity": a.affinity,
+        },
+    )
+
+
+def _mark_confirmed(proposal: AssignmentProposal, by: Any, outcome: ConfirmOutcome) -> None:
+    """The proposal is confirmed, with what came of it (saved and audited)."""
+    proposal.status = ProposalStatus.CONFIRMED
+    proposal.confirmed_by = by
+    proposal.confirmed_at = timezone.now()
+    proposal.outcome = {
+        "created": len(outcome.created),
+        "refused": [{"a": p["a"], "i": p["i"], "code": r.code} for p, r in outcome.refused],
+        "started_review": outcome.started_review,
+        "stale": outcome.stale,
+    }
+    proposal.save(update_fields=["status", "confirmed_by", "confirmed_at", "outcome"])
+    record_event(
+        actor=by,
+        verb="assignment.proposal_confirmed",
+        target=proposal.call,
+        data={"proposal": proposal.pk, **proposal.outcome},
+    )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aissai.audit.services import record_event
+from aissai.limits import REASON_MAX_CHARS
 from calls.models import Application
 from reviews.models import Assignment, Invitation, Review, ReviewStatus
 from reviews.selectors.assignment import application_affinities
@@ -17,7 +18,6 @@ from reviews.selectors.reviewing import live_assignments
 from reviews.services.reviewing import notify_assignments
 
 from .checks import (
-    REASON_MAX_CHARS,
     AssignmentError,
     check_pair,
     check_staff,

@@ -196,25 +196,10 @@ def compute_proposal(
         .values_list("pk", "max_load", "expert__keywords", "expert__statement")
     )
     reviewer_ids = {r[0] for r in reviewers}
-    live = list(
-        live_assignments()
-        .filter(application__call=call)
-        .values_list("invitation_id", "application_id")
+    existing, base_load, forbidden = _pairs_in_place(
+        call, in_scope, reviewer_ids, allow_suspected=allow_suspected
     )
-    ended = Assignment.objects.filter(application__call=call, is_active=False).values_list(
-        "invitation_id", "application_id"
-    )
-    statuses = conflict_statuses(call)
     basis = state_basis(call)
-
-    existing = {(a, i) for i, a in live if a in in_scope and i in reviewer_ids}
-    base_load = Counter(i for i, a in live if a not in in_scope)
-    blocking = {ConflictStatus.CONFIRMED}
-    if not allow_suspected:
-        blocking.add(ConflictStatus.SUSPECTED)
-    forbidden = {(a, i) for (i, a), status in statuses.items() if status in blocking}
-    forbidden |= {(a, i) for i, a in ended}  # a reviewer taken off is not proposed again
-    forbidden = {(a, i) for a, i in forbidden if a in in_scope and i in reviewer_ids} - existing
 
     progress(35, "affinity")
     affinity = compute_affinity(
@@ -235,20 +220,26 @@ def compute_proposal(
         balance_penalty=balance,
     )
     progress(80, "explaining")
-    position = {pk: n for n, pk in enumerate(app_ids)}
-    ordered = sorted(solved.pairs, key=lambda p: (position[p.application], -p.affinity))
-    pairs = [
-        {**_pair_json(affinity, p.application, p.expert), "existing": p.existing} for p in ordered
-    ]
-    taken = forbidden | existing | {(p["a"], p["i"]) for p in pairs}
-    candidates = _candidates(
-        affinity=affinity,
-        app_ids=app_ids,
-        loads=solved.loads,
-        caps={pk: cap - base_load[pk] for pk, cap in caps.items()},
-        taken=taken,
+    pairs, candidates = _explained(
+        solved,
+        affinity,
+        app_ids,
+        {pk: cap - base_load[pk] for pk, cap in caps.items()},
+        taken=forbidden | existing,
     )
     progress(95, "saving")
+    stats = {
+        "applications": len(app_ids),
+        "reviewers": len(caps),
+        "existing": len(existing),
+        "new_pairs": sum(1 for p in pairs if not p["existing"]),
+        "total_affinity": round(solved.total_affinity, 4),
+        "capacity_shortfall": solved.capacity_shortfall,
+        "solve_seconds": round(solved.solve_seconds, 3),
+        "seconds": round((timezone.now() - started).total_seconds(), 3),
+        "forbidden": len(forbidden),
+        "balance": balance,
+    }
     result = {
         "k": call.reviews_per_application,
         "applications": app_ids,
@@ -257,20 +248,53 @@ def compute_proposal(
         "base_load": {str(pk): n for pk, n in base_load.items() if pk in caps},
         "unmet": [dataclasses.asdict(u) for u in solved.unmet],
         "candidates": candidates,
-        "stats": {
-            "applications": len(app_ids),
-            "reviewers": len(caps),
-            "existing": len(existing),
-            "new_pairs": sum(1 for p in pairs if not p["existing"]),
-            "total_affinity": round(solved.total_affinity, 4),
-            "capacity_shortfall": solved.capacity_shortfall,
-            "solve_seconds": round(solved.solve_seconds, 3),
-            "seconds": round((timezone.now() - started).total_seconds(), 3),
-            "forbidden": len(forbidden),
-            "balance": balance,
-        },
+        "stats": stats,
     }
     return result, basis
+
+
+def _pairs_in_place(
+    call: Call, in_scope: set[int], reviewer_ids: set[int], *, allow_suspected: bool
+) -> tuple[set[tuple[int, int]], Counter, set[tuple[int, int]]]:
+    """(application, invitation) pairs already assigned in scope, each reviewer's load
+    outside the scope, and the pairs the proposal may not make: a blocking conflict
+    (suspected ones too unless allowed), or a reviewer taken off the application."""
+    live = list(
+        live_assignments()
+        .filter(application__call=call)
+        .values_list("invitation_id", "application_id")
+    )
+    ended = Assignment.objects.filter(application__call=call, is_active=False).values_list(
+        "invitation_id", "application_id"
+    )
+    statuses = conflict_statuses(call)
+    existing = {(a, i) for i, a in live if a in in_scope and i in reviewer_ids}
+    base_load = Counter(i for i, a in live if a not in in_scope)
+    blocking = {ConflictStatus.CONFIRMED}
+    if not allow_suspected:
+        blocking.add(ConflictStatus.SUSPECTED)
+    forbidden = {(a, i) for (i, a), status in statuses.items() if status in blocking}
+    forbidden |= {(a, i) for i, a in ended}  # a reviewer taken off is not proposed again
+    forbidden = {(a, i) for a, i in forbidden if a in in_scope and i in reviewer_ids} - existing
+    return existing, base_load, forbidden
+
+
+def _explained(solved, affinity, app_ids, free_caps, *, taken) -> tuple[list[dict], dict]:
+    """The proposed pairs with what explains them, in application order (the best fit
+    first), and each application's replacement candidates."""
+    position = {pk: n for n, pk in enumerate(app_ids)}
+    ordered = sorted(solved.pairs, key=lambda p: (position[p.application], -p.affinity))
+    pairs = [
+        {**_pair_json(affinity, p.application, p.expert), "existing": p.existing} for p in ordered
+    ]
+    candidates = _candidates(
+        affinity=affinity,
+        app_ids=app_ids,
+        loads=solved.loads,
+        caps=free_caps,
+        taken=taken | {(p["a"], p["i"]) for p in pairs},
+    )
+    return pairs, candidates
 
 
 def _candidates(*, affinity, app_ids, loads, caps, taken) -> dict[str, list[dict]]:
