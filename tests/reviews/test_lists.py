@@ -253,6 +253,10 @@ def test_reset_to_the_score_order(scenario, staff):
     assert stored(scenario.call) == (ids(scenario, "ABC"), ids(scenario, "DE"))
     assert {m.kind for m in result.moves} == {MoveKind.MOVED}
     assert all(not m.against_score_order for m in result.moves)
+    # The reason the application writes is stored as facts, read in the reader's language.
+    assert {(m.reason, m.reason_kind) for m in result.moves} == {("", "reset")}
+    with translation.override("fr"):
+        assert result.moves[0].reason_text == "Retour à l’ordre des notes."
 
 
 def test_only_programme_staff_may_move(scenario):
