@@ -2,8 +2,9 @@
 
     .venv/bin/python -m bench.pdf_check [--runs 5]
 
-Files: the 5 MB PDF of ``make bench-scaleout`` (one page, a 5 MB stream), and an
-800-page PDF written by pypdf (a text content stream per page).
+Files: the 5 MB PDF of ``make bench-scaleout`` (one page, a 5 MB stream of hexadecimal
+text), the same with 5 MB of binary stream data (like a compressed image), and an 800-page
+PDF written by pypdf (a text content stream per page).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import random
 import statistics
 import sys
 import time
@@ -52,6 +54,20 @@ def many_pages(count: int) -> bytes:
     return out.getvalue()
 
 
+def binary_stream(text: str, size: int, seed: int) -> bytes:
+    """A one-page PDF of about ``size`` bytes whose bulk is one stream of random bytes."""
+    from bench.scaleout import LargePdf
+
+    data = random.Random(seed).randbytes(size // 2 - 600)
+    data = data.replace(b"endstream", b"endstreak").replace(b"endobj", b"endobk")
+    hexadecimal = LargePdf(text, size, seed)()
+    padding = LargePdf(text, size, seed).padding()
+    return hexadecimal.replace(
+        b"<< /Length %d >>\nstream\n" % len(padding) + padding,
+        b"<< /Length %d >>\nstream\n" % len(data + data) + data + data,
+    )
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -65,6 +81,7 @@ def main(argv=None) -> None:
 
     files = {
         "5 MB, one page": LargePdf("Project 1 of bench", 5_000_000, 1)(),
+        "5 MB, one page, binary stream": binary_stream("Project 1 of bench", 5_000_000, 1),
         "800 pages": many_pages(800),
     }
     for label, data in files.items():
