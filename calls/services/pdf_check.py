@@ -59,9 +59,10 @@ AUTOMATIC_ACTIONS = ("/OpenAction", "/AA")
 INTERNAL_ACTIONS = frozenset({"GoTo"})
 
 _NAME = re.compile(rb"/([A-Za-z0-9#]{2,40})")
-_STREAM_BODY = re.compile(rb"stream\r?\n.*?endstream", re.DOTALL)
 _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_RAW_OBJECT = re.compile(rb"(?<![0-9])(\d{1,10})\s+(\d{1,5})\s+obj\b(.*?)\bendobj", re.DOTALL)
+_DIGITS = frozenset(b"0123456789")
+_SPACES = frozenset(b" \t\n\r\x0b\x0c")  # what ``\s`` matches in a bytes pattern
+_WORD = frozenset(b"0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _STREAM_DATA = re.compile(rb"stream\r?\n(.*)endstream", re.DOTALL)
 _MAX_OBJECTS = 200_000
 _MAX_NODES = 2_000_000
@@ -72,10 +73,86 @@ def _decoded(name: bytes) -> str:
     return _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), name).decode("latin-1")
 
 
+# The file is scanned with ``bytes.find`` for the keywords (C speed, no per-byte work in
+# Python, no regular expression tried at every offset), then checked around each hit.
+# Each scan gives exactly what these regular expressions gave with ``finditer`` / ``sub``
+# (``tests/calls/test_pdf_scan.py`` holds them as the reference):
+#   objects: rb"(?<![0-9])(\d{1,10})\s+(\d{1,5})\s+obj\b(.*?)\bendobj" (DOTALL)
+#   stream data: rb"stream\r?\n.*?endstream" (DOTALL), replaced by b"stream endstream"
+
+
+def _object_spans(data: bytes) -> Iterator[tuple[int, int, int, int]]:
+    """(start, number, body start, body end) of each ``N G obj … endobj`` in the file,
+    left to right, an object ending at the first ``endobj`` after its head."""
+    size = len(data)
+    pos = 0
+    while True:
+        keyword = data.find(b"obj", pos)
+        if keyword < 0:
+            return
+        pos = keyword + 1
+        after = keyword + 3
+        if after < size and data[after] in _WORD:
+            continue
+        # Back from the keyword: spaces, a generation of 1-5 digits, spaces, a number of
+        # 1-10 digits with no digit before it.
+        index = keyword
+        while index > 0 and data[index - 1] in _SPACES:
+            index -= 1
+        if index == keyword:
+            continue
+        digits_end = index
+        while index > 0 and data[index - 1] in _DIGITS and digits_end - index <= 5:
+            index -= 1
+        if not 1 <= digits_end - index <= 5 or index == 0 or data[index - 1] not in _SPACES:
+            continue
+        while index > 0 and data[index - 1] in _SPACES:
+            index -= 1
+        number_end = index
+        while index > 0 and data[index - 1] in _DIGITS and number_end - index <= 10:
+            index -= 1
+        if not 1 <= number_end - index <= 10 or (index > 0 and data[index - 1] in _DIGITS):
+            continue
+        end = data.find(b"endobj", after)
+        while end > 0 and data[end - 1] in _WORD:
+            end = data.find(b"endobj", end + 1)
+        if end < 0:
+            return  # no ``endobj`` left: no later head can close either
+        yield index, int(data[index:number_end]), after, end
+        pos = end + 6
+
+
+def _syntax(data: bytes) -> bytes:
+    """The file with the data of every stream replaced by a space (``stream endstream``)."""
+    parts = []
+    kept_from = pos = 0
+    while True:
+        keyword = data.find(b"stream", pos)
+        if keyword < 0:
+            break
+        pos = keyword + 1
+        line = keyword + 6
+        if data.startswith(b"\r\n", line):
+            start = line + 2
+        elif data.startswith(b"\n", line):
+            start = line + 1
+        else:
+            continue
+        end = data.find(b"endstream", start)
+        if end < 0:
+            break  # no ``endstream`` left: no later stream can close either
+        parts.append(data[kept_from:line])
+        kept_from = end
+        pos = end + 9
+    if not parts:
+        return data
+    parts.append(data[kept_from:])
+    return b" ".join(parts)
+
+
 def _raw_names(data: bytes) -> set[str]:
     """Names written in the syntax outside stream data (binary data is not PDF syntax)."""
-    syntax = _STREAM_BODY.sub(b"stream endstream", data)
-    return {_decoded(m.group(1)) for m in _NAME.finditer(syntax)}
+    return {_decoded(m.group(1)) for m in _NAME.finditer(_syntax(data))}
 
 
 def _parse(data: bytes, reader: PdfReader) -> PdfObject | None:
@@ -119,18 +196,19 @@ def _raw_objects(data: bytes, reader: PdfReader) -> tuple[list, dict, set[str]]:
     names: set[str] = set()
     # Objects where the table says they are were walked already (``_indexed_objects``).
     indexed = {offset for table in reader.xref.values() for offset in table.values()}
-    for match in _RAW_OBJECT.finditer(data):
+    for start, number, body_start, body_end in _object_spans(data):
         if len(objects) >= _MAX_OBJECTS:
             break
-        body = match.group(3)
-        head = body.split(b"stream", 1)[0]
+        stream = data.find(b"stream", body_start, body_end)
+        head = data[body_start : body_end if stream < 0 else stream]
         is_object_stream = b"ObjStm" in _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), head)
-        if match.start() in indexed and not is_object_stream:
+        if start in indexed and not is_object_stream:
             continue
+        body = data[body_start:body_end]
         parsed = _parse(body.strip(), reader)
         if parsed is not None:
             objects.append(parsed)
-            by_number[int(match.group(1))] = parsed
+            by_number[number] = parsed
         if not is_object_stream:
             continue
         decoded = None
