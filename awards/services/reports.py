@@ -197,6 +197,50 @@ def _read_pdf(upload: UploadedFile) -> bytes:
     return data
 
 
+def _check_reporter(by: Any, fellowship: Fellowship, milestone: ReportMilestone) -> str:
+    """The role ``by`` reports in, or AwardError."""
+    role = reporter_role(by, fellowship)
+    if role not in (STAFF, COORDINATOR, FELLOW):
+        raise AwardError(_("You may not report on this fellowship."))
+    if milestone.call_id != fellowship.application.call_id:
+        raise AwardError(_("This milestone belongs to another call."))
+    return role
+
+
+def _check_donor_contacts(fellowship: Fellowship, donor_contacts: Sequence[DonorContact]) -> None:
+    allowed_contacts = set(
+        DonorContact.objects.filter(funding_source=fellowship.funding_source_id).values_list(
+            "pk", flat=True
+        )
+    )
+    if any(contact.pk not in allowed_contacts for contact in donor_contacts):
+        raise AwardError(_("Name only the contact people of the fellowship's funding source."))
+
+
+def _store_pdf(report: Report, upload: UploadedFile, data: bytes, storage) -> str:
+    """Store the report's new PDF and return its name; the earlier PDF goes once the new
+    one is saved for good."""
+    replaced = report.file.name if report.file else ""
+    if replaced:
+        transaction.on_commit(lambda: storage.delete(replaced))
+    # Named and hashed first: once stored, nothing here may fail before the caller has
+    # the name to delete the file by if the transaction does not commit.
+    original_name = clean_file_name(upload.name)
+    sha256 = hashlib.sha256(data).hexdigest()
+    stored_name = storage.save(report_upload_to(report, ""), ContentFile(data))
+    report.file = stored_name
+    report.original_name = original_name
+    report.sha256 = sha256
+    return stored_name
+
+
+def _replace_outputs(report: Report, checked: list[OutputData]) -> None:
+    report.outputs.all().delete()
+    Output.objects.bulk_create(
+        Output(report=report, position=i, **vars(output)) for i, output in enumerate(checked)
+    )
+
+
 def submit_report(
     *,
     fellowship: Fellowship,
@@ -211,22 +255,12 @@ def submit_report(
 ) -> Report:
     """Submit (or correct) the report of ``milestone``. Raises AwardError for what the
     person may not do, ValidationError for what they typed."""
-    role = reporter_role(by, fellowship)
-    if role not in (STAFF, COORDINATOR, FELLOW):
-        raise AwardError(_("You may not report on this fellowship."))
-    if milestone.call_id != fellowship.application.call_id:
-        raise AwardError(_("This milestone belongs to another call."))
+    role = _check_reporter(by, fellowship, milestone)
     progress = (progress or "").strip()[:TEXT_MAX_CHARS]
     if not progress:
         raise ValidationError(_("Describe the progress of the project."), code="progress")
     checked = [check_output(output) for output in outputs]
-    allowed_contacts = set(
-        DonorContact.objects.filter(funding_source=fellowship.funding_source_id).values_list(
-            "pk", flat=True
-        )
-    )
-    if any(contact.pk not in allowed_contacts for contact in donor_contacts):
-        raise AwardError(_("Name only the contact people of the fellowship's funding source."))
+    _check_donor_contacts(fellowship, donor_contacts)
     data = _read_pdf(upload) if upload is not None else None
     storage = Report._meta.get_field("file").storage
     stored_name = None
@@ -244,20 +278,10 @@ def submit_report(
             report.submitted_at = timezone.now()
             report.submitted_by = by
             if data is not None:
-                replaced = report.file.name if report.file else ""
-                if replaced:  # the earlier PDF goes once the new one is saved for good
-                    transaction.on_commit(lambda: storage.delete(replaced))
-                stored_name = storage.save(report_upload_to(report, ""), ContentFile(data))
-                report.file = stored_name
-                report.original_name = clean_file_name(upload.name)
-                report.sha256 = hashlib.sha256(data).hexdigest()
+                stored_name = _store_pdf(report, upload, data, storage)
             report.save()
             report.donor_contacts.set(donor_contacts)
-            report.outputs.all().delete()
-            Output.objects.bulk_create(
-                Output(report=report, position=i, **vars(output))
-                for i, output in enumerate(checked)
-            )
+            _replace_outputs(report, checked)
             record_event(
                 actor=by,
                 verb="fellowship.report_submitted" if created else "fellowship.report_corrected",

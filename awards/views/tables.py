@@ -42,8 +42,7 @@ def outputs_table(*, call: Call, source: FundingSource | None = None) -> Table:
     return Table(kind=kind, title=_("Outputs"), call_slug=call.slug, headers=headers, rows=rows())
 
 
-def donor_sheets(report: DonorReport) -> list[tuple[str, list[str], list[list]]]:
-    """(title, headers, rows) of each sheet of the donor's report, in the active language."""
+def _summary_sheet(report: DonorReport) -> tuple[str, list[str], list[list]]:
     money = report.money
     summary = [
         [_("Funding source"), report.source.name],
@@ -55,6 +54,11 @@ def donor_sheets(report: DonorReport) -> list[tuple[str, list[str], list[list]]]
         [_("Released (EUR)"), money.released],
         [_("Available (EUR)"), money.available],
     ]
+    return (_("Summary"), [_("Item"), _("Value")], summary)
+
+
+def _projects_sheet(report: DonorReport) -> tuple[str, list[str], list[list]]:
+    """One line per project the donor pays for: the application, its fellow, the money."""
     projects = [
         [
             line.application.reference,
@@ -74,6 +78,29 @@ def donor_sheets(report: DonorReport) -> list[tuple[str, list[str], list[list]]]
         ]
         for line in report.projects
     ]
+    headers = [
+        _("Reference"),
+        _("Acronym"),
+        _("Title"),
+        _("Disciplines"),
+        _("Institutes"),
+        _("Units"),
+        _("Fellow"),
+        _("Start"),
+        _("End"),
+        _("State"),
+        _("Committed (EUR)"),
+        _("Released (EUR)"),
+        _("Collaborations with the donor's researchers"),
+        _("Outputs"),
+    ]
+    return (_("Projects"), headers, projects)
+
+
+def donor_sheets(report: DonorReport) -> list[tuple[str, list[str], list[list]]]:
+    """(title, headers, rows) of each sheet of the donor's report, in the active language."""
+    summary = _summary_sheet(report)
+    projects = _projects_sheet(report)
     outputs = [
         [
             line.application.reference,
@@ -89,27 +116,8 @@ def donor_sheets(report: DonorReport) -> list[tuple[str, list[str], list[list]]]
         for line in report.collaborations
     ]
     return [
-        (_("Summary"), [_("Item"), _("Value")], summary),
-        (
-            _("Projects"),
-            [
-                _("Reference"),
-                _("Acronym"),
-                _("Title"),
-                _("Disciplines"),
-                _("Institutes"),
-                _("Units"),
-                _("Fellow"),
-                _("Start"),
-                _("End"),
-                _("State"),
-                _("Committed (EUR)"),
-                _("Released (EUR)"),
-                _("Collaborations with the donor's researchers"),
-                _("Outputs"),
-            ],
-            projects,
-        ),
+        summary,
+        projects,
         (_("Outputs"), [_("Project"), _("Kind"), _("Title"), _("DOI"), _("Link")], outputs),
         (
             _("Collaborations"),

@@ -74,6 +74,35 @@ def _validated_lead(lead_name: str, lead_email: str) -> tuple[str, str]:
     return lead_name, lead_email
 
 
+def _validated_partner(
+    locked: Application, unit_id: Any, institute_id: Any, lead_name: str, lead_email: str
+) -> tuple:
+    """The unit, its institute and the lead's name and email, or one ValidationError
+    that names every field in error."""
+    errors: dict[str, list] = {}
+    unit = None
+    try:
+        unit = _validated_unit(locked, unit_id)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        lead_name, lead_email = _validated_lead(lead_name, lead_email)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    institute = None
+    if unit is not None:
+        allowed = unit_institutes(unit)
+        institute = next((i for i in allowed if str(i.pk) == str(institute_id)), None)
+        if institute is None:
+            errors["institute"] = [
+                _("%(unit)s can take part under: %(institutes)s. Choose one of them.")
+                % {"unit": unit, "institutes": _institute_list(allowed)}
+            ]
+    if errors:
+        raise ValidationError(errors)
+    return unit, institute, lead_name, lead_email
+
+
 def add_partner(
     *,
     application: Application,
@@ -87,27 +116,9 @@ def add_partner(
     (a lead who is the coordinator is confirmed at once). Raises ValidationError by field."""
     with transaction.atomic():
         locked = lock_draft(application=application, by=by)
-        errors: dict[str, list] = {}
-        unit = None
-        try:
-            unit = _validated_unit(locked, unit_id)
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-        try:
-            lead_name, lead_email = _validated_lead(lead_name, lead_email)
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-        institute = None
-        if unit is not None:
-            allowed = unit_institutes(unit)
-            institute = next((i for i in allowed if str(i.pk) == str(institute_id)), None)
-            if institute is None:
-                errors["institute"] = [
-                    _("%(unit)s can take part under: %(institutes)s. Choose one of them.")
-                    % {"unit": unit, "institutes": _institute_list(allowed)}
-                ]
-        if errors:
-            raise ValidationError(errors)
+        unit, institute, lead_name, lead_email = _validated_partner(
+            locked, unit_id, institute_id, lead_name, lead_email
+        )
         coordinating = _same_email(lead_email, locked.coordinator.email)
         now = timezone.now()
         position = (locked.partners.aggregate(m=Max("position"))["m"] or 0) + 1

@@ -106,6 +106,37 @@ def _snapshot(application: Application, documents: list[Document]) -> dict[str, 
     }
 
 
+def _refuse_unless_submittable(locked: Application, now) -> None:
+    """Raise a :class:`SubmissionError` unless the draft may be submitted at ``now``."""
+    if locked.status != S.DRAFT:
+        raise SubmissionError(_("This application can no longer be submitted."))
+    call = locked.call
+    if call.deadline_passed(now):
+        raise SubmissionError(_deadline_passed_message(call))
+    if not call.accepts_submissions(now):
+        raise SubmissionError(_("This call is not open for submissions."))
+    problems = missing_items(locked)
+    if problems:
+        raise SubmissionError(
+            _("The application is not complete yet, so it was not submitted."), problems
+        )
+
+
+def _receipt_documents(call, documents) -> list[dict]:
+    """The documents as the receipt lists them, each with its required-document line."""
+    names = {r.kind: r for r in call.required_documents.all()}
+    return [
+        {
+            "required": names.get(d.kind),
+            "kind": d.kind,
+            "name": d.original_name,
+            "size": d.size,
+            "sha256": d.sha256,
+        }
+        for d in documents
+    ]
+
+
 def submit_application(*, application: Application, by: Any) -> Application:
     """Submit the coordinator's draft: complete, eligible and on time, or refused with a
     :class:`SubmissionError` and nothing changed. Submitting again returns the submission."""
@@ -117,19 +148,9 @@ def submit_application(*, application: Application, by: Any) -> Application:
             raise SubmissionError(_("Only the coordinator of this application may submit it."))
         if locked.status == S.SUBMITTED:
             return locked  # the other tab or the first click already did it
-        if locked.status != S.DRAFT:
-            raise SubmissionError(_("This application can no longer be submitted."))
         now = timezone.now()
+        _refuse_unless_submittable(locked, now)
         call = locked.call
-        if call.deadline_passed(now):
-            raise SubmissionError(_deadline_passed_message(call))
-        if not call.accepts_submissions(now):
-            raise SubmissionError(_("This call is not open for submissions."))
-        problems = missing_items(locked)
-        if problems:
-            raise SubmissionError(
-                _("The application is not complete yet, so it was not submitted."), problems
-            )
         reference = _allocate_reference(locked)
         number = locked.version + 1
         order = {r.kind: i for i, r in enumerate(call.required_documents.all())}
@@ -143,17 +164,6 @@ def submit_application(*, application: Application, by: Any) -> Application:
             submitted_by=by,
             snapshot=_snapshot(locked, documents),
         )
-        names = {r.kind: r for r in call.required_documents.all()}
-        receipt_documents = [
-            {
-                "required": names.get(d.kind),
-                "kind": d.kind,
-                "name": d.original_name,
-                "size": d.size,
-                "sha256": d.sha256,
-            }
-            for d in documents
-        ]
         transition(
             application=locked,
             to=S.SUBMITTED,
@@ -166,7 +176,7 @@ def submit_application(*, application: Application, by: Any) -> Application:
                     "reference": reference,
                     "submitted_at": now,
                     "version": number,
-                    "documents": receipt_documents,
+                    "documents": _receipt_documents(call, documents),
                     "call_title_en": call.title_en,
                     "call_title_fr": call.title_fr,
                 },

@@ -106,6 +106,65 @@ def _pair_indices(pairs: Collection[Pair], row: dict, col: dict, what: str) -> s
     return {(row[a], col[e]) for a, e in pairs}
 
 
+@dataclass(frozen=True)
+class _Flow:
+    """The optimal flow read back on indices: pairs ``(i, j, existing)``, each expert's
+    load and each application's coverage, what is short and why."""
+
+    pairs: list[tuple[int, int, bool]]
+    load: np.ndarray
+    coverage: np.ndarray
+    balance_cost: float
+    unmet: list[dict]
+    shortfall: int
+    dropped: list[tuple[int, int]]
+    objective: int
+
+
+def _place_reviews(wanted, capacity, aff, forbidden_ix, existing_ix, balance_penalty) -> _Flow:
+    """Keep the existing pairs not forbidden, place the reviews still needed by the
+    min-cost flow, and explain what could not be placed."""
+    n, m = len(wanted), len(capacity)
+    dropped = sorted(existing_ix & forbidden_ix)
+    kept = sorted(existing_ix - forbidden_ix)
+    have = np.bincount(np.array([i for i, _j in kept], dtype=np.int64), minlength=n)
+    existing_load = np.bincount(np.array([j for _i, j in kept], dtype=np.int64), minlength=m)
+    need = np.maximum(wanted - have, 0)
+    free = np.maximum(capacity - existing_load, 0)
+    arc_app, arc_exp, slots = _allowed_arcs(need, free, forbidden_ix | existing_ix)
+    pair_flow, objective = _optimal_flow(
+        need, have, slots, existing_load, arc_app, arc_exp, aff, capacity, balance_penalty
+    )
+    demand = int(need.sum())
+    chosen = np.nonzero(pair_flow)[0]
+    pairs = [(i, j, True) for i, j in kept] + [(arc_app[x], arc_exp[x], False) for x in chosen]
+    new_per_app = np.bincount(arc_app[chosen], minlength=n)
+    load = existing_load + np.bincount(arc_exp[chosen], minlength=m)
+    shortfall = max(demand - int(free.sum()), 0)
+    unmet = explain_unmet(
+        wanted=wanted,
+        need=need,
+        placed=new_per_app,
+        free=free,
+        arc_app=arc_app,
+        arc_exp=arc_exp,
+        pair_flow=pair_flow,
+        forbidden_ix=forbidden_ix,
+        existing_ix=existing_ix,
+        shortfall=shortfall,
+    )
+    return _Flow(
+        pairs=pairs,
+        load=load,
+        coverage=have + new_per_app,
+        balance_cost=_added_load_cost(load, existing_load, balance_penalty),
+        unmet=unmet,
+        shortfall=shortfall,
+        dropped=dropped,
+        objective=objective,
+    )
+
+
 def propose_assignment(
     *,
     applications: Sequence[Hashable],
@@ -127,7 +186,6 @@ def propose_assignment(
     app_ids = list(applications)
     expert_ids = [e for e, _cap in experts]
     row, col = _index(app_ids, "application"), _index(expert_ids, "expert")
-    n, m = len(app_ids), len(expert_ids)
     capacity = np.array([cap for _e, cap in experts], dtype=np.int64)
     wanted = _wanted(app_ids, k)
     if (capacity < 0).any() or (wanted < 0).any() or balance_penalty < 0:
@@ -136,48 +194,22 @@ def propose_assignment(
 
     forbidden_ix = _pair_indices(forbidden, row, col, "forbidden")
     existing_ix = _pair_indices(existing, row, col, "existing")
-    dropped = sorted(existing_ix & forbidden_ix)
-    kept = sorted(existing_ix - forbidden_ix)
-    have = np.bincount(np.array([i for i, _j in kept], dtype=np.int64), minlength=n)
-    existing_load = np.bincount(np.array([j for _i, j in kept], dtype=np.int64), minlength=m)
-    need = np.maximum(wanted - have, 0)
-    free = np.maximum(capacity - existing_load, 0)
-    arc_app, arc_exp, slots = _allowed_arcs(need, free, forbidden_ix | existing_ix)
-    pair_flow, objective = _optimal_flow(
-        need, have, slots, existing_load, arc_app, arc_exp, aff, capacity, balance_penalty
-    )
-    demand = int(need.sum())
-    chosen = np.nonzero(pair_flow)[0]
-    pairs = [(i, j, True) for i, j in kept] + [(arc_app[x], arc_exp[x], False) for x in chosen]
-    new_per_app = np.bincount(arc_app[chosen], minlength=n)
-    new_load = np.bincount(arc_exp[chosen], minlength=m)
-    load = existing_load + new_load
-    shortfall = max(demand - int(free.sum()), 0)
-    unmet = explain_unmet(
-        wanted=wanted,
-        need=need,
-        placed=new_per_app,
-        free=free,
-        arc_app=arc_app,
-        arc_exp=arc_exp,
-        pair_flow=pair_flow,
-        forbidden_ix=forbidden_ix,
-        existing_ix=existing_ix,
-        shortfall=shortfall,
-    )
-    proposed = [ProposedPair(app_ids[i], expert_ids[j], float(aff[i, j]), e) for i, j, e in pairs]
+    flow = _place_reviews(wanted, capacity, aff, forbidden_ix, existing_ix, balance_penalty)
+    proposed = [
+        ProposedPair(app_ids[i], expert_ids[j], float(aff[i, j]), e) for i, j, e in flow.pairs
+    ]
     return Proposal(
         pairs=tuple(proposed),
-        loads={e: int(load[j]) for j, e in enumerate(expert_ids)},
-        coverage={a: int(have[i] + new_per_app[i]) for i, a in enumerate(app_ids)},
+        loads={e: int(flow.load[j]) for j, e in enumerate(expert_ids)},
+        coverage={a: int(flow.coverage[i]) for i, a in enumerate(app_ids)},
         required={a: int(wanted[i]) for i, a in enumerate(app_ids)},
         total_affinity=float(sum(p.affinity for p in proposed)),
-        balance_cost=_added_load_cost(load, existing_load, balance_penalty),
-        unmet=tuple(UnmetDemand(application=app_ids[u.pop("i")], **u) for u in unmet),
-        capacity_shortfall=shortfall,
-        dropped_existing=tuple((app_ids[i], expert_ids[j]) for i, j in dropped),
+        balance_cost=flow.balance_cost,
+        unmet=tuple(UnmetDemand(application=app_ids[u.pop("i")], **u) for u in flow.unmet),
+        capacity_shortfall=flow.shortfall,
+        dropped_existing=tuple((app_ids[i], expert_ids[j]) for i, j in flow.dropped),
         solve_seconds=time.perf_counter() - started,
-        objective=objective,
+        objective=flow.objective,
     )
 
 

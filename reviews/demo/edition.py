@@ -208,6 +208,17 @@ def _submitted_applications(call: Call, *, staff: User, rng: random.Random) -> l
             setattr(application, key, value)
         applications.append((application, units, discipline))
     Application.objects.bulk_create([a for a, _u, _d in applications])
+    _add_partners_and_disciplines(call, applications, disciplines)
+    result = []
+    for number, (application, _units, _discipline) in enumerate(applications, start=1):
+        result.append(_submit(call, application, number, staff=staff, rng=rng))
+    Call.objects.filter(pk=call.pk).update(next_reference_number=APPLICATIONS + 1)
+    return result
+
+
+def _add_partners_and_disciplines(call: Call, applications: list, disciplines: dict) -> None:
+    """Each application's consortium, its coordinator leading the first unit, all
+    confirmed; and its discipline."""
     partners, links = [], []
     for application, units, discipline in applications:
         links.append(
@@ -232,11 +243,6 @@ def _submitted_applications(call: Call, *, staff: User, rng: random.Random) -> l
             )
     Partner.objects.bulk_create(partners)
     Application.disciplines.through.objects.bulk_create(links)
-    result = []
-    for number, (application, _units, _discipline) in enumerate(applications, start=1):
-        result.append(_submit(call, application, number, staff=staff, rng=rng))
-    Call.objects.filter(pk=call.pk).update(next_reference_number=APPLICATIONS + 1)
-    return result
 
 
 def _submit(call: Call, application: Application, number: int, *, staff, rng) -> Application:

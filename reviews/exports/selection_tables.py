@@ -37,12 +37,7 @@ from reviews.selectors.scoreboard import (
 )
 
 
-def scoreboard_table(*, call: Call, by: Any, anonymous: bool = False) -> Table:
-    """The scoreboard figures, highest mean first (computed in one pass, see
-    :mod:`reviews.selectors.scoreboard`); ``anonymous`` leaves out names and units."""
-    board = build_scoreboard(call, reader=by)
-    if anonymous:
-        board = board.anonymised()
+def _scoreboard_headers(board, *, anonymous: bool) -> list[str]:
     calibrated = board.calibration_supported
     headers = [_("Reference"), _("Acronym"), _("Title"), _("Status")]
     if not anonymous:
@@ -63,33 +58,49 @@ def scoreboard_table(*, call: Call, by: Any, anonymous: bool = False) -> Table:
     if calibrated:
         headers += [_("Rank by calibrated score")]
     headers += [_("Reviewers disagree"), _("Fragile place")]
+    return headers
+
+
+def _scoreboard_values(row, *, anonymous: bool, calibrated: bool) -> list[Any]:
+    """One application's line, in the order of :func:`_scoreboard_headers`."""
+    overall = row.overall
+    values: list[Any] = [row.reference, row.acronym, row.title, row.status_label]
+    if not anonymous:
+        values += [row.coordinator, "; ".join(row.institutes), "; ".join(row.units)]
+    values += [overall.count]
+    values += [
+        rounded(v)
+        for v in (
+            overall.mean,
+            overall.weighted_mean,
+            overall.median,
+            overall.spread,
+            overall.minimum,
+            overall.maximum,
+        )
+    ]
+    values += [rounded(figures.mean) for figures in row.criteria]
+    if calibrated:
+        values += [rounded(row.calibrated), rounded(row.calibrated_se)]
+    values += [row.rank(MEAN), row.rank(MEDIAN)]
+    if calibrated:
+        values += [row.rank(CALIBRATED)]
+    values += [yes_no(overall.disagreement), yes_no(row.fragile)]
+    return values
+
+
+def scoreboard_table(*, call: Call, by: Any, anonymous: bool = False) -> Table:
+    """The scoreboard figures, highest mean first (computed in one pass, see
+    :mod:`reviews.selectors.scoreboard`); ``anonymous`` leaves out names and units."""
+    board = build_scoreboard(call, reader=by)
+    if anonymous:
+        board = board.anonymised()
+    calibrated = board.calibration_supported
+    headers = _scoreboard_headers(board, anonymous=anonymous)
 
     def rows() -> Iterator[list[Any]]:
         for row in board.select(ScoreboardFilters(sort=f"-{MEAN}")):
-            overall = row.overall
-            values: list[Any] = [row.reference, row.acronym, row.title, row.status_label]
-            if not anonymous:
-                values += [row.coordinator, "; ".join(row.institutes), "; ".join(row.units)]
-            values += [overall.count]
-            values += [
-                rounded(v)
-                for v in (
-                    overall.mean,
-                    overall.weighted_mean,
-                    overall.median,
-                    overall.spread,
-                    overall.minimum,
-                    overall.maximum,
-                )
-            ]
-            values += [rounded(figures.mean) for figures in row.criteria]
-            if calibrated:
-                values += [rounded(row.calibrated), rounded(row.calibrated_se)]
-            values += [row.rank(MEAN), row.rank(MEDIAN)]
-            if calibrated:
-                values += [row.rank(CALIBRATED)]
-            values += [yes_no(overall.disagreement), yes_no(row.fragile)]
-            yield values
+            yield _scoreboard_values(row, anonymous=anonymous, calibrated=calibrated)
         yield from withheld_line(board.withheld_count)
 
     return Table(
@@ -120,12 +131,10 @@ _DECISION_COLUMNS = (
 )
 
 
-def decisions_table(*, call: Call, by: Any = None) -> Table:
-    """Every submitted application: status, list and position, current funding decision.
-    Main list first, then the complementary list, in list order, then the others. Not the
-    applications ``by`` takes part in."""
-    hidden = withheld_ids(by, call=call) if by is not None else frozenset()
-    queryset = (
+def _decided_applications(call: Call, hidden) -> Any:
+    """The submitted applications not ``hidden``, lists first in list order, as
+    :data:`_DECISION_COLUMNS` values."""
+    return (
         Application.objects.filter(call=call)
         .exclude(status=ApplicationStatus.DRAFT)
         .exclude(pk__in=hidden)
@@ -144,33 +153,38 @@ def decisions_table(*, call: Call, by: Any = None) -> Table:
         .values_list(*_DECISION_COLUMNS)
     )
 
+
+def _decision_values(columns: tuple) -> list[Any]:
+    """One application's line of the decisions table, from its :data:`_DECISION_COLUMNS`."""
+    reference, acronym, title, coordinator, status, kind, position, *rest = columns
+    outcome, source, promoted, effective_on, decided_at, *reason = rest
+    return [
+        reference or "",
+        acronym,
+        title,
+        coordinator,
+        choice_label(ApplicationStatus, status),
+        choice_label(ListKind, kind) if kind else "",
+        position,
+        choice_label(FundingOutcome, outcome) if outcome else "",
+        source or "",
+        yes_no(promoted) if outcome else "",
+        effective_on,
+        decided_at,
+        render_reason(reason[1], reason[2], reason[0] or ""),
+    ]
+
+
+def decisions_table(*, call: Call, by: Any = None) -> Table:
+    """Every submitted application: status, list and position, current funding decision.
+    Main list first, then the complementary list, in list order, then the others. Not the
+    applications ``by`` takes part in."""
+    hidden = withheld_ids(by, call=call) if by is not None else frozenset()
+    queryset = _decided_applications(call, hidden)
+
     def rows() -> Iterator[list[Any]]:
-        for (
-            reference,
-            acronym,
-            title,
-            coordinator,
-            status,
-            kind,
-            position,
-            *rest,
-        ) in queryset.iterator(chunk_size=CHUNK_SIZE):
-            outcome, source, promoted, effective_on, decided_at, *reason = rest
-            yield [
-                reference or "",
-                acronym,
-                title,
-                coordinator,
-                choice_label(ApplicationStatus, status),
-                choice_label(ListKind, kind) if kind else "",
-                position,
-                choice_label(FundingOutcome, outcome) if outcome else "",
-                source or "",
-                yes_no(promoted) if outcome else "",
-                effective_on,
-                decided_at,
-                render_reason(reason[1], reason[2], reason[0] or ""),
-            ]
+        for columns in queryset.iterator(chunk_size=CHUNK_SIZE):
+            yield _decision_values(columns)
         yield from withheld_line(len(hidden))
 
     return Table(

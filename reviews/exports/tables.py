@@ -219,17 +219,7 @@ _REVIEW_COLUMNS = (
 )
 
 
-def reviews_table(*, call: Call, by: Any, identities: bool = False) -> Table:
-    """One row per review that counts. ``identities``: add the reviewer's name, e-mail
-    and institution (staff ask for it explicitly; the export is audited)."""
-    criteria = list(call.criteria.order_by("position", "id"))
-    hidden = withheld_ids(by, call=call)
-    queryset = (
-        counted_reviews(call)
-        .exclude(assignment__application_id__in=hidden)
-        .order_by("assignment__application__reference", "assignment__application_id", "pk")
-        .values_list(*_REVIEW_COLUMNS)
-    )
+def _review_headers(criteria: list, *, identities: bool) -> list[str]:
     headers = [_("Reference"), _("Acronym"), _("Title"), _("Reviewer")]
     if identities:
         headers += [_("Reviewer's name"), _("Reviewer's e-mail"), _("Reviewer's institution")]
@@ -243,20 +233,41 @@ def reviews_table(*, call: Call, by: Any, identities: bool = False) -> Table:
         _("Comments for the applicants"),
         zone_header(_("Submitted at")),
     ]
+    return headers
+
+
+def _batch_scores(batch: list) -> dict[int, dict[int, Any]]:
+    """The scores of one batch of reviews, by review and criterion, in one query."""
+    scores: dict[int, dict[int, Any]] = defaultdict(dict)
+    # By the ids: the model's ordering ("review", "criterion__position") would join
+    # review, assignment, application and call to sort the batch.
+    for review_id, criterion_id, score, not_applicable in (
+        CriterionScore.objects.filter(review_id__in=[review[0] for review in batch])
+        .order_by("review_id", "criterion_id")
+        .values_list("review_id", "criterion_id", "score", "not_applicable")
+    ):
+        scores[review_id][criterion_id] = _("N/A") if not_applicable else score
+    return scores
+
+
+def reviews_table(*, call: Call, by: Any, identities: bool = False) -> Table:
+    """One row per review that counts. ``identities``: add the reviewer's name, e-mail
+    and institution (staff ask for it explicitly; the export is audited)."""
+    criteria = list(call.criteria.order_by("position", "id"))
+    hidden = withheld_ids(by, call=call)
+    queryset = (
+        counted_reviews(call)
+        .exclude(assignment__application_id__in=hidden)
+        .order_by("assignment__application__reference", "assignment__application_id", "pk")
+        .values_list(*_REVIEW_COLUMNS)
+    )
+    headers = _review_headers(criteria, identities=identities)
 
     def rows() -> Iterator[list[Any]]:
         current, number = None, 0
         reviews = queryset.iterator(chunk_size=CHUNK_SIZE)
         for batch in _batches(reviews, CHUNK_SIZE):
-            scores: dict[int, dict[int, Any]] = defaultdict(dict)
-            # By the ids: the model's ordering ("review", "criterion__position") would join
-            # review, assignment, application and call to sort the batch.
-            for review_id, criterion_id, score, not_applicable in (
-                CriterionScore.objects.filter(review_id__in=[review[0] for review in batch])
-                .order_by("review_id", "criterion_id")
-                .values_list("review_id", "criterion_id", "score", "not_applicable")
-            ):
-                scores[review_id][criterion_id] = _("N/A") if not_applicable else score
+            scores = _batch_scores(batch)
             for pk, app_id, ref, acronym, title, name, email, institution, *rest in batch:
                 total, recommendation, confidence, comments, submitted_at = rest
                 number = number + 1 if app_id == current else 1

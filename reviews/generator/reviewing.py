@@ -135,17 +135,22 @@ def create_experts(context: Context, planned: list[PlannedExpert]) -> list[Invit
             for expert in experts
         ),
     )
-    terms = call.confidentiality_terms.get(version=1)
+    _accept_terms(context, invitations)
+    return invitations
+
+
+def _accept_terms(context: Context, invitations: list[Invitation]) -> None:
+    """Every expert accepted the call's current terms 44 days ago."""
+    terms = context.objects["call"].confidentiality_terms.get(version=1)
     context.insert(
         ConfidentialityAcceptance,
         (
             ConfidentialityAcceptance(
-                invitation=invitation, terms=terms, accepted_at=now - timedelta(days=44)
+                invitation=invitation, terms=terms, accepted_at=context.now - timedelta(days=44)
             )
             for invitation in invitations
         ),
     )
-    return invitations
 
 
 def _conflicts_and_exclusions(context, reviewed, invitations) -> dict:
@@ -189,6 +194,24 @@ def _assign(context: Context, n: int, m: int, blocked: dict[int, set[int]], extr
     return [columns for _row, columns in chosen]
 
 
+def _planted_conflict(now, invitation, application, found: tuple[str, str, str]) -> Conflict:
+    """The conflict row of one planned conflict ``(source, status, rule)``; a ruled one
+    was ruled 40 days ago."""
+    source, status, rule = found
+    return Conflict(
+        invitation=invitation,
+        application=application,
+        source=source,
+        status=status,
+        rule=rule,
+        reason="Planted by the generator.",
+        ruling_reason="Different department, no joint work."
+        if status == ConflictStatus.CLEARED
+        else "",
+        ruled_at=now - timedelta(days=40) if status != ConflictStatus.SUSPECTED else None,
+    )
+
+
 def create_reviewing(
     context: Context,
     planned: list[PlannedApplication],
@@ -211,23 +234,8 @@ def create_reviewing(
 
     conflict_rows, assignments, ended = [], [], []
     for row, plan in enumerate(reviewed):
-        for expert, (source, status, rule) in conflicts.get(row, {}).items():
-            conflict_rows.append(
-                Conflict(
-                    invitation=invitations[expert],
-                    application=plan.obj,
-                    source=source,
-                    status=status,
-                    rule=rule,
-                    reason="Planted by the generator.",
-                    ruling_reason="Different department, no joint work."
-                    if status == ConflictStatus.CLEARED
-                    else "",
-                    ruled_at=now - timedelta(days=40)
-                    if status != ConflictStatus.SUSPECTED
-                    else None,
-                )
-            )
+        for expert, found in conflicts.get(row, {}).items():
+            conflict_rows.append(_planted_conflict(now, invitations[expert], plan.obj, found))
         for position, column in enumerate(columns[row]):
             # A declared conflict ends the assignment (never on a pair with a conflict row).
             declared = row in extra and position == 0 and column not in conflicts.get(row, {})

@@ -205,6 +205,34 @@ def _as_dict(keys: np.ndarray, values: np.ndarray) -> dict[Hashable, float | Non
     }
 
 
+def _counted_reviews(application_ids, reviewer_ids, scores, confidences) -> tuple:
+    """The reviews with a total: their scores and confidence weights, and the codes of
+    their applications and reviewers with the ids the codes stand for."""
+    values = as_float_array(scores)
+    weights = confidence_weights(confidences, len(values))
+    if not len(application_ids) == len(reviewer_ids) == len(values):
+        raise ValueError("one application, reviewer and score per review are needed")
+    keep = ~np.isnan(values)
+    app_codes, app_ids = encode(np.asarray(application_ids)[keep])
+    reviewer_codes, rev_ids = encode(np.asarray(reviewer_ids)[keep])
+    return values[keep], weights[keep], app_codes, app_ids, reviewer_codes, rev_ids
+
+
+def _uncalibrated(result: dict) -> CalibrationResult:
+    """The raw figures alone, when the review graph cannot support a calibration."""
+    nan_apps = np.full(len(result["application_ids"]), np.nan)
+    nan_revs = np.full(len(result["reviewer_ids"]), np.nan)
+    return CalibrationResult(
+        calibrated=nan_apps,
+        standard_error=nan_apps,
+        leniency=nan_revs,
+        leniency_se=nan_revs,
+        residual_sd=None,
+        fit=None,
+        **result,
+    )
+
+
 def calibrate(
     *,
     application_ids: Sequence[Hashable],
@@ -221,14 +249,9 @@ def calibrate(
     reviewer's declared confidence (1–5 or None). Ids must be of one sortable
     type (all ints or all strings).
     """
-    values = as_float_array(scores)
-    weights = confidence_weights(confidences, len(values))
-    if not len(application_ids) == len(reviewer_ids) == len(values):
-        raise ValueError("one application, reviewer and score per review are needed")
-    keep = ~np.isnan(values)
-    values, weights = values[keep], weights[keep]
-    app_codes, app_ids = encode(np.asarray(application_ids)[keep])
-    reviewer_codes, rev_ids = encode(np.asarray(reviewer_ids)[keep])
+    values, weights, app_codes, app_ids, reviewer_codes, rev_ids = _counted_reviews(
+        application_ids, reviewer_ids, scores, confidences
+    )
     n_apps, n_revs = len(app_ids), len(rev_ids)
 
     reviews_per_reviewer = np.bincount(reviewer_codes, minlength=n_revs)
@@ -237,7 +260,6 @@ def calibrate(
     )
     with np.errstate(invalid="ignore"):
         raw_mean = np.bincount(app_codes, values, n_apps) / np.bincount(app_codes, None, n_apps)
-    nan_apps, nan_revs = np.full(n_apps, np.nan), np.full(n_revs, np.nan)
     result = {
         "application_ids": app_ids,
         "reviewer_ids": rev_ids,
@@ -250,15 +272,7 @@ def calibrate(
         "weights": weights,
     }
     if not diagnostics.supported:
-        return CalibrationResult(
-            calibrated=nan_apps,
-            standard_error=nan_apps,
-            leniency=nan_revs,
-            leniency_se=nan_revs,
-            residual_sd=None,
-            fit=None,
-            **result,
-        )
+        return _uncalibrated(result)
 
     # One BLAS thread: these matrices are small, and threads fight over a busy server's cores.
     with threadpool_limits(limits=1, user_api="blas"):

@@ -265,7 +265,6 @@ def analyse(
         )
     app, values = calibration.app_codes, calibration.scores
     n_apps = len(calibration.application_ids)
-    count = np.bincount(app, minlength=n_apps)
     summary = summarise_groups(app, values, n_apps)
     current = {MEAN: summary.mean, MEDIAN: summary.median}
     loo = {MEAN: loo_mean(app, values, n_apps), MEDIAN: loo_median(app, values, n_apps)}
@@ -279,11 +278,29 @@ def analyse(
             loo[CALIBRATED] = loo_calibrated_approximate(calibration)
 
     metrics = tuple(current)
+    crossings = _crossings(calibration, metrics, current, loo, mode, funded_places)
+    rows_out = _application_rows(calibration, current, crossings, funded_places, max_examples)
+    return RobustnessReport(
+        funded_places=funded_places,
+        metrics=metrics,
+        calibration_mode=mode,
+        calibration=calibration,
+        applications=tuple(rows_out),
+    )
+
+
+def _application_rows(
+    calibration, current: dict, crossings: tuple, funded_places: int, max_examples: int
+) -> tuple[ApplicationRobustness, ...]:
+    """One row per application, best mean first (unranked last): its rank and side of the
+    line by each metric, its leave-one-out crossings and why its place is fragile."""
+    n_apps = len(calibration.application_ids)
+    count = np.bincount(calibration.app_codes, minlength=n_apps)
+    flips, own, bounds = crossings
+    metrics = tuple(current)
     rank = {m: ranks(current[m]) for m in metrics}
     funded = {m: funded_mask(rank[m], funded_places) for m in metrics}
     tied = {m: tied_at_line(current[m], rank[m], funded_places) for m in metrics}
-    flips, own, bounds = _crossings(calibration, metrics, current, loo, mode, funded_places)
-
     rows_out = []
     for a in np.argsort(np.where(rank[MEAN] > 0, rank[MEAN], n_apps + 1), kind="stable"):
         found = slice(bounds[a], bounds[a + 1])
@@ -309,13 +326,7 @@ def analyse(
                 reasons=tuple(reasons),
             )
         )
-    return RobustnessReport(
-        funded_places=funded_places,
-        metrics=metrics,
-        calibration_mode=mode,
-        calibration=calibration,
-        applications=tuple(rows_out),
-    )
+    return tuple(rows_out)
 
 
 def _crossings(calibration, metrics, current, loo, mode, funded_places):

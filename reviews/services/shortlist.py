@@ -112,6 +112,24 @@ def _check_posted(
         )
 
 
+def _decision_facts(
+    score: str, target: int, moved_in: list, moved_out: list, suggested_ids: Iterable[int]
+) -> dict:
+    """What the audit keeps of one shortlist decision, with how it differs from the
+    suggestion the staff member saw."""
+    suggested = sorted({int(pk) for pk in suggested_ids})
+    return {
+        "score": score,
+        "target": target,
+        "shortlisted": [a.pk for a in moved_in],
+        "not_shortlisted": [a.pk for a in moved_out],
+        "suggested": suggested,
+        "changed_from_suggestion": sorted(set(suggested) ^ {a.pk for a in moved_in})
+        if suggested
+        else [],
+    }
+
+
 def confirm_shortlist(
     *,
     call: Call,
@@ -161,20 +179,10 @@ def confirm_shortlist(
                 ),
             )
             (moved_in if chosen else moved_out).append(application)
-        suggested = sorted({int(pk) for pk in suggested_ids})
         event = record_event(
             actor=by,
             verb=SHORTLIST_VERB,
             target=call,
-            data={
-                "score": score,
-                "target": target,
-                "shortlisted": [a.pk for a in moved_in],
-                "not_shortlisted": [a.pk for a in moved_out],
-                "suggested": suggested,
-                "changed_from_suggestion": sorted(set(suggested) ^ {a.pk for a in moved_in})
-                if suggested
-                else [],
-            },
+            data=_decision_facts(score, target, moved_in, moved_out, suggested_ids),
         )
     return ShortlistResult(shortlisted=moved_in, not_shortlisted=moved_out, event=event)

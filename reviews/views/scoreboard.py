@@ -146,6 +146,21 @@ def robustness(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "reviews/scoreboard/robustness.html", context)
 
 
+def _to_held_mails(request: HttpRequest, result) -> HttpResponse:
+    """Say what the confirmed shortlist did and open the outbox on the held mails."""
+    messages.success(
+        request,
+        _(
+            "%(yes)d application(s) shortlisted, %(no)d not shortlisted. The "
+            "applicants' mails are held in the outbox: read them and release them."
+        )
+        % {"yes": len(result.shortlisted), "no": len(result.not_shortlisted)},
+    )
+    outbox = reverse("notifications:outbox")
+    query = urlencode({"status": "held", "event": SHORTLIST_MAIL})
+    return redirect(f"{outbox}?{query}")
+
+
 @require_http_methods(["GET", "POST"])
 def shortlist(request: HttpRequest, slug: str) -> HttpResponse:
     call = staff_call_or_404(request.user, slug, "reviews.confirm_shortlist")
@@ -171,17 +186,7 @@ def shortlist(request: HttpRequest, slug: str) -> HttpResponse:
             except ShortlistError as error:
                 messages.error(request, str(error))
             else:
-                messages.success(
-                    request,
-                    _(
-                        "%(yes)d application(s) shortlisted, %(no)d not shortlisted. The "
-                        "applicants' mails are held in the outbox: read them and release them."
-                    )
-                    % {"yes": len(result.shortlisted), "no": len(result.not_shortlisted)},
-                )
-                outbox = reverse("notifications:outbox")
-                query = urlencode({"status": "held", "event": SHORTLIST_MAIL})
-                return redirect(f"{outbox}?{query}")
+                return _to_held_mails(request, result)
             ticked = set(data.get("shortlisted") or [])
         else:
             messages.error(request, _("The shortlist was not confirmed: see the errors below."))

@@ -173,6 +173,24 @@ class ConfirmOutcome:
     stale: bool = False
 
 
+def _current_coverage(call) -> tuple[Counter, Counter, set]:
+    """The call's assignments now: each reviewer's load, each application's live
+    reviews, and the active (reviewer, application) pairs."""
+    live = list(
+        live_assignments()
+        .filter(application__call=call)
+        .values_list("invitation_id", "application_id")
+    )
+    loads = Counter(i for i, _a in live)
+    covered = Counter(a for _i, a in live)
+    active = set(
+        Assignment.objects.filter(application__call=call, is_active=True).values_list(
+            "invitation_id", "application_id"
+        )
+    )
+    return loads, covered, active
+
+
 def confirm_proposal(*, proposal: AssignmentProposal, by: Any) -> ConfirmOutcome:
     """Create the assignments of the proposal's pairs that are still valid (each checked
     now), move eligible applications to "in review", queue the mails on commit."""
@@ -186,18 +204,7 @@ def confirm_proposal(*, proposal: AssignmentProposal, by: Any) -> ConfirmOutcome
         reviewers = lock_reviewers(call)
         pairs = [p for p in active_pairs(result) if not p.get("existing")]
         applications = Application.objects.in_bulk({p["a"] for p in pairs})
-        live = list(
-            live_assignments()
-            .filter(application__call=call)
-            .values_list("invitation_id", "application_id")
-        )
-        loads = Counter(i for i, _a in live)
-        covered = Counter(a for _i, a in live)
-        active = set(
-            Assignment.objects.filter(application__call=call, is_active=True).values_list(
-                "invitation_id", "application_id"
-            )
-        )
+        loads, covered, active = _current_coverage(call)
         statuses = conflict_statuses(call, application_ids=list(applications))
         outcome.stale = locked.basis != state_basis(call)
         for pair in sorted(pairs, key=lambda p: (p["a"], -p["aff"])):

@@ -173,6 +173,58 @@ def _pair_json(affinity: AffinityResult, application_id: int, invitation_id: int
     }
 
 
+@dataclasses.dataclass
+class _Scope:
+    """What a proposal is computed from: the applications in scope, the accepted reviewers
+    with their caps, and the pairs already in place (kept, or forbidden to the solver)."""
+
+    applications: list
+    reviewers: list[tuple]
+    existing: set[tuple[int, int]]
+    base_load: Counter
+    forbidden: set[tuple[int, int]]
+
+    @property
+    def app_ids(self) -> list[int]:
+        return [p.id for p in self.applications]
+
+    @property
+    def caps(self) -> dict[int, int]:
+        return {pk: cap for pk, cap, _k, _s in self.reviewers}
+
+
+def _load_scope(call: Call, requested_by: Any, *, allow_suspected: bool) -> _Scope:
+    applications = application_profiles(assignable_applications(call, requested_by))
+    reviewers = list(
+        Invitation.objects.filter(call=call, status=InvitationStatus.ACCEPTED)
+        .order_by("pk")
+        .values_list("pk", "max_load", "expert__keywords", "expert__statement")
+    )
+    existing, base_load, forbidden = _pairs_in_place(
+        call,
+        {p.id for p in applications},
+        {r[0] for r in reviewers},
+        allow_suspected=allow_suspected,
+    )
+    return _Scope(applications, reviewers, existing, base_load, forbidden)
+
+
+def _stats(scope: _Scope, solved, pairs: list[dict], *, started, balance: float) -> dict:
+    """The proposal's figures, as the review page shows them."""
+    return {
+        "applications": len(scope.app_ids),
+        "reviewers": len(scope.caps),
+        "existing": len(scope.existing),
+        "new_pairs": sum(1 for p in pairs if not p["existing"]),
+        "total_affinity": round(solved.total_affinity, 4),
+        "capacity_shortfall": solved.capacity_shortfall,
+        "solve_seconds": round(solved.solve_seconds, 3),
+        "seconds": round((timezone.now() - started).total_seconds(), 3),
+        "forbidden": len(scope.forbidden),
+        "balance": balance,
+    }
+
+
 def compute_proposal(
     *,
     call: Call,
@@ -187,36 +239,26 @@ def compute_proposal(
     progress(5, "conflicts")
     detect_and_store(call=call)
     progress(20, "loading")
-    applications = application_profiles(assignable_applications(call, requested_by))
-    app_ids = [p.id for p in applications]
-    in_scope = set(app_ids)
-    reviewers = list(
-        Invitation.objects.filter(call=call, status=InvitationStatus.ACCEPTED)
-        .order_by("pk")
-        .values_list("pk", "max_load", "expert__keywords", "expert__statement")
-    )
-    reviewer_ids = {r[0] for r in reviewers}
-    existing, base_load, forbidden = _pairs_in_place(
-        call, in_scope, reviewer_ids, allow_suspected=allow_suspected
-    )
+    scope = _load_scope(call, requested_by, allow_suspected=allow_suspected)
+    app_ids, caps, base_load = scope.app_ids, scope.caps, scope.base_load
     basis = state_basis(call)
 
     progress(35, "affinity")
     affinity = compute_affinity(
-        applications=applications,
+        applications=scope.applications,
         experts=[
-            expert_profile(pk, keywords, statement) for pk, _cap, keywords, statement in reviewers
+            expert_profile(pk, keywords, statement)
+            for pk, _cap, keywords, statement in scope.reviewers
         ],
     )
     progress(60, "solving")
-    caps = {pk: cap for pk, cap, _k, _s in reviewers}
     solved = propose_assignment(
         applications=app_ids,
         experts=[(pk, max(caps[pk] - base_load[pk], 0)) for pk in caps],
         affinity=affinity.matrix,
         k=call.reviews_per_application,
-        forbidden=forbidden,
-        existing=existing,
+        forbidden=scope.forbidden,
+        existing=scope.existing,
         balance_penalty=balance,
     )
     progress(80, "explaining")
@@ -225,21 +267,9 @@ def compute_proposal(
         affinity,
         app_ids,
         {pk: cap - base_load[pk] for pk, cap in caps.items()},
-        taken=forbidden | existing,
+        taken=scope.forbidden | scope.existing,
     )
     progress(95, "saving")
-    stats = {
-        "applications": len(app_ids),
-        "reviewers": len(caps),
-        "existing": len(existing),
-        "new_pairs": sum(1 for p in pairs if not p["existing"]),
-        "total_affinity": round(solved.total_affinity, 4),
-        "capacity_shortfall": solved.capacity_shortfall,
-        "solve_seconds": round(solved.solve_seconds, 3),
-        "seconds": round((timezone.now() - started).total_seconds(), 3),
-        "forbidden": len(forbidden),
-        "balance": balance,
-    }
     result = {
         "k": call.reviews_per_application,
         "applications": app_ids,
@@ -248,7 +278,7 @@ def compute_proposal(
         "base_load": {str(pk): n for pk, n in base_load.items() if pk in caps},
         "unmet": [dataclasses.asdict(u) for u in solved.unmet],
         "candidates": candidates,
-        "stats": stats,
+        "stats": _stats(scope, solved, pairs, started=started, balance=balance),
     }
     return result, basis
 
