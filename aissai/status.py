@@ -20,12 +20,13 @@ class UnknownStatus(Exception):
 
 
 class StatusFlags:
-    def __init__(self, choices: type[TextChoices], value: Any):
+    def __init__(self, choices: type[TextChoices], value: Any, names: frozenset[str]):
         self._choices = choices
         self._value = value
+        self._names = names
 
     def __getitem__(self, name: str) -> bool:
-        if name not in self._choices.values:
+        if name not in self._names:
             raise UnknownStatus(f"{self._choices.__name__} has no status {name!r}.")
         return self._value == name
 
@@ -45,8 +46,11 @@ class status_flags:  # noqa: N801  (used like ``property``)
     def __init__(self, choices: type[TextChoices], field: str = "status"):
         self.choices = choices
         self.field = field
+        # ``TextChoices.values`` builds a new list on each access: once here, not for
+        # every cell of a table.
+        self.names = frozenset(choices.values)
 
     def __get__(self, obj: Any, owner: type | None = None) -> StatusFlags | status_flags:
         if obj is None:
             return self
-        return StatusFlags(self.choices, getattr(obj, self.field, None))
+        return StatusFlags(self.choices, getattr(obj, self.field, None), self.names)

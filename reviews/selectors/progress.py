@@ -116,6 +116,7 @@ def application_progress(
         .exclude(status__in=[ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN])
         .exclude(conflict_clause(user))
         .filter(Q(status__in=_REVIEW_STATUSES) | Q(pk__in=_assigned_in(call)))
+        .only("id", "call_id", "status", "reference", "acronym", "title")
         .order_by("reference", "pk")
     )
     if incomplete:
@@ -164,6 +165,18 @@ def prefetch_live_assignments(applications: list[Application]) -> None:
             "assignments",
             queryset=live_assignments()
             .select_related("invitation__expert", "review")
+            # What the page draws of them: the reviewer's name and the review's status
+            # (whole rows of four tables: about 15 ms of CPU per page at 10,000).
+            .only(
+                "id",
+                "application_id",
+                "invitation__id",
+                "invitation__expert__id",
+                "invitation__expert__full_name",
+                "review__id",
+                "review__assignment_id",
+                "review__status",
+            )
             .order_by("invitation__expert__full_name", "pk"),
             to_attr="live_assignments",
         ),
