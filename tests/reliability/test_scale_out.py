@@ -33,6 +33,7 @@ from bench.http_forms import csrf_token
 from bench.load_client import run_load
 from bench.rush import open_call, verify, wait_for_receipts
 from calls.models import Document
+from tests.factories.calls import INSTITUTES, institute
 from tests.plugins.worker import worker_database_url
 
 pytestmark = [
@@ -89,6 +90,9 @@ def test_a_deadline_rush_through_nginx_on_two_web_servers_lands_every_submission
         pytest.skip(
             f"the scale-out drill needs {', '.join(missing)} (apt-get install nginx pgbouncer)"
         )
+    # The institutes come with a migration; an earlier transactional test may have flushed them.
+    for code, _name_fr, _name_en in INSTITUTES:
+        institute(code)
     started = time.monotonic()
     with Cluster(
         database_url=worker_database_url(),
