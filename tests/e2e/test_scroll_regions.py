@@ -34,7 +34,8 @@ def test_a_wide_table_is_a_labelled_region_reached_by_tab_at_320_px(page):
             break
     expect(region).to_be_focused()
     page.keyboard.press("ArrowRight")
-    assert region.evaluate("box => box.scrollLeft") > 0
+    # The browser may scroll smoothly: wait (bounded) for the region to have moved.
+    page.wait_for_function("box => box.scrollLeft > 0", arg=region.element_handle(), timeout=5000)
 
     page.set_viewport_size({"width": 2400, "height": 800})
     expect(region).not_to_have_attribute("tabindex", "0")
