@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 import pytest
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.factories.accounts import PASSWORD
@@ -174,7 +175,12 @@ class Auditor:
         path = f"{path} ({label})" if label else path
         audit = self.context.pages[0] if self.context.pages else self.context.new_page()
         audit.set_viewport_size({"width": 1280, "height": 900})
-        response = audit.goto(url)
+        try:
+            response = audit.goto(url)
+        except PlaywrightError as error:  # a page that reloads itself (a progress poll) may
+            if "ERR_ABORTED" not in str(error):  # abort the audit's navigation: once more
+                raise
+            response = audit.goto(url)
         if response is None:  # the same address with another #fragment: no new request
             response = audit.reload()
         html_file = self.html_dir / f"page-{len(self.html_files):02d}.html"
