@@ -15,7 +15,7 @@ on* (:func:`named_staff_to_rule`): the managers confirm it or clear it.
 Every page, export and admin list that shows reviews, reviewer identities, scores, the
 dossier, the assignment or the screening of applications reads through
 :func:`evaluation_visible_to` (a queryset) or :func:`withheld_ids` (the ids to leave out
-of figures computed for the whole call). One EXISTS clause, no per-row check.
+of figures computed for the whole call). Set-membership clauses, no per-row check.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Upper
 
 from calls.models import (
@@ -45,21 +45,38 @@ def is_programme_staff(user: Any) -> bool:
     return _signed_in(user) and bool(getattr(user, "is_programme_staff", False))
 
 
-def conflict_clause(user: Any) -> Q:
-    """The applications with which ``user``'s conflict is in effect (see the module)."""
-    if not _signed_in(user):
-        return Q(pk__in=[])
-    clause = Q(coordinator_id=user.pk)
+def _conflict_sources(user: Any) -> tuple[Q, list[QuerySet]]:
+    """The rule of a conflict in effect, in its parts: the coordinator clause on
+    applications and the querysets of the ``application_id`` of the user's confirmed
+    partners and confirmed rulings (each an indexed lookup of a few rows)."""
+    sources = [
+        StaffConflict.objects.filter(user_id=user.pk, status=StaffConflictStatus.CONFIRMED)
+        .order_by()
+        .values("application_id")
+    ]
     email = (user.email or "").strip()
     if email:
-        confirmed_lead = Partner.objects.filter(
-            application_id=OuterRef("pk"), lead_email__iexact=email, confirmed_at__isnull=False
+        # ``iexact`` compares upper-cased addresses, which an expression index serves.
+        sources.append(
+            Partner.objects.filter(lead_email__iexact=email, confirmed_at__isnull=False)
+            .order_by()
+            .values("application_id")
         )
-        clause |= Q(Exists(confirmed_lead))
-    ruled = StaffConflict.objects.filter(
-        application_id=OuterRef("pk"), user_id=user.pk, status=StaffConflictStatus.CONFIRMED
-    )
-    return clause | Q(Exists(ruled))
+    return Q(coordinator_id=user.pk), sources
+
+
+def conflict_clause(user: Any) -> Q:
+    """The applications with which ``user``'s conflict is in effect (see the module).
+
+    Set membership (``IN``) rather than a correlated ``EXISTS``: PostgreSQL runs each
+    subquery once and hashes it, instead of probing for every application (a per-row
+    probe of the rulings cost 20 ms over a 10,000-application call)."""
+    if not _signed_in(user):
+        return Q(pk__in=[])
+    clause, sources = _conflict_sources(user)
+    for source in sources:
+        clause |= Q(pk__in=source)
+    return clause
 
 
 def evaluation_visible_to(user: Any) -> QuerySet[Application]:
@@ -73,16 +90,18 @@ def evaluation_visible_to(user: Any) -> QuerySet[Application]:
 
 def withheld_ids(user: Any, *, call: Call | int) -> frozenset[int]:
     """Ids of the applications of ``call`` withheld from ``user`` because of a conflict
-    (one query). Pages and exports built on whole-call figures leave these out."""
+    (one query: a union of index lookups, never a pass over the call's applications).
+    Pages and exports built on whole-call figures leave these out."""
     if not _signed_in(user):
         return frozenset()
     call_id = getattr(call, "pk", call)
-    return frozenset(
-        Application.objects.filter(call_id=call_id)
-        .filter(conflict_clause(user))
-        .order_by()
-        .values_list("pk", flat=True)
-    )
+    clause, sources = _conflict_sources(user)
+    own = Application.objects.filter(clause, call_id=call_id).order_by().values_list("pk")
+    parts = [
+        source.filter(application__call_id=call_id).values_list("application_id")
+        for source in sources
+    ]
+    return frozenset(pk for (pk,) in own.union(*parts))
 
 
 def conflicted_application_ids(user: Any) -> frozenset[int]:
