@@ -120,6 +120,8 @@ class OutboxMessage(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["related_type", "related_id"]),
+            # The default ordering: a page of the admin list walks it and stops.
+            models.Index(fields=["created_at", "id"], name="notif_outbox_created_id"),
         ]
 
     def __str__(self) -> str:
