@@ -9,12 +9,20 @@ class ReviewsConfig(AppConfig):
     def ready(self) -> None:
         # Conflict detection runs again when an application or an expert changes.
         from calls import hooks
-        from reviews.services import conflicts, guards, invitations, scoreboard_stamp
+        from reviews.services import (
+            conflicts,
+            guards,
+            invitations,
+            review_counts,
+            scoreboard_stamp,
+        )
         from reviews.services.funding import write_funding_for_calls
 
         conflicts.connect_signals()
         # The cached scoreboard figures are recomputed after any change that moves them.
         scoreboard_stamp.connect_signals()
+        # Each reviewer's live review counts follow every change that moves them.
+        review_counts.connect_signals()
         # calls never imports reviews: what it must know of reviews is registered here.
         hooks.register_funding_writer(write_funding_for_calls)
         hooks.register_scoring_check(guards.call_has_reviews)

@@ -23,6 +23,7 @@ from reviews.scoring.weighted import CriterionSpec, weighted_total
 from reviews.services.assignment.checks import start_review
 from reviews.services.confidentiality import accept_terms, publish_terms
 from reviews.services.invitations import ExpertData, accept_invitation, invite_expert
+from reviews.services.review_counts import refresh_call_review_counts
 
 PER_APPLICATION = 3
 
@@ -241,6 +242,7 @@ def write_reviews(
         )
         scores_of.append(scores)
     Review.objects.bulk_create(reviews)
+    refresh_call_review_counts(call)  # written in bulk, without model signals
     CriterionScore.objects.bulk_create(
         CriterionScore(review=review, criterion_id=pk, score=value)
         for review, scores in zip(reviews, scores_of, strict=True)

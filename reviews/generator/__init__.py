@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from aissai.audit.services import record_event
 from calls.models import Call
+from reviews.services.review_counts import refresh_call_review_counts
 
 from .applications import create_applications, plan_applications
 from .context import OPEN, REVIEW, SELECTION, STAGES, Context, GeneratorOptions
@@ -79,6 +80,7 @@ def generate_call(options: GeneratorOptions) -> GenerationReport:
             invitations = create_experts(context, experts)
         with context.timed("reviews"):
             create_reviewing(context, planned, experts, invitations)
+            refresh_call_review_counts(call)  # written in bulk, without model signals
         record_event(
             actor=None,
             verb="call.generated",

@@ -115,6 +115,10 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The reviewer's live assignments in the call and those with a submitted review: kept
+    # by ``reviews.services.review_counts`` in the transaction of every change.
+    reviews_assigned = models.PositiveIntegerField(_("reviews assigned"), default=0, editable=False)
+    reviews_done = models.PositiveIntegerField(_("reviews submitted"), default=0, editable=False)
 
     status_is = status_flags(InvitationStatus)  # templates: {% if x.status_is.<choice> %}
     effective_status_is = status_flags(InvitationStatus, field="effective_status")

@@ -10,7 +10,9 @@ runs a fixed number of queries whatever the size of the call:
   those rows only (never ``Count(distinct)`` over joins, nor annotations evaluated for
   every row skipped before a deep page);
 - the reviewers of the shown applications come from one prefetch on the page;
-- the call totals (reviews assigned, submitted) are one aggregate.
+- the reviewers' counts and the call totals (reviews assigned, submitted) are the counts
+  kept on each invitation (:mod:`reviews.services.review_counts`); the totals are their
+  sum over the call's invitations.
 
 A staff member who coordinates an application of the call does not see its row: the
 people who review it are none of their business (the design's "a role never leaks
@@ -32,6 +34,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
@@ -198,37 +201,44 @@ def reviewer_progress(
     if late and now < call.review_deadline:
         return queryset.none()
     if incomplete or late:
-        queryset = queryset.filter(pk__in=_unfinished_in(call).values("invitation_id"))
+        # A live assignment without a submitted review: fewer done than assigned.
+        queryset = queryset.filter(reviews_done__lt=F("reviews_assigned"))
     return queryset
 
 
 def attach_reviewer_counts(invitations: list[Invitation]) -> None:
     """Set ``assigned``, ``done``, ``conflicts_declared`` and ``last_reminder_at`` on the
-    given invitations: one query."""
+    given invitations: the first two are the counts kept on the invitation
+    (:mod:`reviews.services.review_counts`), the others one query."""
     last_reminder = (
         ReminderSent.objects.filter(assignment__invitation=OuterRef("pk"))
         .order_by("-sent_at")
         .values("sent_at")[:1]
     )
+    declared = Conflict.objects.filter(source=ConflictSource.DECLARED)
     counts = {
         row["pk"]: row
         for row in Invitation.objects.filter(pk__in=[i.pk for i in invitations])
         .order_by()
-        .annotate(**_counts("invitation"), last_reminder_at=Subquery(last_reminder))
-        .values("pk", "assigned", "done", "conflicts_declared", "last_reminder_at")
+        .annotate(
+            conflicts_declared=_count(declared, "invitation"),
+            last_reminder_at=Subquery(last_reminder),
+        )
+        .values("pk", "conflicts_declared", "last_reminder_at")
     }
     for invitation in invitations:
         row = counts[invitation.pk]
-        for key in ("assigned", "done", "conflicts_declared", "last_reminder_at"):
-            setattr(invitation, key, row[key])
+        invitation.assigned = invitation.reviews_assigned
+        invitation.done = invitation.reviews_done
+        invitation.conflicts_declared = row["conflicts_declared"]
+        invitation.last_reminder_at = row["last_reminder_at"]
 
 
 def review_totals(call: Call) -> dict[str, int]:
-    """Reviews ``assigned`` and ``done`` (submitted) over the whole call: one aggregate
-    over its live assignments (the sum of every reviewer's row)."""
-    totals = _live_in(call).aggregate(
-        assigned=Count("pk"),
-        done=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED)),
+    """Reviews ``assigned`` and ``done`` (submitted) over the whole call: the sum of the
+    counts kept on its invitations (one row per reviewer, never the call's assignments)."""
+    totals = Invitation.objects.filter(call=call).aggregate(
+        assigned=Sum("reviews_assigned"), done=Sum("reviews_done")
     )
     return {key: value or 0 for key, value in totals.items()}
 

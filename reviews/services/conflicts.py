@@ -57,6 +57,7 @@ from reviews.selectors.detection_inputs import (
     scoped_applications,
     scoped_invitations,
 )
+from reviews.services.review_counts import refresh_review_counts
 from reviews.services.scoreboard_stamp import note_change
 
 DETECTION_SOURCES = (ConflictSource.DETECTED, ConflictSource.EXCLUDED)
@@ -126,6 +127,9 @@ def detect_and_store(
         if outcome.changed:
             # The rows were written in bulk, without model signals.
             note_change(call_id=call.pk)
+            refresh_review_counts(
+                scoped_invitations(call, invitation_ids).values_list("pk", flat=True)
+            )
         if outcome.changed or by is not None:
             scope = {"applications": application_ids, "invitations": invitation_ids}
             record_event(

@@ -22,6 +22,7 @@ from reviews.selectors.assignment import state_basis
 from reviews.selectors.conflicts import conflict_statuses
 from reviews.selectors.proposals import active_pairs, proposal_loads
 from reviews.selectors.reviewing import live_assignments
+from reviews.services.review_counts import refresh_review_counts
 from reviews.services.reviewing import notify_assignments
 
 from .checks import (
@@ -242,6 +243,7 @@ def confirm_proposal(*, proposal: AssignmentProposal, by: Any) -> ConfirmOutcome
             covered[application.pk] += 1
             active.add(key)
         Assignment.objects.bulk_create(outcome.created, batch_size=500)
+        refresh_review_counts(a.invitation_id for a in outcome.created)  # no model signal
         _record_created(locked, by, outcome.created)
         outcome.started_review = start_review({a.application_id for a in outcome.created}, by)
         notify_assignments(outcome.created)
