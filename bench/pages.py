@@ -209,12 +209,18 @@ def prepare_page(name: str, size: int, user, url_of) -> tuple[PageResult, Any, s
 
 
 def run_pages(
-    calls: dict[int, Any], requests: int, *, budget: float = 60.0, log=print
+    calls: dict[int, Any],
+    requests: int,
+    *,
+    budget: float = 60.0,
+    log=print,
+    only: list[str] | None = None,
 ) -> dict[int, list[PageResult]]:
     """Every page of every size, measured in rounds: each round requests each page once,
     the trivial page included. The machine is shared and its load changes by the minute:
     interleaved, every page (and both sizes) meets the same load, so the ratios to the
-    trivial page and between sizes compare like with like. ``budget`` is the seconds of
+    trivial page and between sizes compare like with like (``only``: the pages whose name
+    contains one of these words, and the trivial page). ``budget`` is the seconds of
     timed requests allowed per page on average (at least ``MIN_SAMPLES`` rounds)."""
     results: dict[int, list[PageResult]] = {}
     timed: list[tuple[PageResult, Any, str]] = []
@@ -223,6 +229,8 @@ def run_pages(
         actors = actors_for(call)
         results[size] = []
         for name, user, url_of in page_list(actors):
+            if only and name != TRIVIAL and not any(word in name for word in only):
+                continue
             # Names carry the reviewer's count; compare pages across sizes by position.
             result, client, url = prepare_page(name, size, user, url_of)
             results[size].append(result)

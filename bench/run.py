@@ -40,6 +40,12 @@ def parse_args(argv=None):
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--fresh", action="store_true", help="drop and re-create the database")
     parser.add_argument("--pages-only", action="store_true")
+    parser.add_argument(
+        "--pages",
+        default="",
+        help="only the pages whose name contains one of these comma-separated words "
+        "(the trivial page is always measured)",
+    )
     parser.add_argument("--algorithms-only", action="store_true")
     parser.add_argument(
         "--cold-only", action="store_true", help="only the cold reads after a change"
@@ -93,7 +99,8 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     if not (args.algorithms_only or args.cold_only):
         log("Pages:")
-        results = pages.run_pages(calls, args.requests, budget=args.page_budget, log=log)
+        only = [word.strip() for word in args.pages.split(",") if word.strip()]
+        results = pages.run_pages(calls, args.requests, budget=args.page_budget, log=log, only=only)
         save_raw("pages", {size: [vars(r) for r in rows] for size, rows in results.items()})
         text, found = pages.report(results)
         sections.append(
