@@ -12,7 +12,7 @@ invitations from ``live_assignments`` itself, inside the transaction of the chan
 the counts never follow a second definition of "live". It is called by signal
 receivers for every change that can move a count (an assignment saved or deleted, a
 review saved or deleted, a conflict saved or deleted, an invitation's answer, an
-application's status past submission) and by the writes that send no model signal
+application withdrawn) and by the writes that send no model signal
 (the assignment proposal's ``bulk_create``, the conflict detection's bulk writes, the
 demo and the generator).
 
@@ -21,12 +21,18 @@ again, so a transaction that waited for another one's lock counts what the other
 committed: counts are never lost between two reviewers' or managers' changes. Each
 reviewer has their own row: submissions by different reviewers never wait for each
 other (a single row per call would make every submission of the call wait in turn).
+The lock is taken after the row the service changed (assignment, review, conflict,
+invitation), as the assignment services lock reviewers; an application's save locks
+reviewers only when it is withdrawn, so two services that lock applications in opposite
+orders still queue instead of deadlocking
+(``tests/reliability/test_scoreboard_stamp_concurrency.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.db.models import OuterRef
 from django.db.models.signals import post_delete, post_save
 
@@ -35,9 +41,6 @@ from calls.models import Application, ApplicationStatus, Call
 from reviews.models import Assignment, Conflict, Invitation, Review, ReviewStatus
 from reviews.selectors.reviewing import live_assignments
 
-# Saving an application in these states cannot change whether its assignments count.
-_QUIET_STATUSES = (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED)
-
 
 def refresh_review_counts(invitation_ids: Iterable[int]) -> None:
     """Recompute ``reviews_assigned`` and ``reviews_done`` of these invitations from
@@ -45,21 +48,24 @@ def refresh_review_counts(invitation_ids: Iterable[int]) -> None:
     ids = sorted({pk for pk in invitation_ids if pk is not None})
     if not ids:
         return
-    # Lock first: the counts below are then read from a snapshot that includes what a
-    # concurrent transaction holding these rows committed.
-    list(
-        Invitation.objects.select_for_update()
-        .filter(pk__in=ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
     live = live_assignments().filter(invitation=OuterRef("pk"))
-    Invitation.objects.filter(pk__in=ids).update(
-        reviews_assigned=correlated_count(live, "invitation"),
-        reviews_done=correlated_count(
-            live.filter(review__status=ReviewStatus.SUBMITTED), "invitation"
-        ),
-    )
+    # A savepoint inside the service's transaction (a transaction of its own after a
+    # save in autocommit mode, which has no other to join).
+    with transaction.atomic():
+        # Lock first: the counts below are then read from a snapshot that includes what
+        # a concurrent transaction holding these rows committed.
+        list(
+            Invitation.objects.select_for_update()
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        Invitation.objects.filter(pk__in=ids).update(
+            reviews_assigned=correlated_count(live, "invitation"),
+            reviews_done=correlated_count(
+                live.filter(review__status=ReviewStatus.SUBMITTED), "invitation"
+            ),
+        )
 
 
 def refresh_call_review_counts(call: Call | int) -> None:
@@ -108,7 +114,10 @@ def _invitation_saved(sender, instance: Invitation, created: bool = False, **kwa
 
 
 def _application_saved(sender, instance: Application, **kwargs) -> None:
-    if kwargs.get("raw") or instance.status in _QUIET_STATUSES:
+    # Of an application's states only the withdrawal changes whether its assignments
+    # count (and it is final). Saves in other states lock no invitation: services that
+    # lock a call's applications in opposite orders must not meet on its reviewers.
+    if kwargs.get("raw") or instance.status != ApplicationStatus.WITHDRAWN:
         return
     refresh_review_counts(_of_application(instance.pk))
 
