@@ -6,6 +6,8 @@ holds mails as delivered, links included, and only the machine itself may read i
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -86,6 +88,16 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
             # The list shows no body: the two largest columns are left in the table.
             queryset = queryset.defer("body_text", "body_html")
         return queryset
+
+    def action_checkbox(self, obj):
+        """The row's checkbox as the admin draws it, in one ``format_html`` instead of a
+        form widget rendered through the template engine for each row."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
 
     @admin.display(description=_("event"), ordering="event")
     def event_display(self, obj):

@@ -122,3 +122,27 @@ def test_admin_lists_and_filters_events_by_their_label(client, admin_user):
     assert "Eligibility outcome" in page and "Review assignment" in page
     assert ">eligibility_outcome<" not in page and ">review_assignment<" not in page
     assert [row.pk for row in filtered.context["cl"].result_list] == [shown.pk]
+
+
+def test_row_checkbox_is_the_one_the_admin_draws(client, admin_user):
+    from django.contrib import admin
+
+    from aissai.notifications.admin import OutboxMessageAdmin
+
+    message = OutboxMessageFactory(subject="Décision <finale>")
+    model_admin = OutboxMessageAdmin(OutboxMessage, admin.site)
+    assert model_admin.action_checkbox(message) == admin.ModelAdmin.action_checkbox(
+        model_admin, message
+    )
+    response = client.get(reverse(CHANGELIST))
+    assert str(model_admin.action_checkbox(message)) in response.content.decode()
+
+
+def test_changelist_filters_by_language_and_has_no_date_hierarchy(client, admin_user):
+    OutboxMessageFactory(language="fr")
+    OutboxMessageFactory(language="en")
+    response = client.get(reverse(CHANGELIST), {"language": "fr"})
+    changelist = response.context["cl"]
+    assert [m.language for m in changelist.result_list] == ["fr"]
+    assert not changelist.date_hierarchy
+    assert not changelist.show_full_result_count
