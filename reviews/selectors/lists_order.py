@@ -5,10 +5,12 @@ decided each."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from reviews.scoring.tiebreak import (
@@ -62,11 +64,34 @@ def score_order(board: Scoreboard, rows: Sequence[ScoreboardRow], main_size: int
     return _ordered(board, [tie_candidate(board, row) for row in rows], main_size)
 
 
+# An order is a pure function of the figures (named by their version, which changes with
+# every change the scoreboard notes, statuses included), the call's tie-break order, the
+# places and the candidates: the list board asks for the same one on every read until
+# something changes, and computing it took 15–40 ms for the 4,500 shortlisted
+# applications of a 10,000-application call. It is kept in the cache next to the figures.
+ORDER_TIMEOUT = 24 * 3600
+
+
 def score_order_at(board: Scoreboard, indices: Sequence[int], main_size: int) -> ScoreOrder:
     """:func:`score_order` of the applications at these scoreboard indices, read from the
-    figures directly (no row objects)."""
-    f = board.figures
+    figures directly (no row objects); cached for figures that carry their version."""
     chosen = np.asarray(indices, dtype=np.intp)
+    version = board.figures.version
+    if not version:
+        return _score_order_at(board, chosen, main_size)
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((board.call.tie_break_order or [], main_size)).encode())
+    digest.update(chosen.tobytes())
+    key = f"score-order:{board.call.pk}:{version}:{digest.hexdigest()}"
+    order = cache.get(key)
+    if order is None:
+        order = _score_order_at(board, chosen, main_size)
+        cache.set(key, order, ORDER_TIMEOUT)
+    return order
+
+
+def _score_order_at(board: Scoreboard, chosen: np.ndarray, main_size: int) -> ScoreOrder:
+    f = board.figures
     means = floats(f.overall.mean[chosen])
     medians = floats(f.overall.median[chosen])
     calibrated = floats(f.calibrated[chosen])
