@@ -6,10 +6,11 @@ runs a fixed number of queries whatever the size of the call:
 - each table pages a plain queryset (filters are ``IN`` subqueries over the call's live
   assignments, see :func:`reviews.selectors.reviewing.live_assignments`: an assignment
   ended by a declared conflict, or blocked by a confirmed one, does not count);
-- the counts of the shown rows are correlated subqueries in one query per table, for
-  those rows only (never ``Count(distinct)`` over joins, nor annotations evaluated for
-  every row skipped before a deep page);
-- the reviewers of the shown applications come from one prefetch on the page;
+- the live assignments of the shown applications come from one prefetch on the page,
+  and their reviews done and assigned are counted from it; the declared conflicts and
+  the reviewers' last reminders are one query per table, for the shown rows only (never
+  ``Count(distinct)`` over joins, nor annotations evaluated for every row skipped
+  before a deep page);
 - the reviewers' counts and the call totals (reviews assigned, submitted) are the counts
   kept on each invitation (:mod:`reviews.services.review_counts`); the totals are their
   sum over the call's invitations.
@@ -68,19 +69,6 @@ def _count(queryset: QuerySet, outer: str) -> Coalesce:
     return correlated_count(queryset.filter(**{outer: OuterRef("pk")}), outer)
 
 
-def _counts(outer: str) -> dict[str, Coalesce]:
-    """``assigned``, ``done`` and ``conflicts_declared`` of an application or invitation
-    (``outer`` names the assignment's and conflict's field pointing at it)."""
-    live = live_assignments()
-    return {
-        "assigned": _count(live, outer),
-        "done": _count(live.filter(review__status=ReviewStatus.SUBMITTED), outer),
-        "conflicts_declared": _count(
-            Conflict.objects.filter(source=ConflictSource.DECLARED), outer
-        ),
-    }
-
-
 def _live_in(call: Call) -> QuerySet:
     """The call's live assignments, unordered (for ``IN`` subqueries, which PostgreSQL
     hashes once instead of probing per row)."""
@@ -105,7 +93,7 @@ def application_progress(
     *, call: Call, user: Any, incomplete: bool = False, late: bool = False, now=None
 ) -> QuerySet[Application]:
     """The call's applications under review, by reference, without their counts: page
-    it, then :func:`attach_application_counts` and :func:`prefetch_live_assignments` on
+    it, then :func:`prefetch_live_assignments` and :func:`attach_application_counts` on
     the page. Filters use set membership over the call's assignments (one pass each):
 
     - incomplete: fewer submitted reviews than live assignments, or than the call asks;
@@ -141,20 +129,26 @@ def application_progress(
 
 
 def attach_application_counts(applications: list[Application]) -> None:
-    """Set ``assigned``, ``done`` and ``conflicts_declared`` on the given applications:
-    one query, correlated counts for these rows only."""
-    counts = {
-        row["pk"]: row
-        for row in Application.objects.filter(pk__in=[a.pk for a in applications])
+    """Set ``assigned``, ``done`` and ``conflicts_declared`` on the given applications,
+    after :func:`prefetch_live_assignments`: the first two are counted from the live
+    assignments already there (the same ``live_assignments`` rows the page draws), the
+    declared conflicts in one query for these rows only."""
+    declared = dict(
+        Conflict.objects.filter(
+            source=ConflictSource.DECLARED, application_id__in=[a.pk for a in applications]
+        )
         .order_by()
-        .annotate(**_counts("application"))
-        .values("pk", "assigned", "done", "conflicts_declared")
-    }
+        .values("application_id")
+        .annotate(n=Count("pk"))
+        .values_list("application_id", "n")
+    )
     for application in applications:
-        row = counts[application.pk]
-        application.assigned = row["assigned"]
-        application.done = row["done"]
-        application.conflicts_declared = row["conflicts_declared"]
+        live = application.live_assignments
+        application.assigned = len(live)
+        application.done = sum(
+            1 for a in live if getattr(review_of(a), "status", "") == ReviewStatus.SUBMITTED
+        )
+        application.conflicts_declared = declared.get(application.pk, 0)
 
 
 def prefetch_live_assignments(applications: list[Application]) -> None:
@@ -333,8 +327,8 @@ def call_progress(
     ).get_page(applications_page)
     a_page.object_list = applications = list(a_page.object_list)  # evaluated once, here
     if applications:
-        attach_application_counts(applications)
         prefetch_live_assignments(applications)
+        attach_application_counts(applications)
     r_page = Paginator(reviewer_progress(call=call, **filters), REVIEWERS_PER_PAGE).get_page(
         reviewers_page
     )
