@@ -121,6 +121,12 @@ def cached_figures(call_id: int) -> Figures | None:
         return kept[1]
     found = cache.get_many([_entry(call_id), _token(call_id)])
     figures, token = found.get(_entry(call_id)), found.get(_token(call_id))
+    if figures is not None and token is None:
+        # An entry stored without a token (before tokens existed): give it one, unless
+        # a new entry (with its own token) was stored meanwhile.
+        token = uuid.uuid4().hex
+        if not cache.add(_token(call_id), token, TIMEOUT):
+            token = None
     if figures is not None and token is not None:
         _READ.pop(call_id, None)
         _READ[call_id] = (token, figures)
