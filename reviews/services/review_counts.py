@@ -44,7 +44,7 @@ from reviews.selectors.reviewing import live_assignments
 
 def refresh_review_counts(invitation_ids: Iterable[int]) -> None:
     """Recompute ``reviews_assigned`` and ``reviews_done`` of these invitations from
-    their live assignments, in the current transaction (two queries)."""
+    their live assignments, in the current transaction (a savepoint, a lock, an update)."""
     ids = sorted({pk for pk in invitation_ids if pk is not None})
     if not ids:
         return
