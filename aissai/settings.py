@@ -526,3 +526,4 @@ if SENTRY_DSN:
 # ---------------------------------------------------------------------------------------
 
 CSRF_FAILURE_VIEW = "aissai.views.csrf_failure"
+FORMAT_MODULE_PATH = ["aissai.formats"]  # short dates of dense tables (aissai/formats)
