@@ -125,6 +125,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
+# The short formats of dense tables (aissai/formats/): "28 Dec 2026", « 28 déc. 2026 ».
+FORMAT_MODULE_PATH = ["aissai.formats"]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
