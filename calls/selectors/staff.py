@@ -227,11 +227,15 @@ def screening_applications(*, call: Call, user: Any, status: str = "") -> QueryS
 
 
 def screening_application_or_404(*, call: Call, user: Any, pk: int) -> Application:
-    """One application for its screening page; 404 when ``user`` takes part in it."""
+    """One application for its screening page; 404 when ``user`` takes part in it. Each
+    current document carries ``label``, the name of the call's document of its kind."""
     queryset = evaluation_visible_to(user).filter(call=call, pk=pk)
     application = application_rows(queryset).first()
     if application is None:
         raise Http404
+    names = {required.kind: required.name for required in call.required_documents.all()}
+    for document in application.current_documents:
+        document.label = names.get(document.kind, document.kind)
     return application
 
 
