@@ -52,6 +52,14 @@ def test_the_short_date_format_in_each_language():
         assert formats.date_format(date(2026, 12, 28), "SHORT_DATE_FORMAT") == "28 Dec 2026"
 
 
+def test_the_long_date_in_english_is_day_month_year_like_the_long_datetime():
+    with translation.override("en"):
+        assert formats.date_format(date(2027, 5, 27), "DATE_FORMAT") == "27 May 2027"
+        assert render('{{ day|date:"DATE_FORMAT" }}', "en", day=date(2025, 10, 1)) == (
+            "1 October 2025"
+        )
+
+
 def test_a_table_date_is_a_time_element_titled_with_the_long_date():
     utc = datetime(2026, 12, 28, 11, 0, tzinfo=ZoneInfo("UTC"))  # noon in Paris
     assert render("{{ at|short_datetime }}", "fr", at=utc) == (
