@@ -40,10 +40,7 @@ class TieBreakWidget(forms.MultiWidget):
 
     def __init__(self, size: int):
         super().__init__(
-            [
-                forms.Select(attrs={"aria-label": tie_break_rule_label(n + 1)})
-                for n in range(size)
-            ]
+            [forms.Select(attrs={"aria-label": tie_break_rule_label(n + 1)}) for n in range(size)]
         )
 
     def decompress(self, value):

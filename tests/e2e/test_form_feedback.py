@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import log_in
 from tests.factories.calls import ApplicationFactory
+from tests.factories.reviews import assigned_reviewer, criteria_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -79,3 +80,14 @@ def test_the_unsaved_copy_says_when_it_was_kept_as_french_writes_dates(page):
     expect(banner).to_be_visible()
     expect(banner).to_contain_text(" à ")
     assert ":" not in banner.inner_text().split("(")[-1], banner.inner_text()
+
+
+def test_the_error_summary_names_the_criterion_of_each_missing_score(page):
+    assignment = assigned_reviewer(ApplicationFactory(status="in_review"))
+    log_in(page, assignment.invitation.expert.user.email)
+    page.goto(reverse("reviews:review_edit", args=[assignment.application.pk]))
+    page.get_by_role("button", name="Submit the review").click()
+    links = page.locator("[data-error-summary] a")
+    expect(links.first).to_be_visible()
+    first = criteria_of(assignment.application.call)[0]
+    expect(links.first).to_have_text(f"1. {first.name_en} – Score (0 to 5): Give a score.")
