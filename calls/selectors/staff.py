@@ -26,7 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from aissai.queries import correlated_count
 from calls.eligibility import ConsortiumReport, check_consortium
@@ -55,7 +55,7 @@ SORTS: dict[str, Any] = {
     "reference": gettext_lazy("Reference"),
     "title": gettext_lazy("Title"),
     "status": gettext_lazy("Status"),
-    "submitted": gettext_lazy("Submitted"),
+    "submitted": pgettext_lazy("submission date", "Submitted"),
     "units": gettext_lazy("Units"),
     "institutes": gettext_lazy("Institutes"),
 }
