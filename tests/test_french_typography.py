@@ -123,7 +123,8 @@ def test_submission_receipt_spaces_every_label_colon_in_french():
     mail = render_mail(event="submission_receipt", language="fr", context=_receipt())
     for body in (mail.body_text, mail.body_html):
         assert f"Référence{NBSP}: " in body
-        assert f"Date de dépôt{NBSP}: 2 mars 2026 à 12{NBSP}h{NBSP}30{NBSP}min{NBSP}00{NBSP}s (heure" in body
+        at = f"2 mars 2026 à 12{NBSP}h{NBSP}30{NBSP}min{NBSP}00{NBSP}s"
+        assert f"Date de dépôt{NBSP}: {at} (heure de Paris)" in body
         assert f"Version{NBSP}: 2" in body
         assert f"Projet{NBSP}: project.pdf (2{NBSP}Ko)" in body
     assert f"SHA-256{NBSP}: {'ab' * 32}" in mail.body_text
