@@ -4,18 +4,22 @@ them and as English readers expect (loaded for every template: settings.TEMPLATE
 
 - ``long_datetime``: a datetime as given (templates: in the current time zone),
   « 28 décembre 2026 à 12 h » (« à 12 h 30 » when the minutes are not zero), in English
-  "28 December 2026, 12:00";
+  "28 December 2026, 12:00"; ``long_datetime:"seconds"`` adds the seconds (receipts);
+- ``short_date``, ``short_datetime``: a date in a dense table in the project's short
+  formats (``aissai.formats``: « 28 déc. 2026 à 12 h 00 », "28 Dec 2026, 12:00"), in a
+  ``<time>`` element with the machine-readable value and the long date as its title;
 - ``file_size``: a size in bytes, « 10 Mo » or "10 MB" (binary multiples, as the upload
   limits are set; one decimal only below 10, and none when it is zero);
 - ``score_out_of``: a review's score on its scale, « 5,2/10 » or "5.2/10" (one decimal,
   none when it is zero; no spaces around the slash). Exports keep numbers as numbers.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils import formats
+from django.utils.html import format_html
 from django.utils.translation import get_language, gettext
 
 register = template.Library()
@@ -24,15 +28,43 @@ NBSP = "\u00a0"
 
 
 @register.filter(expects_localtime=True)
-def long_datetime(value: datetime | None) -> str:
+def long_datetime(value: datetime | None, precision: str = "") -> str:
     """In templates the value comes in the current time zone; Python callers pass it in
-    the zone they mean."""
+    the zone they mean. ``|long_datetime:"seconds"`` adds the seconds (a receipt):
+    « à 18 h 39 min 07 s », "18:39:07"."""
     if not value:
         return ""
-    if (get_language() or "en").startswith("fr"):
-        hour = f"{value.hour}{NBSP}h" + (f"{NBSP}{value.minute:02d}" if value.minute else "")
-        return f"{formats.date_format(value, 'j F Y')} à {hour}"
-    return f"{formats.date_format(value, 'j F Y')}, {value:%H:%M}"
+    day = formats.date_format(value, "j F Y")
+    seconds = precision == "seconds"
+    if not (get_language() or "en").startswith("fr"):
+        return f"{day}, {value:%H:%M:%S}" if seconds else f"{day}, {value:%H:%M}"
+    hour = f"{value.hour}{NBSP}h"
+    if seconds:
+        hour += f"{NBSP}{value.minute:02d}{NBSP}min{NBSP}{value.second:02d}{NBSP}s"
+    elif value.minute:
+        hour += f"{NBSP}{value.minute:02d}"
+    return f"{day} à {hour}"
+
+
+def _time(value: date | datetime | None, short_format: str) -> str:
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        machine, title = value.isoformat(timespec="seconds"), long_datetime(value)
+    else:
+        machine, title = value.isoformat(), formats.date_format(value, "j F Y")
+    shown = formats.date_format(value, short_format)
+    return format_html('<time datetime="{}" title="{}">{}</time>', machine, title, shown)
+
+
+@register.filter(expects_localtime=True)
+def short_date(value: date | datetime | None) -> str:
+    return _time(value, "SHORT_DATE_FORMAT")
+
+
+@register.filter(expects_localtime=True)
+def short_datetime(value: datetime | None) -> str:
+    return _time(value, "SHORT_DATETIME_FORMAT")
 
 
 @register.filter

@@ -177,9 +177,9 @@ def _kick_off(past_call: Any, staff: Any) -> None:
             video_url="https://visio.example.org/aissai-kickoff",
             programme_en="Welcome by the foundation; a fireside talk with the donor's "
             "research director; each fellow presents their project in five minutes; posters.",
-            programme_fr="Accueil par la fondation ; discussion au coin du feu avec la "
-            "directrice de la recherche du donateur ; chaque postdoctorant présente son projet "
-            "en cinq minutes ; posters.",
+            programme_fr="Accueil par la fondation\u00a0; échange informel avec la directrice "
+            "de la recherche du donateur\u00a0; chaque postdoctorant présente son projet en "
+            "cinq minutes\u00a0; session de posters.",
         ),
     )
     for number, invitation in enumerate(invite_people(event=event, by=staff)):

@@ -1,4 +1,5 @@
-"""Why a list move or a funding decision happened, when the application wrote it.
+"""Why a list move, a funding decision or an abandoned fellowship happened, when the
+application wrote it.
 
 Staff write their reasons in their own words; those are stored as text. The reasons the
 application writes itself ("Main list, position 1.") are stored as facts, a kind and its
@@ -30,6 +31,8 @@ class ReasonKind(models.TextChoices):
     RECUT = "recut", _("Lists re-cut")
     RESET = "reset", _("Reset to the score order")
     SOURCES_CHANGED = "sources_changed", _("Funding sources changed")
+    DECISION_CHANGED = "decision_changed", _("Funding decision changed")
+    RECRUITMENT_FAILED = "recruitment_failed", _("Recruitment failed")
 
 
 def _sentence(kind: str, params: dict[str, Any]) -> str:
@@ -63,6 +66,8 @@ def _sentence(kind: str, params: dict[str, Any]) -> str:
         ),
         ReasonKind.RESET: lambda: gettext("Reset to the score order."),
         ReasonKind.SOURCES_CHANGED: lambda: gettext("Funding sources changed."),
+        ReasonKind.DECISION_CHANGED: lambda: gettext("The funding decision changed."),
+        ReasonKind.RECRUITMENT_FAILED: lambda: gettext("Recruitment failed: %(reason)s") % p,
     }
     return sentences[ReasonKind(kind)]()
 
@@ -92,6 +97,16 @@ class Reason(str):
 
     def __str__(self) -> str:
         return render(self.kind, self.params, str.__str__(self))
+
+
+def stored_reason(kind: str, params: dict[str, Any] | None, text: str = "") -> str:
+    """A stored reason back as what was written: a :class:`Reason` for facts, else text."""
+    if kind:
+        try:
+            return Reason(kind, **(params or {}))
+        except (KeyError, ValueError, TypeError):
+            pass
+    return text
 
 
 def reason_fields(reason: str) -> dict[str, Any]:

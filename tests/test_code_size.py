@@ -12,8 +12,8 @@ PACKAGES = ("aissai", "calls", "reviews", "awards")
 MODULE_MAX_LINES = 400
 FUNCTION_MAX_LINES = 60
 
-# The settings read as one list of what can be configured; migrations are generated.
-EXEMPT = {"aissai/settings.py"}
+# Modules allowed over the limits for good (none: the settings are a package of parts).
+EXEMPT: set[str] = set()
 
 # Modules allowed over the limits while a split is under way (none today).
 BEING_SPLIT: set[str] = set()

@@ -28,10 +28,11 @@ ENV_READERS = {"env", "env_bool", "env_int", "env_list"}
 
 
 def settings_env_vars() -> set[str]:
-    """Every NAME in env("NAME")/env_bool/env_int/env_list calls of aissai/settings.py."""
-    tree = ast.parse((ROOT / "aissai" / "settings.py").read_text())
+    """Every NAME in env("NAME")/env_bool/env_int/env_list calls of the settings modules."""
+    trees = [ast.parse(path.read_text()) for path in (ROOT / "aissai" / "settings").glob("*.py")]
     return {
         node.args[0].value
+        for tree in trees
         for node in ast.walk(tree)
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)

@@ -81,3 +81,13 @@ def test_score_out_of_in_each_language(value, french, english):
     with translation.override("en"):
         assert score_out_of(value, 10) == english
     assert score_out_of(None) == ""
+
+
+def test_a_receipt_time_keeps_its_seconds_in_each_language():
+    moment = datetime(2026, 12, 7, 18, 39, 7)
+    with translation.override("fr"):
+        assert (
+            long_datetime(moment, "seconds") == "7 décembre 2026 à 18\xa0h\xa039\xa0min\xa007\xa0s"
+        )
+    with translation.override("en"):
+        assert long_datetime(moment, "seconds") == "7 December 2026, 18:39:07"

@@ -123,7 +123,8 @@ def test_submission_receipt_spaces_every_label_colon_in_french():
     mail = render_mail(event="submission_receipt", language="fr", context=_receipt())
     for body in (mail.body_text, mail.body_html):
         assert f"Référence{NBSP}: " in body
-        assert f"Date de dépôt{NBSP}: " in body
+        at = f"2 mars 2026 à 12{NBSP}h{NBSP}30{NBSP}min{NBSP}00{NBSP}s"
+        assert f"Date de dépôt{NBSP}: {at} (heure de Paris)" in body
         assert f"Version{NBSP}: 2" in body
         assert f"Projet{NBSP}: project.pdf (2{NBSP}Ko)" in body
     assert f"SHA-256{NBSP}: {'ab' * 32}" in mail.body_text
@@ -135,4 +136,5 @@ def test_submission_receipt_in_english_keeps_the_english_colon():
     mail = render_mail(event="submission_receipt", language="en", context=_receipt())
     assert "Reference: AISSAI-2026-007" in mail.body_text
     assert "Version: 2" in mail.body_text
+    assert "Submitted on: 2 March 2026, 12:30:00 (Paris time)" in mail.body_text
     assert "Projet: project.pdf (2\xa0KB)" in mail.body_text

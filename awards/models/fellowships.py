@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy as _
 
 from calls.models import Application, Call, FundingSource, Unit
 from reviews.models import FundingDecision
+from reviews.reasons import ReasonKind
+from reviews.reasons import render as render_reason
 
 
 class AwardSettings(models.Model):
@@ -125,7 +127,14 @@ class Fellowship(models.Model):
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    # Staff's words as text; a reason the application wrote as facts (reviews.reasons).
     abandon_reason = models.TextField(_("reason for abandoning"), blank=True)
+    abandon_reason_kind = models.CharField(
+        _("kind of reason for abandoning"), max_length=30, choices=ReasonKind.choices, blank=True
+    )
+    abandon_reason_params = models.JSONField(
+        _("facts of the reason for abandoning"), default=dict, blank=True
+    )
     recruited_at = models.DateTimeField(_("recruitment recorded at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -154,6 +163,13 @@ class Fellowship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} · {self.get_state_display()}"
+
+    @property
+    def abandon_reason_text(self) -> str:
+        """Why it was abandoned, in the reader's language."""
+        return render_reason(
+            self.abandon_reason_kind, self.abandon_reason_params, self.abandon_reason
+        )
 
 
 class Suspension(models.Model):

@@ -28,6 +28,7 @@ from awards.services.fellowships import (
     require_role,
 )
 from calls.models import Application
+from reviews.reasons import Reason, ReasonKind
 from reviews.services.decisions import record_decline
 from reviews.services.lists import DecisionError
 
@@ -110,7 +111,7 @@ def record_recruitment_failure(*, fellowship: Fellowship, by: Any, reason: str) 
             decision = record_decline(
                 application=fellowship.application,
                 by=by,
-                reason=_("Recruitment failed: %(reason)s") % {"reason": reason},
+                reason=Reason(ReasonKind.RECRUITMENT_FAILED, reason=reason),
             )
         except DecisionError as error:
             raise AwardError(str(error)) from error

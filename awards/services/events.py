@@ -144,7 +144,10 @@ def invitees(call: Call) -> list[tuple[Any, str, str]]:
         .select_related("user", "institute")
         .order_by("institute__acronym", "pk")
     ):
-        people.setdefault(role.user.pk, (role.user, InviteeRole.CORRESPONDENT, str(role.institute)))
+        # The acronym reads the same in every language; the stored text is not translated.
+        people.setdefault(
+            role.user.pk, (role.user, InviteeRole.CORRESPONDENT, role.institute.acronym)
+        )
     return list(people.values())
 
 

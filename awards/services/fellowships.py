@@ -31,6 +31,7 @@ from aissai.notifications.services import queue_mail
 from awards.models import OPEN_STATES, Fellowship, FellowshipState, Suspension
 from calls.models import Application, Call, FundingSource, Unit
 from reviews.models import FundingDecision, FundingOutcome
+from reviews.reasons import Reason, ReasonKind, reason_fields, stored_reason
 
 from .dates import planned_end
 from .errors import AwardError
@@ -101,8 +102,11 @@ def move(
     fields: tuple[str, ...] = (),
 ) -> Fellowship:
     """The one way a fellowship's state changes: check the table, save the new state (and
-    ``fields`` the caller set), append the audit event. Call it inside a transaction."""
+    ``fields`` the caller set), append the audit event (a ``Reason`` with its facts). Call
+    it inside a transaction."""
     check_move(fellowship, to, as_role)
+    if isinstance(reason, Reason):
+        data = {"reason_kind": reason.kind, "reason_params": reason.params, **(data or {})}
     previous = fellowship.state
     fellowship.state = to
     fellowship.save(update_fields=["state", "updated_at", *fields])
@@ -176,8 +180,11 @@ def open_missing_fellowships(*, call: Call, by: Any = None) -> list[Fellowship]:
 
 
 def abandon(fellowship: Fellowship, *, by: Any, as_role: str, reason: str) -> Fellowship:
-    """Abandon a locked fellowship (its whole committed amount is released)."""
-    fellowship.abandon_reason = reason
+    """Abandon a locked fellowship (its whole committed amount is released). A
+    :class:`~reviews.reasons.Reason` is stored as facts, staff's words as text."""
+    stored = {f"abandon_{name}": value for name, value in reason_fields(reason).items()}
+    for name, value in stored.items():
+        setattr(fellowship, name, value)
     fellowship.released_amount = fellowship.committed_amount or Decimal("0.00")
     return move(
         fellowship=fellowship,
@@ -186,7 +193,7 @@ def abandon(fellowship: Fellowship, *, by: Any, as_role: str, reason: str) -> Fe
         as_role=as_role,
         reason=reason,
         data={"released": fellowship.released_amount},
-        fields=("abandon_reason", "released_amount"),
+        fields=(*stored, "released_amount"),
     )
 
 
@@ -201,7 +208,9 @@ def close_for_decision(*, decision: FundingDecision) -> list[Fellowship]:
             application_id=decision.application_id,
             state__in=(S.RECRUITING, S.RECRUITED),
         ):
-            reason = decision.reason_text or _("The funding decision changed.")
+            reason = stored_reason(
+                decision.reason_kind, decision.reason_params, decision.reason
+            ) or Reason(ReasonKind.DECISION_CHANGED)
             abandon(fellowship, by=decision.decided_by, as_role=SYSTEM, reason=reason)
             closed.append(fellowship)
     return closed

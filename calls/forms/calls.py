@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aissai.forms import EDIT_BASE_FIELD, ExplainedFormSetMixin, VersionedFormMixin
@@ -25,15 +27,20 @@ def _text(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
+def _tie_break_rule_label(n: int) -> str:
+    return gettext("Tie-break rule %(n)s") % {"n": n}
+
+
+# The form is built once at import: the label is translated when the page is drawn.
+tie_break_rule_label = lazy(_tie_break_rule_label, str)
+
+
 class TieBreakWidget(forms.MultiWidget):
     """One drop-down per rule, in the order they apply; each names its place."""
 
     def __init__(self, size: int):
         super().__init__(
-            [
-                forms.Select(attrs={"aria-label": _("Tie-break rule %(n)s") % {"n": n + 1}})
-                for n in range(size)
-            ]
+            [forms.Select(attrs={"aria-label": tie_break_rule_label(n + 1)}) for n in range(size)]
         )
 
     def decompress(self, value):

@@ -26,7 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from aissai.queries import correlated_count
 from calls.eligibility import ConsortiumReport, check_consortium
@@ -55,7 +55,7 @@ SORTS: dict[str, Any] = {
     "reference": gettext_lazy("Reference"),
     "title": gettext_lazy("Title"),
     "status": gettext_lazy("Status"),
-    "submitted": gettext_lazy("Submitted"),
+    "submitted": pgettext_lazy("submission date", "Submitted"),
     "units": gettext_lazy("Units"),
     "institutes": gettext_lazy("Institutes"),
 }
@@ -227,11 +227,15 @@ def screening_applications(*, call: Call, user: Any, status: str = "") -> QueryS
 
 
 def screening_application_or_404(*, call: Call, user: Any, pk: int) -> Application:
-    """One application for its screening page; 404 when ``user`` takes part in it."""
+    """One application for its screening page; 404 when ``user`` takes part in it. Each
+    current document carries ``label``, the name of the call's document of its kind."""
     queryset = evaluation_visible_to(user).filter(call=call, pk=pk)
     application = application_rows(queryset).first()
     if application is None:
         raise Http404
+    names = {required.kind: required.name for required in call.required_documents.all()}
+    for document in application.current_documents:
+        document.label = names.get(document.kind, document.kind)
     return application
 
 

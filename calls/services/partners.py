@@ -63,12 +63,15 @@ def _validated_lead(lead_name: str, lead_email: str) -> tuple[str, str]:
         errors["lead_name"] = _("Give the name of the lead scientist in this unit.")
     elif len(lead_name) > 200:
         errors["lead_name"] = _("At most %(limit)d characters.") % {"limit": 200}
-    try:
-        validate_email(lead_email)
-    except ValidationError:
-        errors["lead_email"] = _(
-            "“%(value)s” is not an e-mail address (for example: name@lab.cnrs.fr)."
-        ) % {"value": lead_email[:100]}
+    if not lead_email:
+        errors["lead_email"] = _("Give the e-mail address of the lead scientist in this unit.")
+    else:
+        try:
+            validate_email(lead_email)
+        except ValidationError:
+            errors["lead_email"] = _(
+                "“%(value)s” is not an e-mail address (for example: name@lab.cnrs.fr)."
+            ) % {"value": lead_email[:100]}
     if errors:
         raise ValidationError(errors)
     return lead_name, lead_email

@@ -242,10 +242,10 @@ SUGGESTED_TERMS_EN = (
 )
 SUGGESTED_TERMS_FR = (
     "Je garderai confidentiel tout ce que je lirai sur les candidatures de cet appel, "
-    "et ne l'utiliserai que pour cette évaluation.\n"
-    "Je ne partagerai ni les documents ni mon évaluation, et n'en garderai pas de copie "
-    "après l'évaluation.\n"
-    "Je signalerai aussitôt à l'équipe du programme tout conflit d'intérêts."
+    "et ne l’utiliserai que pour cette évaluation.\n"
+    "Je ne partagerai ni les documents ni mon évaluation, et n’en garderai pas de copie "
+    "après l’évaluation.\n"
+    "Je signalerai aussitôt à l’équipe du programme tout conflit d’intérêts."
 )
 
 

@@ -282,7 +282,8 @@ def record_decline(
     it waits for staff (``fill_free_places``)."""
     if as_role == STAFF:
         require_staff(by)
-    reason = (reason or "").strip()[:REASON_MAX_CHARS]
+    if not isinstance(reason, Reason):  # a reason the application writes keeps its facts
+        reason = (reason or "").strip()[:REASON_MAX_CHARS]
     if not reason:
         raise DecisionError(_("Give the reason for the decline."))
     with transaction.atomic():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -115,5 +115,10 @@ def dossier_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return ask_for_password(request)
     dossier = build_dossier(application, reader=request.user)
     record_dossier_view(application=application, by=request.user)
-    context = {"call": call, "application": application, "dossier": dossier}
+    context = {
+        "call": call,
+        "application": application,
+        "dossier": dossier,
+        "prepared_at": timezone.now(),
+    }
     return render(request, "reviews/reports/dossier.html", context)

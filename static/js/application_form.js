@@ -103,6 +103,34 @@
     });
   }
 
+  // The server strips the spaces around what it saves: a copy that differs only by them
+  // holds nothing unsaved.
+  function sameInput(one, other) {
+    const tidy = (data) =>
+      JSON.stringify(data, (key, value) =>
+        typeof value === "string" ? value.replace(/\r\n/g, "\n").trim() : value,
+      );
+    return tidy(one) === tidy(other);
+  }
+
+  // When the copy was kept, written as the server writes times: "7 décembre 2026 à 18 h 37",
+  // "7 December 2026, 18:37" (this browser's clock and zone: the reader's own moment).
+  function keptAt(iso) {
+    const moment = new Date(iso);
+    const french = /^fr\b/i.test(document.documentElement.lang || "");
+    const day = moment.toLocaleDateString(french ? "fr-FR" : "en-GB", {
+      day: "numeric",
+      month: "long",
+      year: "numeric",
+    });
+    const minute = String(moment.getMinutes()).padStart(2, "0");
+    if (!french) {
+      return day + ", " + String(moment.getHours()).padStart(2, "0") + ":" + minute;
+    }
+    const minutes = minute === "00" ? "" : "\u00a0" + minute;
+    return day + " à " + moment.getHours() + "\u00a0h" + minutes;
+  }
+
   function setUpLocalCopy() {
     const form = document.querySelector("form[data-draft-key]");
     if (!form || !window.localStorage) {
@@ -116,12 +144,9 @@
     } catch (error) {
       stored = null;
     }
-    const onPage = JSON.stringify(snapshot(form));
-    if (stored && stored.data && JSON.stringify(stored.data) !== onPage && banner) {
+    if (stored && stored.data && !sameInput(stored.data, snapshot(form)) && banner) {
       const text = banner.querySelector("[data-restore-text]");
-      text.textContent = fill(text.dataset.template, {
-        time: new Date(stored.savedAt).toLocaleString(),
-      });
+      text.textContent = fill(text.dataset.template, { time: keptAt(stored.savedAt) });
       banner.classList.remove("d-none");
       banner.querySelector("[data-restore]").addEventListener("click", () => {
         restore(form, stored.data);

@@ -21,17 +21,40 @@
     return (label ? label + " (" + zone + ")" : zone) + colon;
   }
 
+  // The same form as the server's Paris time (aissai/formatting.py, long_datetime):
+  // "28 décembre 2026 à 6 h", "à 6 h 30"; in English "28 December 2026, 06:00".
+  function formatter(zone, language) {
+    const french = /^fr\b/i.test(language || "");
+    const day = new Intl.DateTimeFormat(french ? "fr-FR" : "en-GB", {
+      day: "numeric",
+      month: "long",
+      year: "numeric",
+      timeZone: zone,
+    });
+    const clock = new Intl.DateTimeFormat("en-GB", {
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+      timeZone: zone,
+    });
+    return function (moment) {
+      const parts = {};
+      clock.formatToParts(moment).forEach((part) => (parts[part.type] = part.value));
+      if (!french) {
+        return day.format(moment) + ", " + parts.hour + ":" + parts.minute;
+      }
+      const minutes = parts.minute === "00" ? "" : "\u00a0" + parts.minute;
+      return day.format(moment) + " à " + parseInt(parts.hour, 10) + "\u00a0h" + minutes;
+    };
+  }
+
   function render() {
     const zone = localZone();
     if (!zone || zone === "Europe/Paris") {
       return;
     }
     const language = document.documentElement.lang || undefined;
-    const format = new Intl.DateTimeFormat(language, {
-      dateStyle: "long",
-      timeStyle: "short",
-      timeZone: zone,
-    });
+    const format = formatter(zone, language);
     document.querySelectorAll("time[data-local-time]").forEach(function (element) {
       if (element.dataset.localTimeDone) {
         return;
@@ -42,7 +65,7 @@
       }
       const line = document.createElement("span");
       line.className = "d-block small text-body-secondary local-time";
-      line.textContent = prefix(element.dataset.localLabel, zone, language) + " " + format.format(moment);
+      line.textContent = prefix(element.dataset.localLabel, zone, language) + " " + format(moment);
       const after = element.nextElementSibling;
       (after || element).after(line);
       element.dataset.localTimeDone = "1";

@@ -67,7 +67,13 @@ function summariseFormErrors() {
     const error = box && box.querySelector(".invalid-feedback");
     const link = document.createElement("a");
     link.href = "#" + field.id;
-    link.textContent = [label && label.textContent.replace(/\*\s*$/, "").trim(), error && error.textContent.trim()]
+    // A field repeated in several cards (each criterion's score) is named with its card.
+    const card = field.closest("section.card[aria-labelledby]");
+    const heading = card && document.getElementById(card.getAttribute("aria-labelledby"));
+    const name = [heading && heading.textContent.trim(), label && label.textContent.replace(/\*\s*$/, "").trim()]
+      .filter(Boolean)
+      .join(" – ");
+    link.textContent = [name, error && error.textContent.trim()]
       .filter(Boolean)
       .join(document.documentElement.lang === "fr" ? "\u00a0: " : ": ");
     link.addEventListener("click", (event) => {

@@ -76,3 +76,13 @@ def test_mails_follow_the_language_chosen_with_the_switch(client):
     client.post(reverse("accounts:password_reset"), {"email": "ada@example.org"})
 
     assert OutboxMessage.objects.get(event="password_reset").language == "fr"
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_switcher_names_each_language_in_that_language(client, language):
+    """A French reader lost on an English page looks for « Français », not "French"."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = client.get(reverse("home")).content.decode()
+    assert '<option value="en" lang="en"' in html
+    assert 'lang="en">English</option>' in html.replace(" selected", "")
+    assert 'lang="fr">Français</option>' in html.replace(" selected", "")

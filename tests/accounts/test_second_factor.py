@@ -308,7 +308,7 @@ def test_second_factor_pages_are_in_french(client):
     log_in(client, "pm@example.org")
     setup = client.get(SETUP, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Configurer un second facteur" in setup
-    assert "<title>QR code pour votre application</title>" in setup
+    assert "<title>Code QR pour votre application</title>" in setup
 
     with_app(user)
     client.post(reverse("accounts:logout"))

@@ -98,6 +98,15 @@ def test_fellow_reads_the_fellowship_without_actions(client, award):
     assert client.get(page("fellowship_recruit", fellowship.pk)).status_code == 404
 
 
+def test_the_fellowship_labels_start_with_a_capital_in_french(client, award):
+    fellowship = recruit(award.fellowship("A"), by=award.staff, email="fellow@lab.example.fr")
+    fellowship.fellow.language = "fr"
+    fellowship.fellow.save(update_fields=["language"])
+    client.force_login(fellowship.fellow)
+    html = client.get(page("fellowship", fellowship.pk)).content.decode()
+    assert ">Date de soutenance de la thèse</dt>" in html
+
+
 def test_correspondent_reads_the_institute_fellowships_only(client, award):
     reader = correspondent_of("INP")
     client.force_login(reader)

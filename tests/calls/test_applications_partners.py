@@ -185,6 +185,7 @@ def test_eligibility_panel_says_when_the_rule_is_met(coordinator_client, applica
         ("bad_email", "is not an e-mail address (for example: name@lab.cnrs.fr)."),
         ("bad_institute", "can take part under: CNRS Computer Sciences (INS2I). Choose one"),
         ("no_lead", "Give the name of the lead scientist in this unit."),
+        ("no_email", "Give the e-mail address of the lead scientist in this unit."),
     ],
 )
 def test_bad_partner_input_gets_a_clear_message_and_nothing_changes(
@@ -206,6 +207,8 @@ def test_bad_partner_input_gets_a_clear_message_and_nothing_changes(
         data["institute"] = institute("INP").pk
     elif case == "no_lead":
         data["lead_name"] = "  "
+    elif case == "no_email":
+        data["lead_email"] = " "
 
     for htmx in (False, True):
         extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}

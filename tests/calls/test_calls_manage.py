@@ -563,3 +563,6 @@ def test_new_call_page_names_the_tie_break_rules_in_words(staff_client, language
     assert "criterion:" not in text and "submitted_at" not in text and "institutes'" not in text
     words = "Higher score on criterion 1" if language == "en" else "critère 1"
     assert words in text
+    # The drop-downs' accessible names too, though the form class is built at import.
+    label = "Tie-break rule 5" if language == "en" else "Règle de départage 5"
+    assert f'aria-label="{label}"' in html

@@ -36,6 +36,13 @@ def test_load_reference_data_with_the_sample_fills_disciplines_and_units_once():
     assert f"0 unit(s) created, 0 updated, {SAMPLE_UNITS} unchanged" in again
 
 
+def test_the_standard_disciplines_take_the_french_apostrophe():
+    load()
+    names = list(Discipline.objects.values_list("name_fr", flat=True))
+    assert "Sciences de la Terre et de l’Univers" in names
+    assert not [name for name in names if "'" in name]
+
+
 def test_load_reference_data_imports_the_given_units_file(tmp_path):
     export = tmp_path / "rnsr.csv"
     export.write_text(

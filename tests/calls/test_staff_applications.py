@@ -319,3 +319,10 @@ def test_query_count_is_the_same_for_3_and_30_applications_over_two_pages(staff_
     second_page = _count_queries(staff_client, url, {"per_page": 25, "page": 2})
     assert len(staff_client.get(url, {"per_page": 25, "page": 2}).context["rows"]) == 5
     assert three == first_page == second_page
+
+
+def test_the_submission_date_column_reads_depot_in_french(client, call):
+    client.force_login(StaffFactory(language="fr"))
+    html = table(client, call).content.decode()
+    assert ">Dépôt" in html and "Dépôt (décroissant)" in html
+    assert ">Déposée</a>" not in html and ">Déposée</th>" not in html

@@ -129,6 +129,15 @@ def test_screening_page_shows_checks_partners_documents_and_the_ruling_form(staf
     ]
 
 
+def test_screening_page_names_each_document_by_the_call_s_document_in_french(client):
+    application = submitted_application()
+    client.force_login(StaffFactory(language="fr"))
+    html = client.get(screening_url(application)).content.decode()
+    assert "<strong>Description du projet</strong>" in html
+    assert "<strong>CV de la personne qui coordonne le projet</strong>" in html
+    assert "<strong>cv</strong>" not in html and "<strong>project</strong>" not in html
+
+
 def test_ruling_eligible_notifies_the_applicant_in_their_language_and_is_audited(
     staff_client, staff, django_capture_on_commit_callbacks
 ):

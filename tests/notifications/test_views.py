@@ -427,7 +427,8 @@ def test_outbox_shows_events_by_their_label_in_the_reader_s_language(client, sta
 
     assert '<option value="eligibility_outcome">Eligibility outcome</option>' in english
     assert "<td>Review assignment</td>" in english
-    assert '<option value="eligibility_outcome">Résultat de l’éligibilité</option>' in french
+    eligibility_fr = "Résultat de l’examen d’éligibilité"
+    assert f'<option value="eligibility_outcome">{eligibility_fr}</option>' in french
     assert "<td>Affectation d’une évaluation</td>" in french
     for page in (english, french):
         assert ">eligibility_outcome<" not in page and ">review_assignment<" not in page

@@ -199,6 +199,17 @@ def test_the_history_is_read_in_the_reader_s_language(client, fixed, staff):
     assert "Main list" not in french and "complementary list is closed" not in french
 
 
+def test_the_history_names_list_positions_in_french_words(client, fixed, staff):
+    client.force_login(staff)
+    client.post(url("decisions_source", fixed.call), {"name": "Regional grant", "fellowships": 1})
+    english = client.get(url("decisions_history", fixed.call)).content.decode()
+    staff.language = "fr"
+    staff.save(update_fields=["language"])
+    french = client.get(url("decisions_history", fixed.call)).content.decode()
+    assert "Complementary list #1" in english
+    assert "Liste complémentaire, position 1" in french and " #1" not in french
+
+
 @pytest.mark.parametrize("page", ["decisions", "decisions_history"])
 def test_decision_pages_query_count_does_not_grow(client, staff, page):
     counts = []

@@ -241,3 +241,10 @@ def test_dossier_needs_a_recent_login(client, application, stale_login):
     assert response.status_code == 302
     assert response["Location"] == reauth_url(dossier_url(application))
     assert not AuditEvent.objects.filter(verb=DOSSIER_VERB).exists()
+
+
+def test_dossier_says_when_it_was_prepared_as_french_writes_dates(client, application):
+    client.force_login(StaffFactory(language="fr"))
+    html = client.get(dossier_url(application)).content.decode()
+    assert re.search(r"Préparé le \d{1,2} [a-zéû]+ \d{4} à \d{1,2}\xa0h", html)
+    assert not re.search(r"Préparé le [^<]*\d\d:\d\d", html)

@@ -17,8 +17,8 @@ DISCIPLINES = [
     ("Chemistry", "Chimie"),
     ("Biology and health", "Biologie et santé"),
     ("Ecology and environment", "Écologie et environnement"),
-    ("Earth and universe sciences", "Sciences de la Terre et de l'Univers"),
-    ("Engineering", "Sciences de l'ingénieur"),
+    ("Earth and universe sciences", "Sciences de la Terre et de l’Univers"),
+    ("Engineering", "Sciences de l’ingénieur"),
     ("Computer science", "Informatique"),
     ("Humanities and social sciences", "Sciences humaines et sociales"),
 ]

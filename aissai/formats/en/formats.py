@@ -1,0 +1,6 @@
+"""English formats: "28 December 2026" (the long date, as in "28 December 2026, 12:00"),
+short "28 Dec 2026", "28 Dec 2026, 12:00"; never the US "Dec. 28, 2026"."""
+
+DATE_FORMAT = "j F Y"
+SHORT_DATE_FORMAT = "j M Y"
+SHORT_DATETIME_FORMAT = "j M Y, H:i"

@@ -1,0 +1,5 @@
+"""French short formats: « 28 déc. 2026 », « 28 déc. 2026 à 12 h 00 » (as « 28 décembre
+2026 à 12 h » in the long form; no-break spaces around the « h »)."""
+
+SHORT_DATE_FORMAT = "j N Y"
+SHORT_DATETIME_FORMAT = "j N Y à G\u00a0\\h\u00a0i"
