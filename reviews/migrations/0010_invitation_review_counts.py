@@ -41,7 +41,7 @@ def fill_counts(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("calls", "0011_partner_lead_email_upper_index"),
-        ("reviews", "0008_history_reasons_as_facts"),
+        ("reviews", "0009_decline_reasons_as_facts"),
     ]
 
     operations = [
