@@ -1,6 +1,7 @@
 """The fellowship pages: the coordinator records the recruit through the form, staff act
 on a fellowship and read the call's fellowships and money; others read or get a 404."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -136,6 +137,21 @@ def test_staff_change_the_amount_and_see_the_money(client, award):
     html = client.get(page("call_fellowships", award.call.slug)).content.decode()
     assert html.count('data-testid="fellowship-row"') == 3
     assert 'id="left-for-next-edition">10,000.00<' in html
+
+
+def test_money_totals_read_unknown_when_no_source_has_an_amount(client, staff):
+    award = funded_call(staff=staff, amounts=(None,))
+    client.force_login(staff)
+    html = client.get(page("call_fellowships", award.call.slug)).content.decode()
+    footer = html[html.index("<tfoot>") : html.index("</tfoot>")]
+    cells = re.findall(r'<td class="text-end text-nowrap"[^>]*>([^<]*)</td>', footer)
+    assert cells == ["—", "0.00", "0.00", "—"]  # amount, committed, released, available
+    row = html[
+        html.index('data-testid="money-row"') : html.index(
+            "</tr>", html.index('data-testid="money-row"')
+        )
+    ]
+    assert row.count(">—<") == 2
 
 
 def test_staff_set_the_recruitment_deadline(client, award):
