@@ -48,3 +48,16 @@ def test_report_heading_names_the_milestone_once(client, award, names, french, e
     assert h1 == french.format(p=project) and title.startswith(french.format(p=project))
     h1, title = heading(client, fellowship, milestone, "en")
     assert h1 == english.format(p=project) and title.startswith(english.format(p=project))
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [("fr", "Choisissez une source de financement"), ("en", "Choose a funding source")],
+)
+def test_donor_contact_form_asks_for_the_funding_source_in_words(client, award, language, label):
+    client.force_login(award.staff)
+    client.cookies["django_language"] = language
+    html = client.get(reverse("awards:call_reports", args=[award.call.slug])).content.decode()
+    select = re.search(r'<select name="funding_source".*?</select>', html, re.S).group(0)
+    assert re.search(r'<option value="" selected>\s*' + label + r"\s*</option>", select)
+    assert "---------" not in select
