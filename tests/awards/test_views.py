@@ -15,6 +15,7 @@ from aissai.notifications.models import OutboxMessage
 from awards.models import AwardSettings, FellowshipState
 from awards.services.fellowships import hosting_units
 from calls.models import ApplicationStatus
+from calls.models.correspondents import InstituteCorrespondent
 from tests.factories.accounts import StaffFactory, UserFactory
 from tests.factories.awards import funded_call, recruit
 from tests.factories.calls import correspondent_of
@@ -182,3 +183,27 @@ def test_fellowship_lists_query_count_does_not_grow(client, name):
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("fr", "comme correspondant ou correspondante d’institut, ceux de votre institut."),
+        ("en", "as an institute correspondent, those of your institute."),
+    ],
+)
+def test_fellowships_page_names_the_correspondent_role_inclusively(
+    client, award, language, sentence
+):
+    client.force_login(correspondent_of("INP"))
+    client.cookies["django_language"] = language
+    html = client.get(page("my_fellowships")).content.decode()
+    assert sentence in html
+    assert "comme correspondant d’institut" not in html
+
+
+def test_the_correspondent_role_reads_inclusively_in_french():
+    meta = InstituteCorrespondent._meta
+    with translation.override("fr"):
+        assert str(meta.verbose_name) == "correspondant ou correspondante d’institut"
+        assert str(meta.verbose_name_plural) == "correspondants et correspondantes d’institut"
