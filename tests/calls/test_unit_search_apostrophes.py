@@ -2,7 +2,10 @@
 names edited by staff): the unit search treats ’ and ' as the same letter, in the query
 and in the names, for applicants, reviewers and the admin, in one query."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -53,3 +56,14 @@ def test_the_admin_finds_a_straight_name_from_a_typographic_query(admin_client, 
         reverse("admin:calls_unit_changelist"), {"q": "d’informatique Montpellier"}
     )
     assert list(response.context["cl"].result_list) == [units[1]]
+
+
+def test_the_sample_units_carry_the_typographic_apostrophe_and_are_found_either_way():
+    call_command("load_reference_data", "--sample-units", stdout=io.StringIO())
+    names = list(Unit.objects.values_list("name", flat=True))
+    assert "Laboratoire de neurosciences et d’imagerie cellulaire" in names
+    assert not [name for name in names if "'" in name]
+    found = search_units("d'imagerie")
+    assert [unit.name for unit in found] == [
+        "Laboratoire de neurosciences et d’imagerie cellulaire"
+    ]
