@@ -12,6 +12,10 @@ them and as English readers expect (loaded for every template: settings.TEMPLATE
   limits are set; one decimal only below 10, and none when it is zero);
 - ``score_out_of``: a review's score on its scale, « 5,2/10 » or "5.2/10" (one decimal,
   none when it is zero; no spaces around the slash). Exports keep numbers as numbers.
+- ``signed``: a number whose sign carries meaning (a reviewer's leniency, a calibration
+  offset, a difference of scores), « +0,97 », « −0,97 » (the minus sign U+2212, not a
+  hyphen), « 0,00 » when it rounds to zero; two decimals unless told (``signed:1``).
+  Exports (CSV, spreadsheets) keep a plain hyphen: they write numbers, not this text.
 """
 
 from datetime import date, datetime
@@ -25,6 +29,7 @@ from django.utils.translation import get_language, gettext
 register = template.Library()
 
 NBSP = "\u00a0"
+MINUS = "\u2212"
 
 
 @register.filter(expects_localtime=True)
@@ -88,3 +93,15 @@ def score_out_of(value, scale: int | str = 10) -> str:
     rounded = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     places = 0 if rounded == rounded.to_integral_value() else 1
     return f"{formats.number_format(rounded, places)}/{scale}"
+
+
+@register.filter
+def signed(value, places: int | str = 2) -> str:
+    if value is None or value == "":
+        return ""
+    places = int(places)
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = formats.number_format(abs(rounded), places)
+    if rounded > 0:
+        return f"+{text}"
+    return f"{MINUS}{text}" if rounded < 0 else text

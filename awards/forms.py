@@ -130,7 +130,9 @@ class MilestoneForm(forms.Form):
 
 class DonorContactForm(forms.Form):
     funding_source = forms.ModelChoiceField(
-        label=_("Funding source"), queryset=FundingSource.objects.none()
+        label=_("Funding source"),
+        queryset=FundingSource.objects.none(),
+        empty_label=_("Choose a funding source"),
     )
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     email = forms.EmailField(label=_("E-mail address"), required=False)

@@ -59,10 +59,14 @@ def _sentence(kind: str, params: dict[str, Any]) -> str:
         ReasonKind.COMPLEMENTARY_CLOSED: lambda: gettext("The complementary list is closed."),
         ReasonKind.RECUT: lambda: (
             gettext(
-                "The lists were re-cut: %(main)d funded place(s), %(complementary)d on the "
-                "complementary list, shortlisted applications only."
+                "The lists were re-cut: %(places)s, %(complementary)d on the complementary "
+                "list, shortlisted applications only."
             )
-            % p
+            % {
+                **p,
+                "places": ngettext("%(count)d funded place", "%(count)d funded places", p["main"])
+                % {"count": p["main"]},
+            }
         ),
         ReasonKind.RESET: lambda: gettext("Reset to the score order."),
         ReasonKind.SOURCES_CHANGED: lambda: gettext("Funding sources changed."),

@@ -9,7 +9,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from aissai.formatting import file_size, long_datetime, score_out_of
+from aissai.formatting import file_size, long_datetime, score_out_of, signed
 
 PARIS = ZoneInfo("Europe/Paris")
 NBSP = "\u00a0"
@@ -91,3 +91,20 @@ def test_a_receipt_time_keeps_its_seconds_in_each_language():
         )
     with translation.override("en"):
         assert long_datetime(moment, "seconds") == "7 December 2026, 18:39:07"
+
+
+@pytest.mark.parametrize(
+    ("value", "french", "english"),
+    [
+        (-0.97, "\u22120,97", "\u22120.97"),
+        (Decimal("1.5"), "+1,50", "+1.50"),
+        (-0.001, "0,00", "0.00"),
+        (0, "0,00", "0.00"),
+    ],
+)
+def test_signed_numbers_use_the_minus_sign_in_each_language(value, french, english):
+    with translation.override("fr"):
+        assert signed(value) == french
+    with translation.override("en"):
+        assert signed(value) == english
+    assert signed(None) == ""

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from aissai.security.reauth import is_recent, reauth_url
@@ -88,6 +88,9 @@ class UserAdmin(BaseUserAdmin):
             else:
                 done += 1
         self.message_user(
-            request, gettext("%(count)d people anonymised.") % {"count": done}, messages.SUCCESS
+            request,
+            ngettext("%(count)d person anonymised.", "%(count)d people anonymised.", done)
+            % {"count": done},
+            messages.SUCCESS,
         )
         return None

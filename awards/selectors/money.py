@@ -8,6 +8,10 @@ fellowships.
 - released: the part of it given back (all of an abandoned fellowship's amount, the
   unused share of one that ended early);
 - available: amount − committed + released (unknown when the source has no amount).
+
+The call's totals of amount and available add up the sources whose amount is known;
+when no source has one, the totals are unknown too (shown « — », like each row), not
+zero: a finance officer reads 0,00 as "nothing granted", which is not what we know.
 """
 
 from __future__ import annotations
@@ -49,8 +53,9 @@ class CallMoney:
     sources: list[SourceMoney] = field(default_factory=list)
 
     @property
-    def amount(self) -> Decimal:
-        return sum((s.amount or ZERO for s in self.sources), ZERO)
+    def amount(self) -> Decimal | None:
+        known = [s.amount for s in self.sources if s.amount is not None]
+        return sum(known, ZERO) if known else None
 
     @property
     def committed(self) -> Decimal:
@@ -65,9 +70,10 @@ class CallMoney:
         return self.committed - self.released
 
     @property
-    def left_for_next_edition(self) -> Decimal:
-        """What the sources with a known amount have not spent."""
-        return sum((s.available for s in self.sources if s.available is not None), ZERO)
+    def left_for_next_edition(self) -> Decimal | None:
+        """What the sources with a known amount have not spent (unknown without any)."""
+        known = [s.available for s in self.sources if s.available is not None]
+        return sum(known, ZERO) if known else None
 
 
 def call_money(call: Call) -> CallMoney:

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from awards.forms import EventForm, RsvpForm
@@ -66,7 +67,12 @@ def event_invite(request: HttpRequest, pk: int) -> HttpResponse:
     except AwardError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("%(count)d people invited.") % {"count": len(invited)})
+        count = len(invited)
+        messages.success(
+            request,
+            ngettext("%(count)d person invited.", "%(count)d people invited.", count)
+            % {"count": count},
+        )
     return redirect("awards:event", pk=event.pk)
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from awards.forms import DonorContactForm, MilestoneForm, OutputFormSet, ReportForm
@@ -26,6 +27,17 @@ from reviews.exports.writers import csv_response, xlsx_response
 
 from . import tables
 from .fellowships import fellowship_or_404
+
+
+def report_heading(fellowship, milestone: ReportMilestone) -> str:
+    """« Rapport final – ACRONYME » when the milestone's name says it is a report,
+    « Rapport : Mois 9 – ACRONYME » when it names only a moment."""
+    application = fellowship.application
+    names = {"milestone": milestone.name, "project": application.acronym or application.reference}
+    word = pgettext("a word looked for in a milestone's name", "report")
+    if word.casefold() in milestone.name.casefold():
+        return _("%(milestone)s – %(project)s") % names
+    return _("Report: %(milestone)s – %(project)s") % names
 
 
 @login_required
@@ -83,6 +95,7 @@ def report(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
     context = {
         "fellowship": fellowship,
         "milestone": milestone,
+        "heading": report_heading(fellowship, milestone),
         "due": selectors.due_on(fellowship, milestone),
         "existing": existing,
         "form": form,

@@ -1,7 +1,8 @@
 """Reference data: CNRS institutes, research units and their parent institutions."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Replace
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -59,20 +60,35 @@ class UnitType(models.TextChoices):
     FR = "FR", "FR"
 
 
+def plain_apostrophes(text: str) -> str:
+    """The typographic apostrophe written as the straight one: to a person searching they
+    are the same letter (« d’informatique » finds « d'informatique » and the reverse)."""
+    return text.replace("’", "'")
+
+
+def _plain(field: str) -> Replace:
+    return Replace(field, Value("’"), Value("'"))
+
+
 class UnitQuerySet(models.QuerySet):
     def active(self) -> "UnitQuerySet":
         return self.filter(is_active=True)
 
+    def with_plain_text(self) -> "UnitQuerySet":
+        """``name_plain`` and ``city_plain``: the name and city with straight apostrophes,
+        compared with a query passed through ``plain_apostrophes`` (in the same query)."""
+        return self.annotate(name_plain=_plain("name"), city_plain=_plain("city"))
+
     def search(self, text: str) -> "UnitQuerySet":
         """Units matching every word of ``text`` in label, number, acronym, name, city or RNSR."""
-        queryset = self
-        for word in text.split():
+        queryset = self.with_plain_text()
+        for word in plain_apostrophes(text).split():
             queryset = queryset.filter(
                 Q(label__icontains=word)
                 | Q(number__icontains=word)
                 | Q(acronym__icontains=word)
-                | Q(name__icontains=word)
-                | Q(city__icontains=word)
+                | Q(name_plain__icontains=word)
+                | Q(city_plain__icontains=word)
                 | Q(rnsr__iexact=word)
             )
         return queryset

@@ -18,6 +18,7 @@ from calls.models import (
     RequiredDocument,
     Unit,
 )
+from calls.models.reference import plain_apostrophes
 
 S = ApplicationStatus
 
@@ -135,18 +136,18 @@ def applicant_status_label(application: Application) -> str:
 
 def search_units(query: str, *, limit: int = 20) -> list[Unit]:
     """Active units whose label, number, acronym, name or city match every word of ``query``."""
-    words = [word for word in query.split() if word][:5]
+    words = [word for word in plain_apostrophes(query).split() if word][:5]
     if not words or len(query.strip()) < 2:
         return []
-    units = Unit.objects.active().select_related("main_institute")
+    units = Unit.objects.active().with_plain_text().select_related("main_institute")
     for word in words:
         units = units.filter(
             Q(label__icontains=word)
             | Q(number__iexact=word)
             | Q(number__startswith=word)
             | Q(acronym__icontains=word)
-            | Q(name__icontains=word)
-            | Q(city__icontains=word)
+            | Q(name_plain__icontains=word)
+            | Q(city_plain__icontains=word)
         )
     return list(units.order_by("unit_type", "number")[:limit])
 

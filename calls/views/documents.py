@@ -40,7 +40,7 @@ def document_upload(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         for message in exc.messages:
             messages.error(
                 request,
-                _("%(file)s was not accepted: %(reason)s")
+                _("%(file)s was not accepted. %(reason)s")
                 % {"file": form.cleaned_data["file"].name[:100], "reason": message},
             )
         return _back(application)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import Call
@@ -87,13 +87,13 @@ def read_invitation_csv(raw: bytes, *, call: Call) -> CsvImport:
     try:
         text = _decode(raw)
     except UnicodeDecodeError:
-        result.file_error = _gettext("The file is not UTF-8 text: save it as “CSV UTF-8”.")
+        result.file_error = gettext("The file is not UTF-8 text: save it as “CSV UTF-8”.")
         return result
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         header = next(reader, None)
         if header is None:
-            result.file_error = _gettext("The file is empty.")
+            result.file_error = gettext("The file is empty.")
             return result
         columns = [_column(name) for name in header]
         unknown = [header[i] for i, name in enumerate(columns) if name and name not in CSV_COLUMNS]
@@ -102,10 +102,16 @@ def read_invitation_csv(raw: bytes, *, call: Call) -> CsvImport:
         if unknown or missing:
             problems = []
             if unknown:
-                problems.append(_gettext("unknown column(s): %s") % ", ".join(unknown))
+                problems.append(
+                    ngettext("unknown column: %s", "unknown columns: %s", len(unknown))
+                    % ", ".join(unknown)
+                )
             if missing:
-                problems.append(_gettext("missing column(s): %s") % ", ".join(missing))
-            result.file_error = _gettext("Line 1 (header): %s.") % "; ".join(problems)
+                problems.append(
+                    ngettext("missing column: %s", "missing columns: %s", len(missing))
+                    % ", ".join(missing)
+                )
+            result.file_error = gettext("Line 1 (header): %s.") % "; ".join(problems)
             return result
         records = []
         line = reader.line_num
@@ -115,7 +121,7 @@ def read_invitation_csv(raw: bytes, *, call: Call) -> CsvImport:
                 continue
             if len(cells) > len(fields):
                 result.errors.append(
-                    CsvRowError(start, [_gettext("More cells than columns in the header.")])
+                    CsvRowError(start, [gettext("More cells than columns in the header.")])
                 )
                 continue
             data = dict(CSV_DEFAULTS)
@@ -124,16 +130,16 @@ def read_invitation_csv(raw: bytes, *, call: Call) -> CsvImport:
             )
             records.append((start, data))
     except csv.Error as exc:
-        result.file_error = _gettext("Line %(line)d: the CSV cannot be read (%(error)s).") % {
+        result.file_error = gettext("Line %(line)d: the CSV cannot be read (%(error)s).") % {
             "line": reader.line_num,
             "error": exc,
         }
         return result
     if not records and not result.errors:
-        result.file_error = _gettext("The file has a header but no expert.")
+        result.file_error = gettext("The file has a header but no expert.")
         return result
     if len(records) > CSV_MAX_ROWS:
-        result.file_error = _gettext("At most %(max)d experts per file.") % {"max": CSV_MAX_ROWS}
+        result.file_error = gettext("At most %(max)d experts per file.") % {"max": CSV_MAX_ROWS}
         return result
     _validate_rows(records, call=call, result=result)
     result.errors.sort(key=lambda error: error.line)
@@ -151,7 +157,7 @@ def _validate_rows(records: list[tuple[int, dict]], *, call: Call, result: CsvIm
             for name, errors in form.errors.items():
                 label = form.fields[name].label if name in form.fields else ""
                 messages.extend(
-                    _gettext("%(label)s: %(error)s") % {"label": label, "error": error}
+                    gettext("%(label)s: %(error)s") % {"label": label, "error": error}
                     if label
                     else str(error)
                     for error in errors
@@ -159,7 +165,7 @@ def _validate_rows(records: list[tuple[int, dict]], *, call: Call, result: CsvIm
         email = data.get("email", "").strip().lower()
         if email and email in first_line_of:
             messages.append(
-                _gettext("E-mail address: the same address as line %(line)d.")
+                gettext("E-mail address: the same address as line %(line)d.")
                 % {"line": first_line_of[email]}
             )
         elif email:

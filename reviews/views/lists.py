@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from aissai.pagination import page_links
@@ -182,16 +183,18 @@ def fix(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except ListError as error:
         return _refused(request, call, error, "")
+    funded, dropped = len(result.funded), len(result.not_selected)
     messages.success(
         request,
         _(
-            "The lists are fixed: %(funded)d funded, %(complementary)d on the complementary "
-            "list, %(not_selected)d not selected."
+            "The lists are fixed: %(funded)s, %(complementary)d on the complementary list, "
+            "%(not_selected)s."
         )
         % {
-            "funded": len(result.funded),
+            "funded": ngettext("%(count)d funded", "%(count)d funded", funded) % {"count": funded},
             "complementary": len(result.complementary),
-            "not_selected": len(result.not_selected),
+            "not_selected": ngettext("%(count)d not selected", "%(count)d not selected", dropped)
+            % {"count": dropped},
         },
     )
     return redirect("reviews:decisions", slug=call.slug)

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -104,7 +104,11 @@ def invite_bulk(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("%(n)d expert(s) invited; the invitations are being sent.")
+                    ngettext(
+                        "%(n)d expert invited; the invitation is being sent.",
+                        "%(n)d experts invited; the invitations are being sent.",
+                        len(invitations),
+                    )
                     % {"n": len(invitations)},
                 )
                 return redirect("reviews:pool", slug=call.slug)

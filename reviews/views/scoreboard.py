@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from aissai.pagination import keeping_query, page_links
@@ -148,13 +149,21 @@ def robustness(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _to_held_mails(request: HttpRequest, result) -> HttpResponse:
     """Say what the confirmed shortlist did and open the outbox on the held mails."""
+    yes, no = len(result.shortlisted), len(result.not_shortlisted)
     messages.success(
         request,
         _(
-            "%(yes)d application(s) shortlisted, %(no)d not shortlisted. The "
-            "applicants' mails are held in the outbox: read them and release them."
+            "%(yes)s, %(no)s. The applicants' mails are held in the outbox: read them and "
+            "release them."
         )
-        % {"yes": len(result.shortlisted), "no": len(result.not_shortlisted)},
+        % {
+            "yes": ngettext(
+                "%(count)d application shortlisted", "%(count)d applications shortlisted", yes
+            )
+            % {"count": yes},
+            "no": ngettext("%(count)d not shortlisted", "%(count)d not shortlisted", no)
+            % {"count": no},
+        },
     )
     outbox = reverse("notifications:outbox")
     query = urlencode({"status": "held", "event": SHORTLIST_MAIL})

@@ -6,7 +6,10 @@
     return;
   }
   const update = () => {
-    count.textContent = form.querySelectorAll("input[name=shortlisted]:checked").length;
+    // The page gives the phrase for none, one and several (French and English agree).
+    const n = form.querySelectorAll("input[name=shortlisted]:checked").length;
+    const phrase = n === 0 ? count.dataset.none : n === 1 ? count.dataset.one : count.dataset.many;
+    count.textContent = phrase.replace("{n}", n);
   };
   form.addEventListener("change", update);
   update();

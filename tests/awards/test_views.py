@@ -1,6 +1,7 @@
 """The fellowship pages: the coordinator records the recruit through the form, staff act
 on a fellowship and read the call's fellowships and money; others read or get a 404."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from aissai.notifications.models import OutboxMessage
 from awards.models import AwardSettings, FellowshipState
 from awards.services.fellowships import hosting_units
 from calls.models import ApplicationStatus
+from calls.models.correspondents import InstituteCorrespondent
 from tests.factories.accounts import StaffFactory, UserFactory
 from tests.factories.awards import funded_call, recruit
 from tests.factories.calls import correspondent_of
@@ -138,6 +140,21 @@ def test_staff_change_the_amount_and_see_the_money(client, award):
     assert 'id="left-for-next-edition">10,000.00<' in html
 
 
+def test_money_totals_read_unknown_when_no_source_has_an_amount(client, staff):
+    award = funded_call(staff=staff, amounts=(None,))
+    client.force_login(staff)
+    html = client.get(page("call_fellowships", award.call.slug)).content.decode()
+    footer = html[html.index("<tfoot>") : html.index("</tfoot>")]
+    cells = re.findall(r'<td class="text-end text-nowrap"[^>]*>([^<]*)</td>', footer)
+    assert cells == ["—", "0.00", "0.00", "—"]  # amount, committed, released, available
+    row = html[
+        html.index('data-testid="money-row"') : html.index(
+            "</tr>", html.index('data-testid="money-row"')
+        )
+    ]
+    assert row.count(">—<") == 2
+
+
 def test_staff_set_the_recruitment_deadline(client, award):
     client.force_login(award.staff)
     client.post(page("call_settings", award.call.slug), {"recruitment_deadline": "2026-06-30"})
@@ -166,3 +183,27 @@ def test_fellowship_lists_query_count_does_not_grow(client, name):
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("fr", "comme correspondant ou correspondante d’institut, ceux de votre institut."),
+        ("en", "as an institute correspondent, those of your institute."),
+    ],
+)
+def test_fellowships_page_names_the_correspondent_role_inclusively(
+    client, award, language, sentence
+):
+    client.force_login(correspondent_of("INP"))
+    client.cookies["django_language"] = language
+    html = client.get(page("my_fellowships")).content.decode()
+    assert sentence in html
+    assert "comme correspondant d’institut" not in html
+
+
+def test_the_correspondent_role_reads_inclusively_in_french():
+    meta = InstituteCorrespondent._meta
+    with translation.override("fr"):
+        assert str(meta.verbose_name) == "correspondant ou correspondante d’institut"
+        assert str(meta.verbose_name_plural) == "correspondants et correspondantes d’institut"

@@ -186,3 +186,18 @@ def test_any_name_gives_a_plain_pdf_display_name(name):
     assert "/" not in shown and "\\" not in shown
     assert shown not in (".pdf", "..pdf")
     assert not any(unicodedata.category(ch).startswith(("C", "Z")) for ch in shown)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "bad.pdf was not accepted. This file is not a PDF"),
+        ("fr", "bad.pdf n’a pas été accepté. Ce fichier n’est pas un PDF"),
+    ],
+)
+def test_rejection_names_the_file_then_gives_the_reason_as_a_sentence(
+    client, application, language, expected
+):
+    client.cookies["django_language"] = language
+    html = upload(client, application, b"not a pdf at all", "bad.pdf").content.decode()
+    assert expected in html

@@ -1,9 +1,11 @@
 """First install: ``load_reference_data`` fills the referential, and the staff pages say
 what is missing until it is filled (in English and in French)."""
 
+import importlib
 import io
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -41,6 +43,26 @@ def test_the_standard_disciplines_take_the_french_apostrophe():
     names = list(Discipline.objects.values_list("name_fr", flat=True))
     assert "Sciences de la Terre et de l’Univers" in names
     assert not [name for name in names if "'" in name]
+
+
+def test_the_migration_renames_only_the_old_standard_french_names():
+    renaming = importlib.import_module(
+        "calls.migrations.0012_discipline_names_typographic_apostrophe"
+    )
+    old = Discipline.objects.create(name_en="Engineering", name_fr="Sciences de l'ingénieur")
+    edited = Discipline.objects.create(
+        name_en="Earth and universe sciences", name_fr="Sciences de la Terre et de l'Univers (INSU)"
+    )
+    other = Discipline.objects.create(name_en="Law", name_fr="Droit de l'environnement")
+
+    renaming.to_typographic(apps, None)
+
+    names = dict(Discipline.objects.values_list("pk", "name_fr"))
+    assert names[old.pk] == "Sciences de l’ingénieur"
+    assert names[edited.pk] == "Sciences de la Terre et de l'Univers (INSU)"  # staff's own
+    assert names[other.pk] == "Droit de l'environnement"
+    renaming.to_straight(apps, None)
+    assert Discipline.objects.get(pk=old.pk).name_fr == "Sciences de l'ingénieur"
 
 
 def test_load_reference_data_imports_the_given_units_file(tmp_path):

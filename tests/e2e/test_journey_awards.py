@@ -91,7 +91,7 @@ def run_awards_journey(page, audit, mailbox, language: str) -> Words:
         "button", name=w("Invite the fellows, coordinators and correspondents")
     ).click()
     see_message(
-        page, w("%(count)d people invited.", count=3)
+        page, w.n("%(count)d person invited.", "%(count)d people invited.", 3)
     )  # A's fellow, A's and C's coordinators
     log_out(page)
 

@@ -84,15 +84,17 @@ def run_selection_journey(page, audit, mailbox, language: str) -> Words:
     for application in shortlisted:
         expect(page.get_by_label(w("Shortlist %(ref)s", ref=application.reference))).to_be_checked()
     expect(page.get_by_label(w("Shortlist %(ref)s", ref=f.reference))).not_to_be_checked()
-    expect(page.locator("#shortlist-count")).to_have_text("5")
+    expect(page.locator("#shortlist-count")).to_have_text(
+        w.n("%(n)s ticked", "%(n)s ticked", 5, n=5)
+    )
     page.get_by_role("button", name=w("Confirm the shortlist")).click()
     see_message(
         page,
         w(
-            "%(yes)d application(s) shortlisted, %(no)d not shortlisted. The applicants' mails "
-            "are held in the outbox: read them and release them.",
-            yes=5,
-            no=1,
+            "%(yes)s, %(no)s. The applicants' mails are held in the outbox: read them and "
+            "release them.",
+            yes=w.n("%(count)d application shortlisted", "%(count)d applications shortlisted", 5),
+            no=w.n("%(count)d not shortlisted", "%(count)d not shortlisted", 1),
         ),
     )
     expect(page).to_have_url(re.compile(r"/mail/outbox/\?"))
@@ -137,11 +139,11 @@ def run_selection_journey(page, audit, mailbox, language: str) -> Words:
     see_message(
         page,
         w(
-            "The lists are fixed: %(funded)d funded, %(complementary)d on the complementary "
-            "list, %(not_selected)d not selected.",
-            funded=2,
+            "The lists are fixed: %(funded)s, %(complementary)d on the complementary list, "
+            "%(not_selected)s.",
+            funded=w.n("%(count)d funded", "%(count)d funded", 2),
             complementary=2,
-            not_selected=1,
+            not_selected=w.n("%(count)d not selected", "%(count)d not selected", 1),
         ),
     )
     audit.check(page)

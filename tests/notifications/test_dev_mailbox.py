@@ -132,3 +132,15 @@ def test_dev_mailbox_query_count_is_the_same_for_1_and_3_messages(client, embedd
 
     assert (one[1], three[1]) == (1, 3)
     assert one[0] == three[0]
+
+
+@pytest.mark.parametrize(
+    ("language", "label"), [("fr", "Courriels de la démo"), ("en", "Demo mailbox")]
+)
+def test_the_menu_names_the_mailbox_plainly(client, embedded, language, label):
+    client.cookies["django_language"] = language
+    html = client.get("/").content.decode()
+    link = f'<a class="nav-link" href="{reverse("notifications:dev_mailbox")}">{label}</a>'
+    assert link in html
+    page = client.get(reverse("notifications:dev_mailbox")).content.decode()
+    assert f'<h1 class="h3">{label}</h1>' in page

@@ -4,6 +4,7 @@ against an independent optimum), and the load range shown with a warning when wi
 the setting lets affinity justify."""
 
 import random
+import re
 
 import numpy as np
 import pytest
@@ -136,6 +137,29 @@ def test_staff_setting_is_used_by_the_proposal(balance, loads, django_capture_on
     assert counts == loads
     assert proposal.balance == balance
     assert proposal.result["stats"]["balance"] == balance
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("applications", "language", "expected"),
+    [
+        (2, "fr", "1 évaluation par expert"),
+        (2, "en", "1 review per reviewer"),
+        (4, "fr", "2 évaluations par expert"),
+        (4, "en", "2 reviews per reviewer"),
+    ],
+)
+def test_proposal_page_says_the_load_once_when_every_reviewer_has_the_same(
+    client, django_capture_on_commit_callbacks, applications, language, expected
+):
+    staff = StaffFactory()
+    client.force_login(staff)
+    call, _apps, _invitations = make_call(applications=applications, reviewers=2, k=1)
+    proposal = propose(call, staff, django_capture_on_commit_callbacks, balance=1)
+    client.cookies["django_language"] = language
+    response = client.get(reverse("reviews:proposal", args=[call.slug, proposal.pk]))
+    shown = re.search(r'data-testid="load-range">([^<]*)<', response.content.decode()).group(1)
+    assert shown == expected
 
 
 @pytest.mark.django_db

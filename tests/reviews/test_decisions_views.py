@@ -210,6 +210,18 @@ def test_the_history_names_list_positions_in_french_words(client, fixed, staff):
     assert "Liste complémentaire, position 1" in french and " #1" not in french
 
 
+def test_the_history_says_a_promoted_decision_in_one_phrase(client, fixed, staff):
+    client.force_login(staff)
+    client.post(url("decisions_source", fixed.call), {"name": "Regional grant", "fellowships": 1})
+    english = client.get(url("decisions_history", fixed.call)).content.decode()
+    staff.language = "fr"
+    staff.save(update_fields=["language"])
+    french = client.get(url("decisions_history", fixed.call)).content.decode()
+    assert english.count("<strong>Funded (promoted)</strong>") == 1
+    assert french.count("<strong>Financée (promue)</strong>") == 1
+    assert "promue</span>" not in french
+
+
 @pytest.mark.parametrize("page", ["decisions", "decisions_history"])
 def test_decision_pages_query_count_does_not_grow(client, staff, page):
     counts = []

@@ -126,8 +126,8 @@ def test_a_bad_file_reports_each_error_by_line_and_creates_nothing(staff_client,
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("name;institution\nAda;London\n", "missing column(s): email"),
-        ("name;email;institution;emial\n", "unknown column(s): emial"),
+        ("name;institution\nAda;London\n", "missing column: email"),
+        ("name;email;institution;emial\n", "unknown column: emial"),
         ("name;email;institution\n", "no expert"),
     ],
 )
@@ -137,6 +137,19 @@ def test_a_file_with_a_bad_header_is_refused(staff_client, call, content, messag
     assert response.status_code == 200
     assert message in response.context["result"].file_error
     assert not Invitation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("fr", "Ligne 1 (en-tête)\u00a0: colonnes inconnues\u00a0: emial, phone."),
+        ("en", "Line 1 (header): unknown columns: emial, phone."),
+    ],
+)
+def test_a_bad_header_is_explained_in_the_reader_s_language(staff_client, call, language, message):
+    staff_client.cookies["django_language"] = language
+    response = upload(staff_client, call, "name;email;institution;emial;phone\n")
+    assert response.context["result"].file_error == message
 
 
 def test_an_empty_file_is_refused(staff_client, call):

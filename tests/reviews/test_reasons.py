@@ -42,6 +42,27 @@ def test_the_sentence_follows_the_reader_s_language():
         )
 
 
+@pytest.mark.parametrize(
+    ("main", "french", "english"),
+    [
+        (1, "1 place financée", "1 funded place"),
+        (6, "6 places financées", "6 funded places"),
+    ],
+)
+def test_a_recut_counts_its_funded_places_in_words(main, french, english):
+    params = {"main": main, "complementary": 3}
+    with translation.override("fr"):
+        assert render("recut", params) == (
+            f"Les listes ont été redécoupées\u00a0: {french}, 3 sur la liste "
+            "complémentaire, candidatures présélectionnées uniquement."
+        )
+    with translation.override("en"):
+        assert render("recut", params) == (
+            f"The lists were re-cut: {english}, 3 on the complementary list, "
+            "shortlisted applications only."
+        )
+
+
 def test_staff_words_and_unknown_kinds_stay_text():
     assert render("", {}, "Panel consensus.") == "Panel consensus."
     assert render("no_such_kind", {}, "kept") == "kept"

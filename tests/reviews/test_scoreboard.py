@@ -200,7 +200,14 @@ def test_calibration_shown_with_leniencies_when_the_data_support_it(client, staf
     assert "Calibrated scores correct each reviewer’s leniency or severity." in html
     table = html[html.index('id="leniency-table"') :]
     lenient = scenario.invitations[0].expert.full_name
-    assert re.search(rf"{lenient}</td>\s*<td[^>]*>6</td>\s*<td[^>]*>\+1.00", table)
+    assert re.search(rf"{lenient}</td>\s*<td[^>]*>6</td>\s*<td[^>]*>\+1\.00", table)
+    severe = scenario.invitations[2].expert.full_name
+    assert re.search(rf"{severe}</td>\s*<td[^>]*>6</td>\s*<td[^>]*>\u22121\.00", table)
+    client.cookies["django_language"] = "fr"
+    html = client.get(url("scoreboard", scenario.call)).content.decode()
+    table = html[html.index('id="leniency-table"') :]
+    assert re.search(rf"{severe}</td>\s*<td[^>]*>6</td>\s*<td[^>]*>\u22121,00", table)
+    assert "-1,00" not in table and "-1.00" not in table
 
 
 def test_anonymised_view_hides_every_name(client, staff):
