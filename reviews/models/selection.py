@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aissai.status import status_flags
 from calls.models import Application, Call, FundingSource
 from reviews.reasons import StatedReason
 
@@ -121,6 +122,8 @@ class ListMove(StatedReason):
         related_name="+",
     )
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    kind_is = status_flags(MoveKind, field="kind")
 
     class Meta:
         verbose_name = _("list move")

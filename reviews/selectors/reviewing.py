@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from aissai.queries import correlated_count
+from aissai.status import status_flags
 from calls.models import ApplicationStatus, Criterion, Document
 from calls.selectors.staff_conflicts import evaluation_visible_to
 from reviews.models import (
@@ -191,6 +192,8 @@ class AssignmentRow:
     left: list[str] = field(default_factory=list)
     late: bool = False
     editable: bool = True
+    # ``row.state_is.submitted`` in templates (they never compare a state string).
+    state_is: ClassVar[status_flags] = status_flags(AssignmentState, field="state")
 
     @property
     def application(self):
