@@ -81,6 +81,27 @@ def _column(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
 
+def _header_fields(header: list[str]) -> tuple[list[str], str]:
+    """The model field of each column ("" for an empty one), and what is wrong with the
+    header line ("" when nothing is)."""
+    columns = [_column(name) for name in header]
+    unknown = [header[i] for i, name in enumerate(columns) if name and name not in CSV_COLUMNS]
+    fields = [CSV_COLUMNS.get(name, "") for name in columns]
+    missing = [name for name in CSV_REQUIRED if name not in fields]
+    problems = []
+    if unknown:
+        problems.append(
+            ngettext("unknown column: %s", "unknown columns: %s", len(unknown)) % ", ".join(unknown)
+        )
+    if missing:
+        problems.append(
+            ngettext("missing column: %s", "missing columns: %s", len(missing)) % ", ".join(missing)
+        )
+    if not problems:
+        return fields, ""
+    return fields, gettext("Line 1 (header): %s.") % "; ".join(problems)
+
+
 def read_invitation_csv(raw: bytes, *, call: Call) -> CsvImport:
     """Validate every row of the file; the result holds either rows or errors by line."""
     result = CsvImport()
@@ -95,23 +116,9 @@ def read_invitation_csv(raw: bytes, *, call: Call) -> CsvImport:
         if header is None:
             result.file_error = gettext("The file is empty.")
             return result
-        columns = [_column(name) for name in header]
-        unknown = [header[i] for i, name in enumerate(columns) if name and name not in CSV_COLUMNS]
-        fields = [CSV_COLUMNS.get(name, "") for name in columns]
-        missing = [name for name in CSV_REQUIRED if name not in fields]
-        if unknown or missing:
-            problems = []
-            if unknown:
-                problems.append(
-                    ngettext("unknown column: %s", "unknown columns: %s", len(unknown))
-                    % ", ".join(unknown)
-                )
-            if missing:
-                problems.append(
-                    ngettext("missing column: %s", "missing columns: %s", len(missing))
-                    % ", ".join(missing)
-                )
-            result.file_error = gettext("Line 1 (header): %s.") % "; ".join(problems)
+        fields, header_error = _header_fields(header)
+        if header_error:
+            result.file_error = header_error
             return result
         records = []
         line = reader.line_num
