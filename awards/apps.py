@@ -26,3 +26,13 @@ class AwardsConfig(AppConfig):
         from awards.personal_data import HOLDER
 
         register_holder(HOLDER)
+        # The outbox leaves out the mails about the fellowship of a reader's conflict.
+        from aissai.notifications.withholding import register_rows_about_applications
+        from awards.models import Fellowship
+
+        register_rows_about_applications(
+            Fellowship,
+            lambda ids: Fellowship.objects.filter(application_id__in=ids).values_list(
+                "pk", flat=True
+            ),
+        )

@@ -20,3 +20,8 @@ class CallsConfig(AppConfig):
         from calls.selectors.staff_conflicts import conflicted_application_ids
 
         register_withheld_applications(conflicted_application_ids)
+        # The outbox leaves out the mails about them (a partner's confirmation, a decision).
+        from aissai.notifications.withholding import register_rows_about_applications
+        from calls.models import Application
+
+        register_rows_about_applications(Application, lambda ids: ids)

@@ -35,3 +35,22 @@ class ReviewsConfig(AppConfig):
         register_holder(HOLDER)
         # The expert's personal link is made when the invitation mail is sent.
         invitations.register_secret_links()
+        # The outbox leaves out the mails naming a reviewer of an application a reader is
+        # in conflict with (the assignment, the reviewer's invitation, the reminders).
+        from aissai.notifications.withholding import register_rows_about_applications
+        from reviews.models import Assignment, Invitation
+
+        register_rows_about_applications(
+            Assignment,
+            lambda ids: Assignment.objects.filter(application_id__in=ids).values_list(
+                "pk", flat=True
+            ),
+        )
+        register_rows_about_applications(
+            Invitation,
+            lambda ids: (
+                Invitation.objects.filter(assignments__application_id__in=ids)
+                .distinct()
+                .values_list("pk", flat=True)
+            ),
+        )

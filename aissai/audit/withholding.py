@@ -21,10 +21,16 @@ def register_withheld_applications(source: Callable[[Any], Iterable[int]]) -> No
         _WITHHELD.append(source)
 
 
-def visible_events(events: QuerySet, user: Any) -> QuerySet:
+def withheld_application_ids(user: Any) -> set[int]:
+    """Ids of the applications whose evaluation ``user`` may not read (every call)."""
     ids: set[int] = set()
     for source in _WITHHELD:
         ids |= set(source(user))
+    return ids
+
+
+def visible_events(events: QuerySet, user: Any) -> QuerySet:
+    ids = withheld_application_ids(user)
     if not ids:
         return events
     return events.exclude(

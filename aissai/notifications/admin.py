@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from . import services
 from .models import MailEvent, OutboxMessage
+from .withholding import visible_mails
 
 
 class EventFilter(admin.SimpleListFilter):
@@ -82,7 +83,8 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     actions = ["release", "discard", "retry"]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        # The same mails as the outbox pages: none about a reader's conflicts.
+        queryset = visible_mails(super().get_queryset(request), request.user)
         match = request.resolver_match
         if match is not None and match.url_name.endswith("_changelist"):
             # The list shows no body: the two largest columns are left in the table.

@@ -7,6 +7,7 @@ from aissai.audit.models import AuditEvent
 
 from .models import DevMailboxMessage, OutboxMessage, OutboxStatus
 from .rules import can_manage_outbox, can_read_dev_mailbox
+from .withholding import visible_mails
 
 LIST_FIELDS = (
     "id",
@@ -25,8 +26,10 @@ LIST_FIELDS = (
 
 
 def outbox_visible_to(user) -> models.QuerySet[OutboxMessage]:
+    """Every mail for those who manage the outbox, less the mails about applications they
+    are in conflict with (``withholding``); nothing for anyone else."""
     if can_manage_outbox(user):
-        return OutboxMessage.objects.all()
+        return visible_mails(OutboxMessage.objects.all(), user)
     return OutboxMessage.objects.none()
 
 
