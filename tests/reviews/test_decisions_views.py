@@ -199,24 +199,26 @@ def test_the_history_is_read_in_the_reader_s_language(client, fixed, staff):
     assert "Main list" not in french and "complementary list is closed" not in french
 
 
-def test_the_history_names_list_positions_in_french_words(client, fixed, staff):
+def history_after_extra_funding(client, fixed, staff) -> tuple[str, str]:
+    """The decision history, in English then in French, once a new source has promoted
+    the first application of the complementary list."""
     client.force_login(staff)
     client.post(url("decisions_source", fixed.call), {"name": "Regional grant", "fellowships": 1})
     english = client.get(url("decisions_history", fixed.call)).content.decode()
     staff.language = "fr"
     staff.save(update_fields=["language"])
     french = client.get(url("decisions_history", fixed.call)).content.decode()
+    return english, french
+
+
+def test_the_history_names_list_positions_in_french_words(client, fixed, staff):
+    english, french = history_after_extra_funding(client, fixed, staff)
     assert "Complementary list #1" in english
     assert "Liste complémentaire, position 1" in french and " #1" not in french
 
 
 def test_the_history_says_a_promoted_decision_in_one_phrase(client, fixed, staff):
-    client.force_login(staff)
-    client.post(url("decisions_source", fixed.call), {"name": "Regional grant", "fellowships": 1})
-    english = client.get(url("decisions_history", fixed.call)).content.decode()
-    staff.language = "fr"
-    staff.save(update_fields=["language"])
-    french = client.get(url("decisions_history", fixed.call)).content.decode()
+    english, french = history_after_extra_funding(client, fixed, staff)
     assert english.count("<strong>Funded (promoted)</strong>") == 1
     assert french.count("<strong>Financée (promue)</strong>") == 1
     assert "promue</span>" not in french
