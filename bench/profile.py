@@ -33,6 +33,9 @@ def parse_args(argv=None):
     parser.add_argument("--page", default="", help="only pages whose name contains this")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="tottime,cumulative")
+    parser.add_argument(
+        "--sql", action="store_true", help="also list the queries of one request, slowest first"
+    )
     return parser.parse_args(argv)
 
 
@@ -42,14 +45,17 @@ class SqlTimer:
     def __init__(self) -> None:
         self.seconds = 0.0
         self.count = 0
+        self.queries: list[tuple[float, str]] = []
 
     def __call__(self, execute, sql, params, many, context):
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            self.seconds += time.perf_counter() - started
+            spent = time.perf_counter() - started
+            self.seconds += spent
             self.count += 1
+            self.queries.append((spent, sql))
 
 
 def main(argv=None) -> int:
@@ -85,6 +91,10 @@ def main(argv=None) -> int:
             f"(profiled), SQL {timer.seconds / args.requests * 1000:.1f} ms in "
             f"{timer.count // args.requests} queries, {size / 1024:.1f} KiB"
         )
+        if args.sql:
+            per_request = timer.queries[-(timer.count // args.requests) :]
+            for spent, sql in sorted(per_request, reverse=True):
+                print(f"{spent * 1000:8.1f} ms  {sql[:400]}")
         for key in args.sort.split(","):
             out = io.StringIO()
             pstats.Stats(profile, stream=out).sort_stats(key).print_stats(args.top)
