@@ -106,3 +106,12 @@ def test_forms_still_accept_their_date_inputs(language):
         assert forms.DateTimeField().clean("2026-12-28T12:00").hour == 12
     with translation.override("fr"):
         assert forms.DateField().clean("28/12/2026") == date(2026, 12, 28)
+
+
+def test_a_date_and_time_shown_as_such_is_day_month_year_and_24_hours():
+    """A datetime drawn bare (``{{ moment }}``, as the tie-break steps of the list board
+    do) follows DATETIME_FORMAT: never "Oct. 6, 2026, 11:16 p.m."."""
+    evening = datetime(2026, 10, 6, 23, 16, tzinfo=PARIS)
+    assert render("{{ at }}", "en", at=evening) == "6 October 2026, 23:16"
+    assert render("{{ at }}", "fr", at=evening) == f"6 octobre 2026 à 23{NBSP}h{NBSP}16"
+    assert render("{{ at|time }}", "en", at=evening) == "23:16"
