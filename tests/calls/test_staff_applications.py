@@ -136,6 +136,26 @@ def test_filter_by_unit(staff_client, call):
     assert unit in response.context["form"].fields["unit"].queryset
 
 
+def test_the_unit_filter_lists_each_unit_of_the_call_once_and_no_other(call):
+    from calls.selectors.staff import units_in_call
+
+    first = submitted_application(call=call, acronym="A")
+    second = submitted_application(call=call, acronym="B")
+    shared = first.partners.first().unit
+    PartnerFactory(application=second, unit=shared)  # a unit in two applications
+    elsewhere = submitted_application(call=CallFactory(), acronym="C").partners.first().unit
+    idle = UnitFactory()  # in no application at all
+    expected = {p.unit_id for p in first.partners.all()} | {
+        p.unit_id for p in second.partners.all()
+    }
+    listed = list(units_in_call(call))
+    assert len(listed) == len(set(listed)) == len(expected)
+    assert {unit.pk for unit in listed} == expected
+    assert elsewhere not in listed
+    assert idle not in listed
+    assert listed == sorted(listed, key=lambda unit: (unit.unit_type, unit.number))
+
+
 def test_filter_by_discipline(staff_client, call):
     physics = DisciplineFactory(name_en="Physics", name_fr="Physique")
     a = submitted_application(call=call, acronym="A")
