@@ -154,3 +154,23 @@ class ExplainedFormSetMixin:
     person's language) instead of Django's internal text."""
 
     default_error_messages = {"missing_management_form": MISSING_MANAGEMENT_FORM}
+
+
+class FetchedChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices of a drop-down read by one plain query. Django's iterator reads them
+    through ``QuerySet.iterator()``, which on PostgreSQL declares a server-side cursor
+    held past the transaction (three round trips and a materialised result): for the few
+    dozen institutes, units or disciplines of a filter bar that cost about 0.6 ms a field
+    on every view of the staff pages."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():  # a fresh queryset: nothing cached on the field
+            yield self.choice(obj)
+
+
+class FetchedModelChoiceField(forms.ModelChoiceField):
+    """A ``ModelChoiceField`` for short lists (filter bars): see ``FetchedChoiceIterator``."""
+
+    iterator = FetchedChoiceIterator

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from aissai.forms import FetchedModelChoiceField
 from calls.models import Application, ApplicationStatus, Call, Discipline, Institute, Unit
 from calls.selectors.staff import (
     DEFAULT_SORT,
@@ -46,16 +47,16 @@ class ApplicationFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any status")), *ApplicationStatus.choices],
     )
-    institute = forms.ModelChoiceField(
+    institute = FetchedModelChoiceField(
         label=_("Institute"),
         required=False,
         queryset=Institute.objects.order_by("acronym"),
         empty_label=_("Any institute"),
     )
-    unit = forms.ModelChoiceField(
+    unit = FetchedModelChoiceField(
         label=_("Unit"), required=False, queryset=Unit.objects.none(), empty_label=_("Any unit")
     )
-    discipline = forms.ModelChoiceField(
+    discipline = FetchedModelChoiceField(
         label=_("Discipline"),
         required=False,
         queryset=Discipline.objects.order_by("name_en"),

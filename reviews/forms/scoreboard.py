@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
+from aissai.forms import FetchedModelChoiceField
 from calls.models import Application, Call, Discipline, Institute
 from reviews.selectors.scoreboard import (
     CALIBRATED,
@@ -25,14 +26,14 @@ MAX_TARGET = 1000
 class ScoreboardFilterForm(forms.Form):
     """GET filters of the scoreboard. Invalid values are reported and ignored."""
 
-    institute = forms.ModelChoiceField(
+    institute = FetchedModelChoiceField(
         label=_("Institute"),
         required=False,
         queryset=Institute.objects.order_by("acronym"),
         empty_label=_("Any institute"),
         help_text=_("Applications with a partner unit taking part under this institute."),
     )
-    discipline = forms.ModelChoiceField(
+    discipline = FetchedModelChoiceField(
         label=_("Discipline"),
         required=False,
         queryset=Discipline.objects.none(),
