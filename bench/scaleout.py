@@ -7,7 +7,8 @@
 ``bench/cluster.py`` starts nginx (TLS, ``deploy/nginx.conf``), the web instances with
 their own data folders, PgBouncer in transaction mode, the Celery workers, moto's S3
 EMULATOR (standalone server, not a real object store) and the SMTP sink. N applicants of
-a generated open call arrive evenly over ``--spread`` seconds; each logs in, saves the
+a generated open call arrive evenly over ``--spread`` seconds less ``--finish-margin`` (the
+last ones must be done by the end of the window too); each logs in, saves the
 draft, uploads a distinct PDF of ``--pdf-mb`` MB and submits (a fifth with a double
 click). Afterwards: every application submitted once (one version), its file in the
 bucket with the uploaded bytes (the bucket's MD5 of every object against the upload's),
@@ -48,7 +49,15 @@ from bench.services import DEFAULT_BROKER
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--applicants", type=int, default=3000)
-    parser.add_argument("--spread", type=float, default=600.0, help="arrivals over (s)")
+    parser.add_argument(
+        "--spread", type=float, default=600.0, help="every applicant done within (s)"
+    )
+    parser.add_argument(
+        "--finish-margin",
+        type=float,
+        default=30.0,
+        help="the last arrival this long before the end of --spread (s)",
+    )
     parser.add_argument("--limit", type=float, default=900.0, help="no request after (s)")
     parser.add_argument("--concurrency", type=int, default=120, help="applicants at once, max")
     parser.add_argument("--pdf-mb", type=float, default=5.0)
@@ -87,29 +96,30 @@ class LargePdf:
         safe = self.text.encode("ascii", "replace").replace(b"(", b"").replace(b")", b"")
         content = b"BT /F1 16 Tf 72 760 Td (" + safe + b") Tj ET"
         padding = self.padding()
-        objects = [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-            b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-            b"<< /Length %d >>\nstream\n" % len(padding) + padding + b"\nendstream",
+        objects = [  # each object as its pieces: the 5 MB padding is copied once, by join
+            [b"<< /Type /Catalog /Pages 2 0 R >>"],
+            [b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"],
+            [
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+                b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>"
+            ],
+            [b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"],
+            [b"<< /Length %d >>\nstream\n" % len(content), content, b"\nendstream"],
+            [b"<< /Length %d >>\nstream\n" % len(padding), padding, b"\nendstream"],
         ]
-        out = bytearray(b"%PDF-1.4\n")
-        offsets = []
+        parts, size, offsets = [b"%PDF-1.4\n"], 9, []
         for number, body in enumerate(objects, start=1):
-            offsets.append(len(out))
-            out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-        xref = len(out)
-        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-        for offset in offsets:
-            out += b"%010d 00000 n \n" % offset
-        out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-            len(objects) + 1,
-            xref,
+            offsets.append(size)
+            for piece in (b"%d 0 obj\n" % number, *body, b"\nendobj\n"):
+                parts.append(piece)
+                size += len(piece)
+        parts.append(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+        parts.extend(b"%010d 00000 n \n" % offset for offset in offsets)
+        parts.append(
+            b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+            % (len(objects) + 1, size)
         )
-        return bytes(out)
+        return b"".join(parts)
 
 
 def bucket_check(cluster: Cluster, call, applicants) -> list[str]:
@@ -215,7 +225,7 @@ def main(argv=None) -> int:  # noqa: PLR0915 - one run, told in order
             outcomes, wall, load_started = run_load(
                 cluster.base_url,
                 applicants,
-                ramp=args.spread,
+                ramp=max(args.spread - args.finish_margin, 0.0),
                 concurrency=args.concurrency,
                 limit=args.limit,
                 verify=cluster.certificate,
@@ -237,7 +247,8 @@ def main(argv=None) -> int:  # noqa: PLR0915 - one run, told in order
         f"# Deadline of a large call, several servers {run_id}",
         f"Machine: {machine()}; {load_before} at the start, {load_average()} at the end",
         f"{len(applicants)} applicants ({sum(a.double_click for a in applicants)} double-click "
-        f"submits), {args.pdf_mb:g} MB PDF each, arriving over {args.spread:.0f} s, at most "
+        f"submits), {args.pdf_mb:g} MB PDF each, arriving over the first "
+        f"{max(args.spread - args.finish_margin, 0):.0f} s of {args.spread:.0f} s, at most "
         f"{args.concurrency} at once; nginx ({args.nginx_workers} worker, TLS) → "
         f"{args.web_instances} gunicorn × {args.web_workers} sync workers → PgBouncer "
         f"(transaction mode, pool {args.pool_size}) → PostgreSQL; {args.workers} Celery workers "
