@@ -47,6 +47,20 @@ def _tree(root: int, table: dict[int, tuple[int, int, int]]) -> set[int]:
     return members
 
 
+def group_members(
+    groups: dict[str, int], table: dict[int, tuple[int, int, int]]
+) -> dict[str, set[int]]:
+    """The processes of each group: the tree under its root, less the trees of the other
+    groups inside it (the load client is the parent of the whole cluster; counting its
+    tree whole counted every server twice)."""
+    trees = {name: _tree(root, table) for name, root in groups.items()}
+    members = {}
+    for name, tree in trees.items():
+        inside = [trees[other] for other, root in groups.items() if other != name and root in tree]
+        members[name] = tree.difference(*inside)
+    return members
+
+
 def _machine_ticks() -> tuple[int, int]:
     """(busy, total) CPU ticks of the whole machine."""
     with open("/proc/stat") as handle:
@@ -98,8 +112,7 @@ class Sampler:
     def _snapshot(self) -> dict:
         table = _all_processes()
         cpu, rss = {}, {}
-        for name, root in self.groups.items():
-            members = _tree(root, table)
+        for name, members in group_members(self.groups, table).items():
             cpu[name] = sum(table[p][1] for p in members)
             rss[name] = sum(table[p][2] for p in members)
         pids = set(self.backends() if self.backends else [])
