@@ -30,6 +30,7 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -160,8 +161,8 @@ def scaleout_database_url() -> str:
     """The benchmark database's address with ``_scaleout`` added to its name: each run
     leaves a call of thousands of applications and mails behind, which the page
     benchmarks (the outbox changelist searches every mail) must not read."""
-    base = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
-    return base + "_scaleout"
+    base = urlsplit(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL)
+    return base._replace(path=base.path + "_scaleout").geturl()
 
 
 def backends_of(database_url: str):

@@ -115,3 +115,4 @@ def test_a_date_and_time_shown_as_such_is_day_month_year_and_24_hours():
     assert render("{{ at }}", "en", at=evening) == "6 October 2026, 23:16"
     assert render("{{ at }}", "fr", at=evening) == f"6 octobre 2026 à 23{NBSP}h{NBSP}16"
     assert render("{{ at|time }}", "en", at=evening) == "23:16"
+    assert render("{{ at|time }}", "fr", at=evening) == f"23{NBSP}h{NBSP}16"

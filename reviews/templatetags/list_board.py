@@ -150,7 +150,8 @@ def tie_steps(steps: Iterable[TieStep]) -> SafeString:
     """The steps of one line of ``reviews/lists/_ties.html``, each an ``<li>``: equal
     scores at a line of a large call make dozens of them (93 at 10,000 applications in
     ``make bench``), a ``{% blocktranslate %}`` and two localised values each."""
-    sentence = gettext("%(first)s before %(second)s: %(rule)s")
+    original = "%(first)s before %(second)s: %(rule)s"
+    sentence = gettext(original)
     # Translators' text, drawn as {% translate %} draws a literal: unescaped.
     fallback = (
         ' <span class="badge text-bg-light border">'
@@ -159,11 +160,17 @@ def tie_steps(steps: Iterable[TieStep]) -> SafeString:
     )
     html = []
     for step in steps:
-        text = sentence % {
+        names = {
             "first": conditional_escape(step.first),
             "second": conditional_escape(step.second),
             "rule": conditional_escape(step.rule),
         }
+        try:
+            text = sentence % names
+        except (KeyError, ValueError, TypeError):
+            # A translation whose placeholders do not match: the English text, as
+            # {% blocktranslate %} does, rather than a broken page.
+            text = original % names
         values = ""
         if step.first_value is not None or step.second_value is not None:
             values = f" ({_value(step.first_value)} / {_value(step.second_value)})"

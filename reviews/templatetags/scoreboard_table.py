@@ -13,7 +13,7 @@ from __future__ import annotations
 from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from reviews.selectors.scoreboard_rows import ScoreboardRow
 from reviews.templatetags.scores import score
@@ -43,8 +43,9 @@ CALIBRATED = '\n      <td class="text-end text-nowrap">{}{}{}</td>\n      '
 
 
 def _labels(context) -> dict:
-    """Labels and page-wide switches, made at the first call of a page."""
-    shared = context.render_context.get("scoreboard_table")
+    """The translated labels, made at the first call of a page (per language)."""
+    key = f"scoreboard_table:{get_language()}"
+    shared = context.render_context.get(key)
     if shared is None:
         shared = {
             "untitled": gettext("untitled application"),
@@ -56,12 +57,19 @@ def _labels(context) -> dict:
             "stable": format_html(
                 '<span class="badge text-bg-light border">{}</span>', gettext("Stable")
             ),
-            "anonymous": bool(context.get("anonymous")),
-            "calibration": bool(getattr(context.get("board"), "calibration_supported", False)),
-            "robustness_url": context.get("robustness_url", ""),
         }
-        context.render_context["scoreboard_table"] = shared
+        context.render_context[key] = shared
     return shared
+
+
+def _scores_note(count: int) -> str:
+    """``{% blocktranslate count %}``'s sentence: a translation whose placeholder does not
+    match falls back to the English text, as the template tag does, instead of failing."""
+    values = {"counter": count}
+    try:
+        return ngettext("%(counter)s score", "%(counter)s scores", count) % values
+    except (KeyError, ValueError, TypeError):
+        return ("%(counter)s score" if count == 1 else "%(counter)s scores") % values
 
 
 def _people(row: ScoreboardRow) -> SafeString:
@@ -83,11 +91,7 @@ def _criteria(row: ScoreboardRow) -> SafeString:
     for figures in row.criteria:
         note = ""
         if figures.count != row.overall.count:
-            note = format_html(
-                SMALL,
-                ngettext("%(counter)s score", "%(counter)s scores", figures.count)
-                % {"counter": figures.count},
-            )
+            note = format_html(SMALL, _scores_note(figures.count))
         cells.append(format_html('<td class="text-end">{}{}</td>', score(figures.mean), note))
     return mark_safe("".join(cells))  # noqa: S308 - each cell is made by format_html
 
@@ -150,5 +154,10 @@ def _row(row: ScoreboardRow, shared: dict) -> SafeString:
 
 @register.simple_tag(takes_context=True)
 def scoreboard_rows(context, rows) -> SafeString:
-    shared = _labels(context)
+    shared = {
+        **_labels(context),
+        "anonymous": bool(context.get("anonymous")),
+        "calibration": bool(getattr(context.get("board"), "calibration_supported", False)),
+        "robustness_url": context.get("robustness_url", ""),
+    }
     return mark_safe("".join(_row(row, shared) for row in rows))  # noqa: S308 - format_html

@@ -164,3 +164,13 @@ def test_the_rows_are_the_markup_of_the_template_loop(language, anonymous, calib
 
 def test_an_empty_page_draws_no_row():
     assert Template(TAG).render(Context({"rows": []})) == "    \n"
+
+
+def test_a_translation_with_a_broken_placeholder_falls_back_to_english(monkeypatch):
+    """As {% blocktranslate %} does: a wrong translation never breaks the scoreboard."""
+    import reviews.templatetags.scoreboard_table as tags
+
+    monkeypatch.setattr(tags, "ngettext", lambda one, many, n: "%(compte)s notes")
+    context = {"rows": rows(), "board": SimpleNamespace(calibration_supported=True)}
+    drawn = Template(TAG).render(Context(context))
+    assert "2 scores" in drawn and "0 scores" in drawn

@@ -3,6 +3,7 @@
 as such, ``{{ moment }}``, reads « 28 décembre 2026 à 23 h 16 »."""
 
 DATETIME_FORMAT = "j F Y à G\u00a0\\h\u00a0i"
+TIME_FORMAT = "G\u00a0\\h\u00a0i"
 
 SHORT_DATE_FORMAT = "j N Y"
 SHORT_DATETIME_FORMAT = "j N Y à G\u00a0\\h\u00a0i"
