@@ -151,7 +151,7 @@ def tie_steps(steps: Iterable[TieStep]) -> SafeString:
     scores at a line of a large call make dozens of them (93 at 10,000 applications in
     ``make bench``), a ``{% blocktranslate %}`` and two localised values each."""
     original = "%(first)s before %(second)s: %(rule)s"
-    sentence = gettext(original)
+    sentence = gettext("%(first)s before %(second)s: %(rule)s")  # a literal, for makemessages
     # Translators' text, drawn as {% translate %} draws a literal: unescaped.
     fallback = (
         ' <span class="badge text-bg-light border">'

@@ -52,6 +52,7 @@ def test_the_steps_are_the_markup_of_the_template_loop(language, settings):
     assert "&lt;b&gt;GEN-3&lt;/b&gt;" in drawn
     assert ("23:16" if language == "en" else "23\u00a0h\u00a016") in drawn  # Paris time
     assert ("7.25" if language == "en" else "7,25") in drawn
+    assert ("GEN-1 before GEN-2" if language == "en" else "GEN-1 avant GEN-2") in drawn
 
 
 def test_a_translation_with_broken_placeholders_falls_back_to_english(monkeypatch):
