@@ -105,3 +105,15 @@ def signed(value, places: int | str = 2) -> str:
     if rounded > 0:
         return f"+{text}"
     return f"{MINUS}{text}" if rounded < 0 else text
+
+
+def fill(translated: str, english: str, values: dict) -> str:
+    """A translated sentence with its placeholders filled, as ``{% blocktranslate %}``
+    does for the tags that draw rows in Python: a translation whose placeholders do not
+    match the English sentence falls back to the English one instead of breaking the
+    page. ``translated`` is ``gettext(english)`` (or ``ngettext``'s), called with a literal
+    where it is written so that ``makemessages`` finds it."""
+    try:
+        return translated % values
+    except (KeyError, ValueError, TypeError):
+        return english % values

@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext, ngettext
 
+from aissai.formatting import fill
 from reviews.selectors.lists import ACTION_LABELS, MAIN, BoardEntry
 from reviews.selectors.lists_order import TieStep
 from reviews.templatetags.scores import score
@@ -165,12 +166,7 @@ def tie_steps(steps: Iterable[TieStep]) -> SafeString:
             "second": conditional_escape(step.second),
             "rule": conditional_escape(step.rule),
         }
-        try:
-            text = sentence % names
-        except (KeyError, ValueError, TypeError):
-            # A translation whose placeholders do not match: the English text, as
-            # {% blocktranslate %} does, rather than a broken page.
-            text = original % names
+        text = fill(sentence, original, names)
         values = ""
         if step.first_value is not None or step.second_value is not None:
             values = f" ({_value(step.first_value)} / {_value(step.second_value)})"

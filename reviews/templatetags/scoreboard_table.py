@@ -13,8 +13,9 @@ from __future__ import annotations
 from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import gettext, ngettext
 
+from aissai.formatting import fill
 from reviews.selectors.scoreboard_rows import ScoreboardRow
 from reviews.templatetags.scores import score
 
@@ -42,34 +43,25 @@ SMALL = '<div class="small text-body-secondary">{}</div>'
 CALIBRATED = '\n      <td class="text-end text-nowrap">{}{}{}</td>\n      '
 
 
-def _labels(context) -> dict:
-    """The translated labels, made at the first call of a page (per language)."""
-    key = f"scoreboard_table:{get_language()}"
-    shared = context.render_context.get(key)
-    if shared is None:
-        shared = {
-            "untitled": gettext("untitled application"),
-            "not_corrected": format_html(SMALL, gettext("not corrected")),
-            "disagree": format_html(
-                '<span class="badge text-bg-warning">{}</span>', gettext("Reviewers disagree")
-            ),
-            "fragile": gettext("Fragile"),
-            "stable": format_html(
-                '<span class="badge text-bg-light border">{}</span>', gettext("Stable")
-            ),
-        }
-        context.render_context[key] = shared
-    return shared
+def _labels() -> dict:
+    """The labels of the rows, translated once a page."""
+    return {
+        "untitled": gettext("untitled application"),
+        "not_corrected": format_html(SMALL, gettext("not corrected")),
+        "disagree": format_html(
+            '<span class="badge text-bg-warning">{}</span>', gettext("Reviewers disagree")
+        ),
+        "fragile": gettext("Fragile"),
+        "stable": format_html(
+            '<span class="badge text-bg-light border">{}</span>', gettext("Stable")
+        ),
+    }
 
 
 def _scores_note(count: int) -> str:
-    """``{% blocktranslate count %}``'s sentence: a translation whose placeholder does not
-    match falls back to the English text, as the template tag does, instead of failing."""
-    values = {"counter": count}
-    try:
-        return ngettext("%(counter)s score", "%(counter)s scores", count) % values
-    except (KeyError, ValueError, TypeError):
-        return ("%(counter)s score" if count == 1 else "%(counter)s scores") % values
+    english = "%(counter)s score" if count == 1 else "%(counter)s scores"
+    translated = ngettext("%(counter)s score", "%(counter)s scores", count)
+    return fill(translated, english, {"counter": count})
 
 
 def _people(row: ScoreboardRow) -> SafeString:
@@ -155,7 +147,7 @@ def _row(row: ScoreboardRow, shared: dict) -> SafeString:
 @register.simple_tag(takes_context=True)
 def scoreboard_rows(context, rows) -> SafeString:
     shared = {
-        **_labels(context),
+        **_labels(),
         "anonymous": bool(context.get("anonymous")),
         "calibration": bool(getattr(context.get("board"), "calibration_supported", False)),
         "robustness_url": context.get("robustness_url", ""),
