@@ -163,9 +163,6 @@ class Partner(models.Model):
             # Whose conflict is in effect compares lead addresses case-insensitively
             # (``lead_email__iexact``, UPPER on PostgreSQL) on every staff list page.
             models.Index(Upper("lead_email"), name="calls_partner_lead_email_upper"),
-            # The units of a call (the staff table's unit filter) look up one partner per
-            # unit: this index answers without reading the partner rows.
-            models.Index(fields=["unit", "application"], name="calls_partner_unit_app_idx"),
         ]
 
     def __str__(self) -> str:
